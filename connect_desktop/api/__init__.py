@@ -1,0 +1,1 @@
+"""The wire schema shared with the server, and the REST client."""

@@ -1,0 +1,131 @@
+"""Pydantic wire schema of the Connect API (`/api/v1`), shared by client and server.
+
+The changes feed carries each record's fields as a plain JSON object (`data`):
+dates and datetimes as ISO 8601 strings, everything else as JSON scalars, lists or
+objects. `encode_value` and `decode_value` are the single place that converts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from connect_desktop.domain.entities import EntityType, Role
+from connect_desktop.domain.operations import OperationKind, OperationStatus
+
+API_PREFIX = "/api/v1"
+MAX_CHANGES_PAGE = 50_000
+DEFAULT_CHANGES_PAGE = 5_000
+MAX_OPERATIONS_PER_REQUEST = 1_000
+
+
+class WireModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TokenRequest(WireModel):
+    username: str = Field(min_length=1, max_length=254)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class UserInfo(WireModel):
+    id: str
+    email: str
+    role: Role
+    school_ids: list[str]
+    display_name: str
+
+
+class TokenResponse(WireModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    user: UserInfo
+
+
+class Change(WireModel):
+    seq: int
+    type: EntityType
+    id: str
+    version: int
+    deleted: bool = False
+    data: dict[str, Any] | None = None
+
+
+class ChangesPage(WireModel):
+    changes: list[Change]
+    next_since: int
+    has_more: bool
+    total_estimate: int | None = None
+
+
+class OperationTarget(WireModel):
+    type: EntityType
+    id: str
+    version: int
+
+
+class Operation(WireModel):
+    op_id: str = Field(min_length=1, max_length=64)
+    kind: str
+    target: OperationTarget
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class OperationsRequest(WireModel):
+    operations: list[Operation] = Field(max_length=MAX_OPERATIONS_PER_REQUEST)
+
+
+class OperationResult(WireModel):
+    op_id: str
+    status: OperationStatus
+    message: str = ""
+    records: list[Change] = Field(default_factory=list)
+
+
+class OperationsResponse(WireModel):
+    results: list[OperationResult]
+
+
+class AuditEntry(WireModel):
+    id: int
+    at: dt.datetime
+    user_id: str
+    op_id: str
+    kind: OperationKind
+    target_type: EntityType
+    target_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class AuditPage(WireModel):
+    entries: list[AuditEntry]
+    next_after: int
+    has_more: bool
+
+
+class ErrorBody(WireModel):
+    detail: str
+
+
+def encode_value(value: Any) -> Any:
+    """A column value as it travels in JSON."""
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def decode_value(kind: type, value: Any) -> Any:
+    """A JSON value back into the Python type of a column (`kind` from the column type)."""
+    if value is None:
+        return None
+    if kind is dt.datetime and isinstance(value, str):
+        return dt.datetime.fromisoformat(value)
+    if kind is dt.date and isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    return value

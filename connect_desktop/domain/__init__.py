@@ -1,0 +1,1 @@
+"""Entity and operation vocabulary shared by the cache, the client and the server."""

@@ -1,0 +1,1 @@
+"""Back-to-school uploads: templates, validation, matching."""

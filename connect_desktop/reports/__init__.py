@@ -1,0 +1,1 @@
+"""XLSX reports, streamed from the cache."""

@@ -1,0 +1,1 @@
+"""Year-end planners; each returns a plan of operations and never writes."""

@@ -1,0 +1,1 @@
+"""SIS rostering engine: read OneRoster/Clever sources, normalise, plan, threshold."""

@@ -1,0 +1,1 @@
+"""Pull (changes feed → cache), outbox, push and conflicts."""

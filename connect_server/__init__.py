@@ -1,0 +1,1 @@
+"""The reference Connect server: FastAPI + SQLAlchemy 2 (SQLite or PostgreSQL)."""

@@ -1,0 +1,188 @@
+"""Server-side tables: the account's entities plus auth, feed, operations and audit.
+
+Every entity row carries `seq`, the server-wide sequence number of its last write; the
+changes feed is a keyset scan over the indexed `seq` of each table. A deleted record
+leaves a row in `tombstone` with its own `seq`. `school_id` on scoped rows is what
+school admins are filtered by.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from connect_desktop.domain.entities import EntityType
+from connect_desktop.store import columns
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SeqMixin:
+    seq: Mapped[int] = mapped_column(BigInteger, index=True, unique=True)
+
+
+class School(SeqMixin, columns.SchoolColumns, Base):
+    __tablename__ = "school"
+
+
+class Term(SeqMixin, columns.TermColumns, Base):
+    __tablename__ = "term"
+
+
+class Staff(SeqMixin, columns.StaffColumns, Base):
+    __tablename__ = "staff"
+    __table_args__ = (Index("ix_staff_school", "school_id"), Index("ix_staff_source", "source_id"))
+
+
+class Student(SeqMixin, columns.StudentColumns, Base):
+    __tablename__ = "student"
+    __table_args__ = (Index("ix_student_school", "school_id"), Index("ix_student_source", "source_id"))
+
+
+class Contact(SeqMixin, columns.ContactColumns, Base):
+    __tablename__ = "contact"
+    __table_args__ = (Index("ix_contact_source", "source_id"),)
+
+
+class StudentContact(SeqMixin, columns.StudentContactColumns, Base):
+    __tablename__ = "student_contact"
+    __table_args__ = (
+        Index("ix_student_contact_student", "student_id"),
+        Index("ix_student_contact_contact", "contact_id"),
+        Index("ix_student_contact_school", "school_id"),
+    )
+
+
+class Classroom(SeqMixin, columns.ClassroomColumns, Base):
+    __tablename__ = "classroom"
+    __table_args__ = (Index("ix_classroom_school", "school_id"), Index("ix_classroom_source", "source_id"))
+
+
+class Enrollment(SeqMixin, columns.EnrollmentColumns, Base):
+    __tablename__ = "enrollment"
+    __table_args__ = (
+        Index("ix_enrollment_classroom", "classroom_id"),
+        Index("ix_enrollment_person", "person_id"),
+        Index("ix_enrollment_school", "school_id"),
+    )
+
+
+class MessageStat(SeqMixin, columns.MessageStatColumns, Base):
+    __tablename__ = "message_stat"
+    __table_args__ = (Index("ix_message_stat_school", "school_id"),)
+
+
+class SyncSettings(SeqMixin, columns.SyncSettingsColumns, Base):
+    __tablename__ = "sync_settings"
+
+
+class SyncRun(SeqMixin, columns.SyncRunColumns, Base):
+    __tablename__ = "sync_run"
+
+
+ENTITY_MODELS: dict[EntityType, type[Base]] = {
+    EntityType.SCHOOL: School,
+    EntityType.TERM: Term,
+    EntityType.STAFF: Staff,
+    EntityType.STUDENT: Student,
+    EntityType.CONTACT: Contact,
+    EntityType.STUDENT_CONTACT: StudentContact,
+    EntityType.CLASSROOM: Classroom,
+    EntityType.ENROLLMENT: Enrollment,
+    EntityType.MESSAGE_STAT: MessageStat,
+    EntityType.SYNC_SETTINGS: SyncSettings,
+    EntityType.SYNC_RUN: SyncRun,
+}
+
+
+class Tombstone(Base):
+    """A deleted record, kept so the changes feed can tell clients to drop it."""
+
+    __tablename__ = "tombstone"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    type: Mapped[str] = mapped_column(String(20))
+    id: Mapped[str] = mapped_column(String(36))
+    version: Mapped[int] = mapped_column(Integer)
+    school_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    __table_args__ = (Index("ix_tombstone_record", "type", "id"),)
+
+
+class FeedCounter(Base):
+    """The single-row, server-wide sequence.
+
+    A row (not a database sequence) on purpose: a writer holds its lock until it
+    commits, so `seq` values become visible in order and a client that pulled up to N
+    can never later miss a record committed with a smaller number.
+    """
+
+    __tablename__ = "feed_counter"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class User(Base):
+    """Someone who signs in (a district admin, school admin or teacher)."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    school_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    staff_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+
+
+class AccessToken(Base):
+    """A bearer token, stored as its SHA-256 only."""
+
+    __tablename__ = "access_token"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class AppliedOperation(Base):
+    """The first result of every operation id, so a repeated send changes nothing."""
+
+    __tablename__ = "applied_operation"
+
+    op_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(36))
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    user_id: Mapped[str] = mapped_column(String(36))
+    op_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(40))
+    target_type: Mapped[str] = mapped_column(String(20))
+    target_id: Mapped[str] = mapped_column(String(36))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+
+class SyncSourceSecret(Base):
+    """Where the SIS sync reads from, with its credentials; never sent to clients."""
+
+    __tablename__ = "sync_source_secret"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    note: Mapped[str | None] = mapped_column(Text, default=None)

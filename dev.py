@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Set-up and entry point for developers: `python3 dev.py demo` or `python3 dev.py test`.
+
+Creates `.venv` on first use (and again whenever pyproject.toml changes), installs the
+project with its test tools, then runs the demo or the test suite inside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+STAMP = VENV / ".installed-pyproject"
+
+
+def venv_python() -> Path:
+    scripts = "Scripts" if os.name == "nt" else "bin"
+    return VENV / scripts / ("python.exe" if os.name == "nt" else "python")
+
+
+def ensure_environment() -> Path:
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    python = venv_python()
+    if python.exists() and STAMP.exists() and STAMP.read_text() == wanted:
+        return python
+    if not python.exists():
+        print("Creating .venv ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    print("Installing Connect Desktop and its test tools ...", flush=True)
+    subprocess.run([python, "-m", "pip", "install", "-q", "--upgrade", "pip"], check=True)
+    subprocess.run([python, "-m", "pip", "install", "-q", "-e", f"{ROOT}[dev]"], check=True)
+    STAMP.write_text(wanted)
+    return python
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"demo", "test", "lint", "run"}:
+        print(__doc__)
+        print("commands: demo [ARGS], test [PYTEST ARGS], lint, run CONNECT-DESKTOP-ARGS")
+        return 2
+    python = ensure_environment()
+    command, rest = argv[0], argv[1:]
+    bindir = python.parent
+    if command == "demo":
+        return subprocess.call([python, ROOT / "main.py", "--demo", *rest])
+    if command == "run":
+        return subprocess.call([python, ROOT / "main.py", *rest])
+    if command == "lint":
+        status = subprocess.call([bindir / "ruff", "check", ROOT])
+        return status or subprocess.call([bindir / "lint-imports"], cwd=ROOT)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    status = subprocess.call([bindir / "ruff", "check", ROOT])
+    status = status or subprocess.call([bindir / "lint-imports"], cwd=ROOT)
+    return status or subprocess.call([python, "-m", "pytest", *rest], cwd=ROOT, env=env)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
