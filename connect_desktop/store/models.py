@@ -1,0 +1,143 @@
+"""Typed models of the local cache: the account's records plus local bookkeeping."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from connect_desktop.domain.entities import EntityType
+from connect_desktop.store import columns
+
+
+class CacheBase(DeclarativeBase):
+    pass
+
+
+class School(columns.SchoolColumns, CacheBase):
+    __tablename__ = "school"
+
+
+class Term(columns.TermColumns, CacheBase):
+    __tablename__ = "term"
+
+
+class Staff(columns.StaffColumns, CacheBase):
+    __tablename__ = "staff"
+    __table_args__ = (Index("ix_staff_school", "school_id"),)
+
+
+class Student(columns.StudentColumns, CacheBase):
+    __tablename__ = "student"
+    __table_args__ = (
+        Index("ix_student_school_grade", "school_id", "grade"),
+        Index("ix_student_number", "student_number"),
+    )
+
+
+class Contact(columns.ContactColumns, CacheBase):
+    __tablename__ = "contact"
+
+
+class StudentContact(columns.StudentContactColumns, CacheBase):
+    __tablename__ = "student_contact"
+    __table_args__ = (
+        Index("ix_student_contact_student", "student_id"),
+        Index("ix_student_contact_contact", "contact_id"),
+    )
+
+
+class Classroom(columns.ClassroomColumns, CacheBase):
+    __tablename__ = "classroom"
+    __table_args__ = (Index("ix_classroom_school_term", "school_id", "term_id"),)
+
+
+class Enrollment(columns.EnrollmentColumns, CacheBase):
+    __tablename__ = "enrollment"
+    __table_args__ = (
+        Index("ix_enrollment_classroom", "classroom_id"),
+        Index("ix_enrollment_person", "person_id"),
+    )
+
+
+class MessageStat(columns.MessageStatColumns, CacheBase):
+    __tablename__ = "message_stat"
+    __table_args__ = (Index("ix_message_stat_staff", "staff_id"),)
+
+
+class SyncSettings(columns.SyncSettingsColumns, CacheBase):
+    __tablename__ = "sync_settings"
+
+
+class SyncRun(columns.SyncRunColumns, CacheBase):
+    __tablename__ = "sync_run"
+
+
+ENTITY_MODELS: dict[EntityType, type[CacheBase]] = {
+    EntityType.SCHOOL: School,
+    EntityType.TERM: Term,
+    EntityType.STAFF: Staff,
+    EntityType.STUDENT: Student,
+    EntityType.CONTACT: Contact,
+    EntityType.STUDENT_CONTACT: StudentContact,
+    EntityType.CLASSROOM: Classroom,
+    EntityType.ENROLLMENT: Enrollment,
+    EntityType.MESSAGE_STAT: MessageStat,
+    EntityType.SYNC_SETTINGS: SyncSettings,
+    EntityType.SYNC_RUN: SyncRun,
+}
+
+
+class PendingOperation(CacheBase):
+    """A change staged on this computer, waiting to be (or having been) sent.
+
+    `state` is one of `pending` (staged, not sent), `sending` (handed to the server,
+    result not yet stored), `applied`, `conflict`, `rejected`, `discarded`.
+    """
+
+    __tablename__ = "pending_operation"
+
+    op_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    target_type: Mapped[str] = mapped_column(String(20))
+    target_id: Mapped[str] = mapped_column(String(36))
+    base_version: Mapped[int] = mapped_column(Integer)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    step: Mapped[str] = mapped_column(String(40))
+    batch: Mapped[str | None] = mapped_column(String(64), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    state: Mapped[str] = mapped_column(String(12), default="pending")
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
+    result_message: Mapped[str | None] = mapped_column(Text, default=None)
+    __table_args__ = (
+        Index("ix_pending_target", "target_type", "target_id"),
+        Index("ix_pending_state", "state"),
+    )
+
+
+class SyncState(CacheBase):
+    """Where the last pull stopped (single row)."""
+
+    __tablename__ = "sync_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cursor: Mapped[int] = mapped_column(Integer, default=0)
+    last_pull_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
+    last_push_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
+    full_pull_done: Mapped[bool] = mapped_column(default=False)
+
+
+class Account(CacheBase):
+    """Who this cache belongs to (single row); no secrets here."""
+
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    server_url: Mapped[str] = mapped_column(String(500))
+    user_id: Mapped[str] = mapped_column(String(36))
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(20))
+    school_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    display_name: Mapped[str] = mapped_column(String(200), default="")

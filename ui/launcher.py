@@ -1,0 +1,17 @@
+"""`connect-desktop`: a headless command when one is named, otherwise the desktop app."""
+
+from __future__ import annotations
+
+import sys
+
+from connect_desktop import cli
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch to the headless CLI or open the GUI."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in cli.COMMANDS | {"-h", "--help"}:
+        return cli.main(args)
+    from ui.app import run_gui  # Qt is only imported when the GUI is wanted
+
+    return run_gui(args)
