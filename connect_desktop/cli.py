@@ -1,17 +1,294 @@
-"""`connect-desktop <command>`: the core services, headless (for IT staff and tests)."""
+"""`connect-desktop <command>`: the core services, headless (for IT staff, scripts and tests).
+
+Commands: login, logout, sync, status, stage, pending, discard, retry, remove-local-data.
+`--json` prints exactly one JSON object on stdout; progress and messages go to stderr.
+
+Exit codes scripts can rely on:
+    0  done
+    1  the operation failed (e.g. conflicts or rejections after a push, a change that
+       cannot be staged)
+    2  usage error (unknown command or option)
+    3  not signed in, wrong e-mail or password, or the session expired
+    4  the server cannot be reached
+    5  the account is not allowed to do this
+    6  the server's certificate could not be verified
+    7  the server had a problem (or asked us to slow down)
+    8  the local data cannot be used (e.g. made by a newer version)
+  130  interrupted
+"""
 
 from __future__ import annotations
 
+import argparse
+import getpass
+import json
+import logging
 import sys
+import threading
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from typing import Any
 
-COMMANDS: frozenset[str] = frozenset()
+from connect_desktop import session as accounts
+from connect_desktop.api import errors as api_errors
+from connect_desktop.settings import load_account
+from connect_desktop.store.db import Cache
+from connect_desktop.store.errors import CacheError
+from connect_desktop.store.queries import effective_counts, list_pending, pending_state_counts
+from connect_desktop.store.writer import read_cursor
+from connect_desktop.sync.outbox import Outbox, StagingError
+from connect_desktop.sync.pull import pull
+from connect_desktop.sync.push import push
+
+log = logging.getLogger(__name__)
+
+OK, FAILED, USAGE, SIGNED_OUT, UNREACHABLE, FORBIDDEN, CERTIFICATE, SERVER, LOCAL_DATA = range(9)
+INTERRUPTED = 130
+
+COMMANDS: frozenset[str] = frozenset(
+    {"login", "logout", "sync", "status", "stage", "pending", "discard", "retry", "remove-local-data"}
+)
+
+_ERROR_CODES: tuple[tuple[type[BaseException], int], ...] = (
+    (api_errors.SignedOut, SIGNED_OUT),
+    (accounts.NotSignedIn, SIGNED_OUT),
+    (api_errors.Unreachable, UNREACHABLE),
+    (api_errors.Forbidden, FORBIDDEN),
+    (api_errors.CertificateProblem, CERTIFICATE),
+    (api_errors.ApiError, SERVER),
+    (CacheError, LOCAL_DATA),
+    (StagingError, FAILED),
+)
 
 
-def main(argv: list[str] | None = None) -> int:
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+class StderrProgress:
+    """Progress lines on stderr."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+
+    def on_progress(self, done: int, total: int | None, rate: float, eta_s: float | None) -> None:
+        of = f" of {total:,}" if total is not None else ""
+        eta = f", about {eta_s:.0f} s left" if eta_s is not None else ""
+        say(f"{self.label}: {done:,}{of} ({rate:,.0f}/s{eta})")
+
+
+def _emit(data: dict[str, Any]) -> None:
+    print(json.dumps(data, default=str, sort_keys=True))
+
+
+# -- commands ------------------------------------------------------------------------------
+
+
+def cmd_login(args: argparse.Namespace) -> int:
+    password = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else getpass.getpass("Password: ")
+    if not password:
+        say("No password given.")
+        return USAGE
+    signed_in = accounts.login(args.server, args.user, password, ca_bundle=args.ca_bundle, notify=say)
+    say(
+        f"Signed in to {signed_in.account.server_url} as {signed_in.user.email} "
+        f"({signed_in.user.role.value})."
+    )
+    return OK
+
+
+def cmd_logout(_args: argparse.Namespace) -> int:
+    account = accounts.logout()
+    say("Signed out." if account else "Nobody was signed in.")
+    return OK
+
+
+def cmd_remove_local_data(_args: argparse.Namespace) -> int:
+    account = accounts.current_account()
+    removed = accounts.remove_local_data(account)
+    say(f"Signed out and removed {len(removed)} local file(s).")
+    return OK
+
+
+def _open(stack: ExitStack) -> tuple[accounts.AccountSettings, Cache]:
+    account = accounts.current_account()
+    cache = stack.enter_context(accounts.open_account_cache(account))
+    return account, cache
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    cancel = threading.Event()
+    with ExitStack() as stack:
+        account, cache = _open(stack)
+        client = stack.enter_context(accounts.client_for(account))
+        code = OK
+        if not args.push_only:
+            result = pull(cache, client, progress=StderrProgress("download"), cancel=cancel)
+            say(f"Downloaded {result.received:,} change(s) in {result.seconds:.1f} s.")
+        if not args.pull_only:
+            pushed = push(cache, client, progress=StderrProgress("send"), cancel=cancel)
+            say(
+                f"Sent {pushed.sent:,} change(s): {pushed.applied:,} applied, "
+                f"{pushed.conflicts:,} conflict(s), {pushed.rejected:,} rejected."
+            )
+            if pushed.failed:
+                say("Some changes were not applied; see `connect-desktop pending`.")
+                code = FAILED
+        return code
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    with ExitStack() as stack:
+        account, cache = _open(stack)
+        with cache.sessions() as session:
+            counts = effective_counts(session)
+            pending = pending_state_counts(session)
+        with cache.raw() as connection:
+            cursor = read_cursor(connection)
+    status = {
+        "server": account.server_url,
+        "user": account.email,
+        "cursor": cursor,
+        "counts": counts,
+        "pending": pending,
+    }
+    if args.json:
+        _emit(status)
+    else:
+        print(f"Server: {account.server_url}\nUser: {account.email}\nCursor: {cursor}")
+        for kind, count in counts.items():
+            print(f"  {kind}: {count:,}")
+        print("Staged changes: " + (", ".join(f"{s} {n}" for s, n in pending.items()) or "none"))
+    return OK
+
+
+def _param(text: str) -> tuple[str, Any]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    try:
+        return key, json.loads(value)
+    except ValueError:
+        return key, value
+
+
+def cmd_stage(args: argparse.Namespace) -> int:
+    with ExitStack() as stack:
+        _account, cache = _open(stack)
+        op_id = Outbox(cache).stage(args.kind, None, args.id, dict(args.param), step=args.step)
+    if args.json:
+        _emit({"op_id": op_id})
+    else:
+        print(op_id)
+    return OK
+
+
+def cmd_pending(args: argparse.Namespace) -> int:
+    with ExitStack() as stack:
+        _account, cache = _open(stack)
+        with cache.sessions() as session:
+            page = list_pending(session, limit=1_000_000)
+    if args.json:
+        _emit({"total": page.total, "operations": [vars(row) for row in page.rows]})
+        return OK
+    if not page.rows:
+        print("No staged changes.")
+    for row in page.rows:
+        note = f" — {row.result_message}" if row.result_message else ""
+        print(
+            f"{row.op_id}  {row.state:<9} {row.step:<16} {row.kind} {row.target_type} {row.target_id}{note}"
+        )
+    return OK
+
+
+def cmd_discard(args: argparse.Namespace) -> int:
+    if bool(args.op_ids) == bool(args.all):
+        say("Name the changes to discard, or use --all.")
+        return USAGE
+    with ExitStack() as stack:
+        _account, cache = _open(stack)
+        outbox = Outbox(cache)
+        count = outbox.discard_all() if args.all else outbox.discard(args.op_ids)
+    say(f"Discarded {count} change(s).")
+    return OK
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    with ExitStack() as stack:
+        _account, cache = _open(stack)
+        print(Outbox(cache).retry(args.op_id))
+    return OK
+
+
+# -- parsing and dispatch -----------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="connect-desktop", description="Connect Desktop, headless.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=help_, description=help_)
+        command.set_defaults(handler=handler)
+        return command
+
+    login = add("login", cmd_login, "sign in and remember the account")
+    login.add_argument("--server", required=True, help="e.g. https://connect.example.org")
+    login.add_argument("--user", required=True, help="your e-mail address")
+    login.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    login.add_argument("--ca-bundle", default=None, help="a PEM file of extra trusted certificates")
+    add("logout", cmd_logout, "sign out (the local data stays)")
+    add("remove-local-data", cmd_remove_local_data, "sign out and delete this account's local data")
+    sync = add("sync", cmd_sync, "download changes, then send staged changes")
+    only = sync.add_mutually_exclusive_group()
+    only.add_argument("--pull-only", action="store_true")
+    only.add_argument("--push-only", action="store_true")
+    status = add("status", cmd_status, "what the local copy holds")
+    status.add_argument("--json", action="store_true")
+    stage = add("stage", cmd_stage, "prepare a change (sent by the next sync)")
+    stage.add_argument("kind", help="e.g. archive_student")
+    stage.add_argument("--id", required=True, help="the record's id")
+    stage.add_argument("--param", action="append", default=[], type=_param, metavar="KEY=VALUE")
+    stage.add_argument("--step", default="cli", help="the wizard step to list it under")
+    stage.add_argument("--json", action="store_true")
+    pending = add("pending", cmd_pending, "list staged changes")
+    pending.add_argument("--json", action="store_true")
+    discard = add("discard", cmd_discard, "take staged changes out")
+    discard.add_argument("op_ids", nargs="*", metavar="OP_ID")
+    discard.add_argument("--all", action="store_true")
+    retry = add("retry", cmd_retry, "stage a conflicting or rejected change again")
+    retry.add_argument("op_id")
+    return parser
+
+
+def _exit_code(exc: BaseException) -> int:
+    return next(code for kind, code in _ERROR_CODES if isinstance(exc, kind))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
     """Run one headless command; returns the process exit code."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    print("usage: connect-desktop COMMAND ...", file=sys.stderr)
-    return 2 if args else 0
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = _parser().parse_args(args_list)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return int(exc.code or 0)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.ERROR,
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if load_account() is None and args.command not in ("login", "logout"):
+        say(accounts.NotSignedIn.user_message)
+        return SIGNED_OUT
+    try:
+        return int(args.handler(args))
+    except KeyboardInterrupt:
+        say("Interrupted. Nothing was lost: the next sync continues where this one stopped.")
+        return INTERRUPTED
+    except tuple(kind for kind, _ in _ERROR_CODES) as exc:
+        say(str(getattr(exc, "user_message", exc)))
+        return _exit_code(exc)
 
 
 if __name__ == "__main__":

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, insert, select
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from connect_server.models import FeedCounter
+from connect_server.models import FeedCounter, SyncSettings
+from connect_server.sequence import allocate_seqs
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -39,14 +44,19 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Create or migrate the schema to the newest revision, and seed the feed counter."""
+    """Create or migrate the schema to the newest revision; seed the feed counter and sync settings."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    heads = set(ScriptDirectory.from_config(config).get_heads())
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if current != heads:  # running the migration environment costs ~0.1 s even when up to date
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
     with Session(engine) as session, session.begin():
         if session.scalar(select(FeedCounter.id).where(FeedCounter.id == 1)) is None:
             session.execute(insert(FeedCounter).values(id=1, value=0))
+        ensure_sync_settings(session)
 
 
 def open_database(url: str) -> sessionmaker[Session]:
@@ -54,3 +64,45 @@ def open_database(url: str) -> sessionmaker[Session]:
     engine = make_engine(url)
     upgrade(engine)
     return sessionmaker(engine, expire_on_commit=False)
+
+
+SYNC_SETTINGS_ID = "00000000-0000-0000-0000-000000000001"
+"""The id of the one sync-settings record every database has."""
+
+
+def ensure_sync_settings(session: Session) -> None:
+    """Create the singleton sync-settings record (manual origin) if there is none."""
+    if session.scalar(select(SyncSettings.id).limit(1)) is not None:
+        return
+    (seq,) = allocate_seqs(session, 1)
+    session.execute(
+        insert(SyncSettings).values(
+            id=SYNC_SETTINGS_ID,
+            version=1,
+            seq=seq,
+            origin="manual",
+            daily_sync=True,
+            pauses=[],
+            thresholds={},
+        )
+    )
+
+
+@contextmanager
+def snapshot(sessions: sessionmaker[Session]) -> Iterator[Connection]:
+    """A read-only connection whose every SELECT sees the same committed state.
+
+    PostgreSQL gets REPEATABLE READ; SQLite (whose driver does not start transactions
+    for SELECTs) gets an explicit BEGIN, which pins the WAL snapshot at the first read.
+    """
+    with sessions() as session:
+        engine = session.get_bind()
+        if engine.dialect.name == "sqlite":
+            connection = session.connection()
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection = session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        try:
+            yield connection
+        finally:
+            session.rollback()

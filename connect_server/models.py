@@ -1,7 +1,8 @@
 """Server-side tables: the account's entities plus auth, feed, operations and audit.
 
 Every entity row carries `seq`, the server-wide sequence number of its last write; the
-changes feed is a keyset scan over the indexed `seq` of each table. A deleted record
+changes feed is a keyset scan over the indexed `seq` of each table (for a school admin,
+over `(school_id, seq)`, one range per school). A deleted record
 leaves a row in `tombstone` with its own `seq`. `school_id` on scoped rows is what
 school admins are filtered by.
 """
@@ -32,16 +33,17 @@ class School(SeqMixin, columns.SchoolColumns, Base):
 
 class Term(SeqMixin, columns.TermColumns, Base):
     __tablename__ = "term"
+    __table_args__ = (Index("ix_term_school", "school_id", "seq"),)
 
 
 class Staff(SeqMixin, columns.StaffColumns, Base):
     __tablename__ = "staff"
-    __table_args__ = (Index("ix_staff_school", "school_id"), Index("ix_staff_source", "source_id"))
+    __table_args__ = (Index("ix_staff_school", "school_id", "seq"), Index("ix_staff_source", "source_id"))
 
 
 class Student(SeqMixin, columns.StudentColumns, Base):
     __tablename__ = "student"
-    __table_args__ = (Index("ix_student_school", "school_id"), Index("ix_student_source", "source_id"))
+    __table_args__ = (Index("ix_student_school", "school_id", "seq"), Index("ix_student_source", "source_id"))
 
 
 class Contact(SeqMixin, columns.ContactColumns, Base):
@@ -54,13 +56,16 @@ class StudentContact(SeqMixin, columns.StudentContactColumns, Base):
     __table_args__ = (
         Index("ix_student_contact_student", "student_id"),
         Index("ix_student_contact_contact", "contact_id"),
-        Index("ix_student_contact_school", "school_id"),
+        Index("ix_student_contact_school", "school_id", "seq"),
     )
 
 
 class Classroom(SeqMixin, columns.ClassroomColumns, Base):
     __tablename__ = "classroom"
-    __table_args__ = (Index("ix_classroom_school", "school_id"), Index("ix_classroom_source", "source_id"))
+    __table_args__ = (
+        Index("ix_classroom_school", "school_id", "seq"),
+        Index("ix_classroom_source", "source_id"),
+    )
 
 
 class Enrollment(SeqMixin, columns.EnrollmentColumns, Base):
@@ -68,13 +73,13 @@ class Enrollment(SeqMixin, columns.EnrollmentColumns, Base):
     __table_args__ = (
         Index("ix_enrollment_classroom", "classroom_id"),
         Index("ix_enrollment_person", "person_id"),
-        Index("ix_enrollment_school", "school_id"),
+        Index("ix_enrollment_school", "school_id", "seq"),
     )
 
 
 class MessageStat(SeqMixin, columns.MessageStatColumns, Base):
     __tablename__ = "message_stat"
-    __table_args__ = (Index("ix_message_stat_school", "school_id"),)
+    __table_args__ = (Index("ix_message_stat_school", "school_id", "seq"),)
 
 
 class SyncSettings(SeqMixin, columns.SyncSettingsColumns, Base):
@@ -110,7 +115,10 @@ class Tombstone(Base):
     id: Mapped[str] = mapped_column(String(36))
     version: Mapped[int] = mapped_column(Integer)
     school_id: Mapped[str | None] = mapped_column(String(36), default=None)
-    __table_args__ = (Index("ix_tombstone_record", "type", "id"),)
+    __table_args__ = (
+        Index("ix_tombstone_record", "type", "id"),
+        Index("ix_tombstone_school", "school_id", "seq"),
+    )
 
 
 class FeedCounter(Base):

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from connect_desktop import cli
+from connect_desktop import __version__, cli
 
 
 def main(argv: list[str] | None = None) -> int:
     """Dispatch to the headless CLI or open the GUI."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["--version"]:
+        print(f"Connect Desktop {__version__}")
+        return 0
     if args and args[0] in cli.COMMANDS | {"-h", "--help"}:
         return cli.main(args)
     from ui.app import run_gui  # Qt is only imported when the GUI is wanted

@@ -26,7 +26,10 @@ class Term(columns.TermColumns, CacheBase):
 
 class Staff(columns.StaffColumns, CacheBase):
     __tablename__ = "staff"
-    __table_args__ = (Index("ix_staff_school", "school_id"),)
+    __table_args__ = (
+        Index("ix_staff_school", "school_id"),
+        Index("ix_staff_name", "last_name", "first_name", "id"),
+    )
 
 
 class Student(columns.StudentColumns, CacheBase):
@@ -34,6 +37,8 @@ class Student(columns.StudentColumns, CacheBase):
     __table_args__ = (
         Index("ix_student_school_grade", "school_id", "grade"),
         Index("ix_student_number", "student_number"),
+        Index("ix_student_name", "last_name", "first_name", "id"),
+        Index("ix_student_school_name", "school_id", "last_name", "first_name", "id"),
     )
 
 
@@ -51,7 +56,10 @@ class StudentContact(columns.StudentContactColumns, CacheBase):
 
 class Classroom(columns.ClassroomColumns, CacheBase):
     __tablename__ = "classroom"
-    __table_args__ = (Index("ix_classroom_school_term", "school_id", "term_id"),)
+    __table_args__ = (
+        Index("ix_classroom_school_term", "school_id", "term_id"),
+        Index("ix_classroom_name", "name", "id"),
+    )
 
 
 class Enrollment(columns.EnrollmentColumns, CacheBase):
@@ -114,6 +122,7 @@ class PendingOperation(CacheBase):
     __table_args__ = (
         Index("ix_pending_target", "target_type", "target_id"),
         Index("ix_pending_state", "state"),
+        Index("ix_pending_step", "step", "state", "created_at"),
     )
 
 

@@ -1,0 +1,102 @@
+"""`connect-desktop report NAME|all --out DIR`: the reports, headless.
+
+`add_report_command(subparsers)` registers the command; `run_report_command(args,
+open_cache)` runs it. `open_cache()` returns the cache as an SQLAlchemy Engine or
+Connection, or a context manager yielding one (closed after the export).
+Exit status: 0 written, 1 not written for a reason the user can fix (file exists,
+cancelled, disk error), 2 bad usage (unknown report, output is not a folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, TextIO
+
+from sqlalchemy import Connection, Engine
+
+from connect_desktop.reports.catalog import REPORTS
+from connect_desktop.reports.errors import ReportError
+from connect_desktop.reports.export import export_all
+
+ALL = "all"
+CacheOpener = Callable[[], Engine | Connection | AbstractContextManager[Engine | Connection]]
+
+
+def add_report_command(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the `report` sub-command to an argparse sub-parsers object."""
+    names = ", ".join(f"{name} ({spec.title})" for name, spec in REPORTS.items())
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "report",
+        help="write XLSX reports from the local cache",
+        description=f"Write XLSX reports of the data as last downloaded. Reports: {names}; or 'all'.",
+    )
+    parser.add_argument("name", choices=[*REPORTS, ALL], metavar="NAME", help="report name, or 'all'")
+    parser.add_argument("--out", type=Path, default=Path(), help="folder to write into (default: here)")
+    parser.add_argument("--overwrite", action="store_true", help="replace files of the same name")
+    parser.add_argument("--quiet", action="store_true", help="print only the paths written")
+    return parser
+
+
+class _StderrProgress:
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self._last = -1
+
+    def on_progress(self, done_rows: int, total_rows: int) -> None:
+        percent = done_rows * 100 // total_rows if total_rows else 100
+        if percent != self._last:
+            self._last = percent
+            self.stream.write(f"\r{done_rows:,} of {total_rows:,} rows ({percent}%)")
+            self.stream.flush()
+
+
+def run_report_command(
+    args: argparse.Namespace,
+    open_cache: CacheOpener,
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Write the requested report(s); print each path written. Returns the exit status."""
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    if args.name != ALL and args.name not in REPORTS:
+        err.write(f"Unknown report {args.name!r}. Reports: {', '.join(REPORTS)}, all.\n")
+        return 2
+    folder: Path = args.out
+    if folder.exists() and not folder.is_dir():
+        err.write(f"{folder} is not a folder.\n")
+        return 2
+    names = list(REPORTS) if args.name == ALL else [args.name]
+    progress = None if args.quiet or not err.isatty() else _StderrProgress(err)
+    try:
+        with _opened(open_cache) as source:
+            paths = export_all(source, folder, names=names, progress=progress, overwrite=args.overwrite)
+    except ReportError as exc:
+        err.write(f"\n{exc}\n" if progress else f"{exc}\n")
+        return 1
+    except KeyboardInterrupt:
+        err.write("\nCancelled; no file was written.\n")
+        return 1
+    except OSError as exc:
+        err.write(f"Could not write the report: {exc.strerror or exc}\n")
+        return 1
+    if progress:
+        err.write("\n")
+    for path in paths:
+        out.write(f"{path}\n")
+    return 0
+
+
+@contextlib.contextmanager
+def _opened(open_cache: CacheOpener) -> Iterator[Engine | Connection]:
+    source = open_cache()
+    if isinstance(source, Engine | Connection):
+        yield source
+    else:
+        with source as opened:
+            yield opened

@@ -1,0 +1,275 @@
+"""Diff a snapshot against Connect's sync-managed records: creates, updates, archives, verdict.
+
+The current records come in through `CurrentRecord`s whose fields use the snapshot's
+names and reference other records by source_id (see `snapshot.FIELDS`). Everything is
+joined inside the snapshot's SQLite file, so a million students plan in flat memory;
+the change lists are read back a page at a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from connect_desktop.domain.operations import SYNC_PORTIONS
+from connect_desktop.rostering.snapshot import FIELDS, PORTION_TYPES, TYPES, Snapshot, Value, encode_fields
+
+ChangeKind = Literal["create", "update", "archive"]
+DEFAULT_THRESHOLD = 10.0
+ARCHIVE_FIELD: dict[str, tuple[str, str, str]] = {
+    "student": ("status", "archived", "active"),
+    "classroom": ("status", "archived", "active"),
+    "staff": ("access", "revoked", "active"),
+}
+"""Types whose archive is a field value: (field, archived value, active value)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    """A pause of the whole sync (`portion` None) or one portion, active from..until inclusive."""
+
+    portion: str | None = None
+    start: dt.date | None = None
+    until: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        if self.portion is not None and self.portion not in SYNC_PORTIONS:
+            raise ValueError(f"unknown sync portion {self.portion!r}; expected one of {SYNC_PORTIONS}")
+
+    def active(self, today: dt.date) -> bool:
+        return (self.start is None or self.start <= today) and (self.until is None or today <= self.until)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSettings:
+    """The sync settings a plan honours. Thresholds are % per entity type."""
+
+    pauses: tuple[Pause, ...] = ()
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+    default_threshold: float = DEFAULT_THRESHOLD
+
+    @classmethod
+    def from_wire(
+        cls,
+        pauses: Iterable[Mapping[str, Any]] = (),
+        thresholds: Mapping[str, float] | None = None,
+    ) -> PlanSettings:
+        """From sync_settings' JSON: pauses like {"portion": "classrooms"|null, "from": ..., "until": ...}."""
+
+        def day(value: object) -> dt.date | None:
+            return dt.date.fromisoformat(str(value)) if value else None
+
+        parsed = tuple(
+            Pause(
+                p.get("portion") if p.get("portion") not in ("", "all") else None,
+                day(p.get("from") or p.get("start")),
+                day(p.get("until") or p.get("end")),
+            )
+            for p in pauses
+        )
+        return cls(parsed, dict(thresholds or {}))
+
+    def threshold(self, type_: str) -> float:
+        return float(self.thresholds.get(type_, self.default_threshold))
+
+    def paused_types(self, today: dt.date) -> set[str]:
+        paused: set[str] = set()
+        for pause in self.pauses:
+            if pause.active(today):
+                paused.update(TYPES if pause.portion is None else PORTION_TYPES[pause.portion])
+        return paused
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentRecord:
+    """A sync-managed Connect record, in snapshot terms (references by source_id)."""
+
+    type: str
+    source_id: str
+    id: str
+    fields: Mapping[str, object]
+    archived: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One planned change. `changes` maps field -> (old, new) for updates."""
+
+    type: str
+    kind: ChangeKind
+    source_id: str
+    id: str | None
+    fields: dict[str, Value]
+    changes: dict[str, tuple[Value, Value]]
+
+
+@dataclass(frozen=True, slots=True)
+class TypePlan:
+    type: str
+    creates: int = 0
+    updates: int = 0
+    archives: int = 0
+    unchanged: int = 0
+    managed: int = 0  # sync-managed, not archived: the threshold's base
+    threshold: float = DEFAULT_THRESHOLD
+    paused: bool = False
+    in_source: bool = True  # False when the source holds no file/endpoint for this type
+    held: bool = False
+
+    @property
+    def archive_percent(self) -> float:
+        return 100.0 * self.archives / self.managed if self.managed else 0.0
+
+
+@dataclass(slots=True)
+class RolloverPlan:
+    """Counts per type, the verdict, and paged access to the change lists."""
+
+    snapshot: Snapshot
+    types: dict[str, TypePlan]
+    paused_all: bool
+
+    @property
+    def held(self) -> bool:
+        """True when any type would archive more than its threshold: archives are then withheld."""
+        return any(p.held for p in self.types.values())
+
+    @property
+    def held_types(self) -> list[str]:
+        return [t for t, p in self.types.items() if p.held]
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        return {
+            t: {"create": p.creates, "update": p.updates, "archive": p.archives}
+            for t, p in self.types.items()
+        }
+
+    def changes(self, type_: str, kind: ChangeKind, offset: int = 0, limit: int = 100) -> list[Change]:
+        """One page of changes of a type and kind, in source_id order."""
+        rows = self.snapshot.db.execute(
+            "SELECT sid, id, data, diff FROM p_change WHERE t=? AND kind=? ORDER BY sid LIMIT ? OFFSET ?",
+            (type_, kind, limit, offset),
+        )
+        return [_change(type_, kind, *row) for row in rows]
+
+    def iter_changes(self, type_: str, kind: ChangeKind) -> Iterator[Change]:
+        cur = self.snapshot.db.cursor()
+        for row in cur.execute(
+            "SELECT sid, id, data, diff FROM p_change WHERE t=? AND kind=? ORDER BY sid", (type_, kind)
+        ):
+            yield _change(type_, kind, *row)
+
+
+def _change(type_: str, kind: ChangeKind, sid: str, id_: str | None, data: str, diff: str | None) -> Change:
+    fields = dict(zip(FIELDS[type_], json.loads(data), strict=True))
+    changes = {k: (v[0], v[1]) for k, v in json.loads(diff).items()} if diff else {}
+    return Change(type_, kind, sid, id_, fields, changes)
+
+
+def plan_rollover(
+    snapshot: Snapshot,
+    current: Iterable[CurrentRecord],
+    settings: PlanSettings | None = None,
+    today: dt.date | None = None,
+) -> RolloverPlan:
+    """Plan what a sync of `snapshot` would do to the `current` sync-managed records.
+
+    The plan lives in the snapshot's file: read it before closing the snapshot.
+    """
+    settings = settings or PlanSettings()
+    today = today or dt.date.today()
+    db = snapshot.db
+    if db.in_transaction:
+        db.execute("COMMIT")
+    db.executescript(
+        """
+        DROP TABLE IF EXISTS cur; DROP TABLE IF EXISTS p_change;
+        CREATE TABLE cur(t TEXT, sid TEXT, id TEXT, fields TEXT, archived INT,
+                         PRIMARY KEY (t, sid)) WITHOUT ROWID;
+        CREATE TABLE p_change(t TEXT, kind TEXT, sid TEXT, id TEXT, data TEXT, diff TEXT);
+        BEGIN;
+        """
+    )
+    batch: list[tuple[str, str, str, str, int]] = []
+    for rec in current:
+        batch.append(
+            (rec.type, rec.source_id, rec.id, encode_fields(rec.type, rec.fields), int(rec.archived))
+        )
+        if len(batch) >= 10_000:
+            db.executemany("INSERT OR IGNORE INTO cur VALUES (?,?,?,?,?)", batch)
+            batch.clear()
+    db.executemany("INSERT OR IGNORE INTO cur VALUES (?,?,?,?,?)", batch)
+    paused = settings.paused_types(today)
+    types: dict[str, TypePlan] = {}
+    for type_ in TYPES:
+        threshold = settings.threshold(type_)
+        managed = db.execute("SELECT count(*) FROM cur WHERE t=? AND archived=0", (type_,)).fetchone()[0]
+        if type_ in paused or type_ not in snapshot.present:
+            types[type_] = TypePlan(
+                type_,
+                managed=managed,
+                threshold=threshold,
+                paused=type_ in paused,
+                in_source=type_ in snapshot.present,
+            )
+            continue
+        types[type_] = _plan_type(snapshot, type_, managed, threshold)
+    db.execute("CREATE INDEX p_change_order ON p_change(t, kind, sid)")
+    db.execute("COMMIT")
+    return RolloverPlan(snapshot, types, paused_all=paused.issuperset(TYPES))
+
+
+def _plan_type(snapshot: Snapshot, type_: str, managed: int, threshold: float) -> TypePlan:
+    db = snapshot.db
+    creates = db.execute(
+        "INSERT INTO p_change SELECT r.t, 'create', r.sid, NULL, r.fields, NULL FROM rec r "
+        "WHERE r.t=? AND NOT EXISTS (SELECT 1 FROM cur c WHERE c.t=r.t AND c.sid=r.sid)",
+        (type_,),
+    ).rowcount
+    names = FIELDS[type_]
+    updates = unchanged = 0
+    pending: list[tuple[str, str, str, str, str, str]] = []
+    cursor = db.cursor().execute(
+        "SELECT r.sid, c.id, r.fields, c.fields, c.archived FROM rec r JOIN cur c ON c.t=r.t AND c.sid=r.sid "
+        "WHERE r.t=?",
+        (type_,),
+    )
+    for sid, id_, new, old, archived in cursor:
+        if new == old and not archived:
+            unchanged += 1
+            continue
+        diff: dict[str, tuple[Value, Value]] = {}
+        if new != old:
+            diff = {
+                n: (o, v) for n, o, v in zip(names, json.loads(old), json.loads(new), strict=True) if o != v
+            }
+        if archived and type_ in ARCHIVE_FIELD:
+            name, gone, live = ARCHIVE_FIELD[type_]
+            diff[name] = (gone, live)
+        if not diff:
+            unchanged += 1
+            continue
+        updates += 1
+        pending.append((type_, "update", sid, id_, new, json.dumps(diff, ensure_ascii=False)))
+        if len(pending) >= 10_000:
+            db.executemany("INSERT INTO p_change VALUES (?,?,?,?,?,?)", pending)
+            pending.clear()
+    db.executemany("INSERT INTO p_change VALUES (?,?,?,?,?,?)", pending)
+    if snapshot.modes.get(type_) == "delta":
+        vanished = (
+            "SELECT c.t, 'archive', c.sid, c.id, c.fields, NULL FROM cur c JOIN gone g "
+            "ON g.t=c.t AND g.sid=c.sid WHERE c.t=? AND c.archived=0"
+        )
+    else:
+        vanished = (
+            "SELECT c.t, 'archive', c.sid, c.id, c.fields, NULL FROM cur c WHERE c.t=? AND c.archived=0 "
+            "AND NOT EXISTS (SELECT 1 FROM rec r WHERE r.t=c.t AND r.sid=c.sid)"
+        )
+    archives = db.execute(f"INSERT INTO p_change {vanished}", (type_,)).rowcount
+    # compare exactly: "more than threshold %" of the managed records
+    held = Decimal(archives) * 100 > Decimal(str(threshold)) * managed
+    return TypePlan(type_, creates, updates, archives, unchanged, managed, threshold, held=held)

@@ -1,0 +1,115 @@
+"""The changes feed: `GET /changes?since=SEQ&limit=N`.
+
+Each entity table and the tombstone table is read with a keyset scan on its unique
+`seq` index (`seq > since ORDER BY seq LIMIT n`; for a school admin one scan per
+school over `(school_id, seq)`), the streams are merged by `seq`, and the first
+`limit` changes are serialised to JSON directly. The cost of a page therefore depends
+on its size, not on how far into the feed it starts.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import ExitStack
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy import ColumnElement, Connection, Select, func, select
+
+from connect_desktop.api.schema import DEFAULT_CHANGES_PAGE, MAX_CHANGES_PAGE, ChangesPage
+from connect_server.auth import CurrentPrincipal
+from connect_server.context import ServerContext, get_context
+from connect_server.db import snapshot
+from connect_server.scope import TOMBSTONE, Principal, partitions, tombstone_partitions, visible
+from connect_server.wire import CODECS, tombstone_change
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+_STREAM_ROWS = 2_000
+
+
+def _streams(
+    connection: Connection, principal: Principal, since: int, limit: int, stack: ExitStack
+) -> list[Iterator[dict[str, Any]]]:
+    """Seq-ordered streams of wire changes, one per table and scope part (closed by `stack`)."""
+    streams: list[Iterator[dict[str, Any]]] = []
+    dates_as_text = connection.dialect.name == "sqlite"
+    for kind, codec in CODECS.items():
+        encode = codec.encoder(dates_as_text=dates_as_text)
+        for condition in partitions(principal, kind):
+            statement = codec.select(dates_as_text=dates_as_text).where(codec.table.c.seq > since)
+            if condition is not None:
+                statement = statement.where(condition)
+            rows = stack.enter_context(connection.execute(_page(statement, codec.table.c.seq, limit)))
+            streams.append(map(encode, rows))
+    t = TOMBSTONE
+    for condition in tombstone_partitions(principal):
+        statement = select(t.c.seq, t.c.type, t.c.id, t.c.version).where(t.c.seq > since)
+        if condition is not None:
+            statement = statement.where(condition)
+        rows = stack.enter_context(connection.execute(_page(statement, t.c.seq, limit)))
+        streams.append(itertools.starmap(tombstone_change, rows))
+    return streams
+
+
+def _page(statement: Select[Any], seq: ColumnElement[int], limit: int) -> Select[Any]:
+    statement = statement.order_by(seq).limit(limit)
+    # Big pages stream (server-side cursors on PostgreSQL) so the merge reads only what it
+    # needs; small pages are cheaper fetched whole.
+    return statement.execution_options(yield_per=_STREAM_ROWS) if limit > _STREAM_ROWS else statement
+
+
+def _visible_total(connection: Connection, principal: Principal) -> int:
+    total = 0
+    for kind, codec in CODECS.items():
+        statement = select(func.count()).select_from(codec.table)
+        condition = visible(principal, kind)
+        if condition is not None:
+            statement = statement.where(condition)
+        total += connection.execute(statement).scalar_one()
+    return total
+
+
+def _seq(change: dict[str, Any]) -> int:
+    return change["seq"]  # type: ignore[no-any-return]
+
+
+def read_page(connection: Connection, principal: Principal, since: int, limit: int) -> dict[str, Any]:
+    """One page of the feed as a plain dict in the `ChangesPage` shape."""
+    with ExitStack() as stack:
+        merged = heapq.merge(*_streams(connection, principal, since, limit + 1, stack), key=_seq)
+        changes = list(itertools.islice(merged, limit + 1))
+    has_more = len(changes) > limit
+    del changes[limit:]
+    page: dict[str, Any] = {
+        "changes": changes,
+        "next_since": changes[-1]["seq"] if changes else since,
+        "has_more": has_more,
+    }
+    if since == 0:
+        page["total_estimate"] = _visible_total(connection, principal)
+    return page
+
+
+@router.get(
+    "/changes",
+    response_model=ChangesPage,
+    responses={200: {"model": ChangesPage}},
+)
+def changes(
+    principal: CurrentPrincipal,
+    context: Annotated[ServerContext, Depends(get_context)],
+    since: Annotated[int, Query(ge=0, description="Last seq the client has")] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_CHANGES_PAGE)] = DEFAULT_CHANGES_PAGE,
+) -> Response:
+    """Everything the user may see that changed after `since`, oldest first."""
+    with snapshot(context.sessions) as connection:
+        page = read_page(connection, principal, since, limit)
+    body = json.dumps(page, separators=(",", ":"), ensure_ascii=False).encode()
+    log.debug("changes since %s: %s records", since, len(page["changes"]))
+    return Response(content=body, media_type="application/json")

@@ -1,0 +1,194 @@
+"""What each operation kind does to the database, inside the caller's transaction.
+
+A handler either returns an `Applied` (the new state of every touched record, and the
+audit before/after) or raises `RejectedError` / `ConflictError`; then the caller's transaction
+changes nothing but the stored result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from connect_desktop.api.schema import Operation
+from connect_desktop.domain.entities import EnrollmentRole, EntityType
+from connect_desktop.domain.operations import STATUS_CHANGE, TARGET_TYPE, OperationKind
+from connect_server.scope import TABLES, TOMBSTONE, Principal, writable
+from connect_server.sequence import allocate_seqs
+from connect_server.sync_settings import InvalidSettingsError, parse_settings_change
+from connect_server.wire import CODECS, encode_fields, tombstone_change
+
+_LABEL = {
+    EntityType.CLASSROOM: "classroom",
+    EntityType.STAFF: "staff member",
+    EntityType.STUDENT: "student",
+    EntityType.SYNC_SETTINGS: "sync settings record",
+}
+_DONE = {
+    OperationKind.ARCHIVE_CLASSROOM: "archived",
+    OperationKind.UNARCHIVE_CLASSROOM: "unarchived",
+    OperationKind.REVOKE_STAFF_ACCESS: "revoked",
+    OperationKind.RESTORE_STAFF_ACCESS: "restored",
+    OperationKind.ARCHIVE_STUDENT: "archived",
+    OperationKind.UNARCHIVE_STUDENT: "unarchived",
+}
+
+
+class RejectedError(Exception):
+    """The operation cannot be applied; the message tells the user why."""
+
+
+class ConflictError(Exception):
+    """The target moved on since the client saw it."""
+
+
+@dataclass
+class Applied:
+    message: str
+    records: list[dict[str, Any]]
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    changed: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def apply(session: Session, principal: Principal, op: Operation) -> Applied:
+    """Apply one operation (already authorised for year-end changes) or raise."""
+    try:
+        kind = OperationKind(op.kind)
+    except ValueError:
+        raise RejectedError(f"Unknown operation kind {op.kind!r}") from None
+    expected = TARGET_TYPE[kind]
+    if op.target.type != expected:
+        raise RejectedError(f"{kind.value} applies to a {expected.value}, not a {op.target.type.value}")
+    if kind is OperationKind.DELETE_STUDENT:
+        _no_params(op, kind)
+        return _delete_student(session, principal, op)
+    if kind is OperationKind.UPDATE_SYNC_SETTINGS:
+        return _update_sync_settings(session, principal, op)
+    _no_params(op, kind)
+    return _set_field(session, principal, op, kind)
+
+
+def _no_params(op: Operation, kind: OperationKind) -> None:
+    if op.params:
+        raise RejectedError(f"{kind.value} takes no parameters (got {', '.join(sorted(op.params))})")
+
+
+def _load(session: Session, principal: Principal, kind: EntityType, record_id: str) -> Row[Any]:
+    codec = CODECS[kind]
+    statement = codec.select().where(codec.table.c.id == record_id)
+    condition = writable(principal, kind)
+    if condition is not None:
+        statement = statement.where(condition)
+    row = session.execute(statement.with_for_update()).first()
+    if row is None:
+        where = "" if principal.is_district_admin else " in your schools"
+        raise RejectedError(f"No {_LABEL[kind]} with id {record_id}{where}")
+    return row
+
+
+def _check_version(row: Row[Any], op: Operation) -> None:
+    if row.version != op.target.version:
+        raise ConflictError(
+            f"The record changed on the server (version {row.version}, you had {op.target.version}). "
+            "Refresh and try again."
+        )
+
+
+def _write(session: Session, kind: EntityType, row: Row[Any], values: dict[str, Any]) -> dict[str, Any]:
+    """Update `row` with `values`, a new version and seq; return its new wire change."""
+    codec = CODECS[kind]
+    table = codec.table
+    (seq,) = allocate_seqs(session, 1)
+    result = session.execute(
+        update(table)
+        .where(table.c.id == row.id, table.c.version == row.version)
+        .values(**values, version=row.version + 1, seq=seq)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConflictError("The record changed on the server while applying. Refresh and try again.")
+    return codec.change(session.execute(codec.select().where(table.c.id == row.id)).one())
+
+
+def _set_field(session: Session, principal: Principal, op: Operation, kind: OperationKind) -> Applied:
+    target = TARGET_TYPE[kind]
+    name, value = STATUS_CHANGE[kind]
+    row = _load(session, principal, target, op.target.id)
+    _check_version(row, op)
+    label = _LABEL[target].capitalize()
+    old = getattr(row, name)
+    if old == value:
+        current = CODECS[target].change(row)
+        return Applied(f"{label} was already {_DONE[kind]}; nothing changed", [current], changed=False)
+    change = _write(session, target, row, {name: value})
+    return Applied(f"{label} {_DONE[kind]}", [change], before={name: old}, after={name: value})
+
+
+def _delete_student(session: Session, principal: Principal, op: Operation) -> Applied:
+    row = _load(session, principal, EntityType.STUDENT, op.target.id)
+    _check_version(row, op)
+    links_table = TABLES[EntityType.STUDENT_CONTACT]
+    enrollments_table = TABLES[EntityType.ENROLLMENT]
+    links = session.execute(
+        select(links_table.c.id, links_table.c.version, links_table.c.school_id)
+        .where(links_table.c.student_id == row.id)
+        .order_by(links_table.c.id)
+    ).all()
+    enrollments = session.execute(
+        select(enrollments_table.c.id, enrollments_table.c.version, enrollments_table.c.school_id)
+        .where(
+            enrollments_table.c.person_id == row.id, enrollments_table.c.role == EnrollmentRole.STUDENT.value
+        )
+        .order_by(enrollments_table.c.id)
+    ).all()
+    doomed = [(EntityType.STUDENT_CONTACT, link) for link in links]
+    doomed += [(EntityType.ENROLLMENT, enrollment) for enrollment in enrollments]
+    doomed.append((EntityType.STUDENT, row))
+    seqs = allocate_seqs(session, len(doomed))
+    tombstones = [
+        {
+            "seq": seq,
+            "type": kind.value,
+            "id": record.id,
+            "version": record.version,
+            "school_id": record.school_id or row.school_id,
+        }
+        for seq, (kind, record) in zip(seqs, doomed, strict=True)
+    ]
+    session.execute(insert(TOMBSTONE), tombstones)
+    if links:
+        session.execute(delete(links_table).where(links_table.c.id.in_([link.id for link in links])))
+    if enrollments:
+        session.execute(
+            delete(enrollments_table).where(enrollments_table.c.id.in_([e.id for e in enrollments]))
+        )
+    session.execute(delete(TABLES[EntityType.STUDENT]).where(TABLES[EntityType.STUDENT].c.id == row.id))
+    before = CODECS[EntityType.STUDENT].change(row)["data"]
+    before["version"] = row.version
+    before["student_contact_ids"] = [link.id for link in links]
+    before["enrollment_ids"] = [e.id for e in enrollments]
+    records = [tombstone_change(t["seq"], t["type"], t["id"], t["version"]) for t in tombstones]
+    message = f"Student deleted with {len(links)} family link(s) and {len(enrollments)} enrollment(s)"
+    return Applied(message, records, before=before, after=None)
+
+
+def _update_sync_settings(session: Session, principal: Principal, op: Operation) -> Applied:
+    if not principal.is_district_admin:
+        raise RejectedError("Only a district admin can change sync settings")
+    row = _load(session, principal, EntityType.SYNC_SETTINGS, op.target.id)
+    try:
+        values = parse_settings_change(op.params, dict(row.thresholds or {}))
+    except InvalidSettingsError as error:
+        raise RejectedError(str(error)) from None
+    _check_version(row, op)
+    changed = {name: value for name, value in values.items() if getattr(row, name) != value}
+    if not changed:
+        current = CODECS[EntityType.SYNC_SETTINGS].change(row)
+        return Applied("Sync settings already had these values; nothing changed", [current], changed=False)
+    change = _write(session, EntityType.SYNC_SETTINGS, row, changed)
+    before = encode_fields({name: getattr(row, name) for name in changed})
+    return Applied("Sync settings updated", [change], before=before, after=encode_fields(changed))

@@ -1,0 +1,1 @@
+"""Building blocks of the demo-district seed (`connect_server.seed`)."""

@@ -1,0 +1,276 @@
+"""The server's SIS sync runner: run, preview, and list what a run tried to archive.
+
+A run reads the configured source with the rostering engine (the same code the
+desktop previews with), plans against the sync-managed records and applies the plan
+in one transaction together with the run's final status. A held run (a type over its
+deletion threshold) applies creates and updates but archives nothing, and lists what
+it tried to archive; `approve_archives` lifts that for the one run only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from connect_desktop.domain.entities import SyncRunStatus
+from connect_desktop.rostering.diagnostics import Diagnostic, Diagnostics, SourceError
+from connect_desktop.rostering.plan import RolloverPlan, plan_rollover
+from connect_desktop.rostering.snapshot import TYPES, Snapshot
+from connect_server.clock import Clock, utc_now
+from connect_server.models_sync import SyncRunArchive
+from connect_server.syncing import messages
+from connect_server.syncing.apply import PlanApplier
+from connect_server.syncing.config import load_config, load_source
+from connect_server.syncing.current import current_records
+from connect_server.syncing.runs import RunRecord, finish_run, get_run, start_run
+from connect_server.syncing.source import SourceUnavailableError, read_source
+
+__all__ = [
+    "ArchiveItem",
+    "ArchivePage",
+    "Preview",
+    "RunOutcome",
+    "TypePreview",
+    "preview_sync",
+    "run_archives",
+    "run_sync",
+]
+
+log = logging.getLogger(__name__)
+_RUN_LOCK = threading.Lock()  # one run at a time per process; the feed counter serialises processes
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    run: RunRecord
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class TypePreview:
+    type: str
+    create: int
+    update: int
+    archive: int
+    unchanged: int
+    managed: int
+    threshold: float
+    archive_percent: float
+    paused: bool
+    in_source: bool
+    held: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """A dry run: what the next run would do, and whether it would be held."""
+
+    ok: bool
+    message: str
+    held: bool
+    held_types: list[str]
+    paused_all: bool
+    types: dict[str, TypePreview]
+    diagnostics: list[Diagnostic]
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveItem:
+    type: str
+    id: str
+    source_id: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivePage:
+    run_id: str
+    archived: bool  # True: these were archived; False: the run was held and only tried
+    total: int
+    offset: int
+    items: list[ArchiveItem]
+
+
+def run_sync(
+    sessions: sessionmaker[Session],
+    *,
+    approve_archives: bool = False,
+    trigger: str = "manual",
+    clock: Clock = utc_now,
+    today: dt.date | None = None,
+    work_dir: Path | None = None,
+) -> RunOutcome:
+    """Run the sync now and return the finished run.
+
+    An unexpected error marks the run `failed` (nothing changed) and is raised again.
+    """
+    with _RUN_LOCK:
+        day = today or clock().date()
+        with sessions.begin() as session:
+            config = load_config(session)
+            source = load_source(session)
+            run_id = start_run(session, clock(), trigger, approve_archives)
+            settings = config.plan_settings()
+            paused = settings.paused_types(day).issuperset(TYPES)
+            if paused:
+                message = messages.paused_all(settings, day)
+                finish_run(session, run_id, clock(), SyncRunStatus.SKIPPED_PAUSED, message)
+        if paused:
+            return RunOutcome(_run(sessions, run_id))
+        diags = Diagnostics()
+        try:
+            snapshot = read_source(source, diags, work_dir)
+        except (SourceUnavailableError, SourceError) as error:
+            return _failed(sessions, run_id, clock, str(error), diags)
+        try:
+            with snapshot:
+                if diags.errors:
+                    message = messages.failed_source(diags.errors, diags.items)
+                    return _failed(sessions, run_id, clock, message, diags)
+                _apply(sessions, snapshot, run_id, approve_archives, clock, day)
+        except Exception as error:
+            log.exception("sync run %s failed", run_id)
+            message = f"The sync stopped on an unexpected error; nothing was changed ({error})."
+            _failed(sessions, run_id, clock, message)
+            raise
+        return RunOutcome(_run(sessions, run_id), diags.items)
+
+
+def _apply(
+    sessions: sessionmaker[Session],
+    snapshot: Snapshot,
+    run_id: str,
+    approve: bool,
+    clock: Clock,
+    day: dt.date,
+) -> None:
+    with sessions.begin() as session:
+        _lock_writers(session)
+        settings = load_config(session).plan_settings()
+        plan = plan_rollover(snapshot, current_records(session), settings, day)
+        if plan.paused_all:  # paused since the run started
+            finish_run(
+                session, run_id, clock(), SyncRunStatus.SKIPPED_PAUSED, messages.paused_all(settings, day)
+            )
+            return
+        allow = approve or not plan.held
+        result = PlanApplier(session, plan, run_id).apply(allow_archives=allow)
+        if allow:
+            status, message = SyncRunStatus.SUCCEEDED, messages.done(result, plan, approve, settings, day)
+        else:
+            status, message = SyncRunStatus.FAILED_THRESHOLD, messages.held(result, plan, settings, day)
+        finish_run(session, run_id, clock(), status, message, result.counts())
+        log.info("sync run %s: %s (%d records written)", run_id, status.value, result.changed)
+
+
+def _lock_writers(session: Session) -> None:
+    """Take the feed counter's lock first, so no other write lands between plan and apply."""
+    session.execute(text("UPDATE feed_counter SET value = value WHERE id = 1"))
+
+
+def _failed(
+    sessions: sessionmaker[Session], run_id: str, clock: Clock, message: str, diags: Diagnostics | None = None
+) -> RunOutcome:
+    with sessions.begin() as session:
+        finish_run(session, run_id, clock(), SyncRunStatus.FAILED, message)
+    return RunOutcome(_run(sessions, run_id), diags.items if diags else [])
+
+
+def _run(sessions: sessionmaker[Session], run_id: str) -> RunRecord:
+    with sessions() as session:
+        run = get_run(session, run_id)
+    assert run is not None
+    return run
+
+
+def preview_sync(
+    sessions: sessionmaker[Session],
+    *,
+    clock: Clock = utc_now,
+    today: dt.date | None = None,
+    work_dir: Path | None = None,
+) -> Preview:
+    """Plan a run against the configured source without writing anything."""
+    day = today or clock().date()
+    with sessions() as session:
+        settings = load_config(session).plan_settings()
+        source = load_source(session)
+    diags = Diagnostics()
+    try:
+        snapshot = read_source(source, diags, work_dir)
+    except (SourceUnavailableError, SourceError) as error:
+        return Preview(False, str(error), False, [], False, {}, diags.items)
+    with snapshot:
+        if diags.errors:
+            return Preview(
+                False, messages.failed_source(diags.errors, diags.items), False, [], False, {}, diags.items
+            )
+        with sessions() as session:
+            plan = plan_rollover(snapshot, current_records(session), settings, day)
+        return _preview(plan, diags)
+
+
+def _preview(plan: RolloverPlan, diags: Diagnostics) -> Preview:
+    types = {
+        t: TypePreview(
+            type=t,
+            create=p.creates,
+            update=p.updates,
+            archive=p.archives,
+            unchanged=p.unchanged,
+            managed=p.managed,
+            threshold=p.threshold,
+            archive_percent=round(p.archive_percent, 2),
+            paused=p.paused,
+            in_source=p.in_source,
+            held=p.held,
+        )
+        for t, p in plan.types.items()
+    }
+    if plan.paused_all:
+        message = "The sync is paused: a run now would change nothing."
+    elif plan.held:
+        message = (
+            "The next run would be held: "
+            + ", ".join(f"{messages.NOUN[t]} over the threshold" for t in plan.held_types)
+            + ". New and changed records would still be applied; nothing would be archived."
+        )
+    else:
+        message = "The next run would apply all of these changes."
+    return Preview(True, message, plan.held, plan.held_types, plan.paused_all, types, diags.items)
+
+
+def run_archives(
+    sessions: sessionmaker[Session],
+    run_id: str,
+    *,
+    type_: str | None = None,
+    offset: int = 0,
+    limit: int = 100,
+) -> ArchivePage | None:
+    """One page of what a run archived (or, when it was held, tried to archive); None: no such run."""
+    with sessions() as session:
+        run = get_run(session, run_id)
+        if run is None:
+            return None
+        condition = [SyncRunArchive.run_id == run_id]
+        if type_:
+            condition.append(SyncRunArchive.type == type_)
+        total = session.scalar(select(func.count()).select_from(SyncRunArchive).where(*condition)) or 0
+        rows = session.execute(
+            select(
+                SyncRunArchive.type, SyncRunArchive.record_id, SyncRunArchive.source_id, SyncRunArchive.label
+            )
+            .where(*condition)
+            .order_by(SyncRunArchive.id)
+            .offset(offset)
+            .limit(limit)
+        ).all()
+    items = [ArchiveItem(*row) for row in rows]
+    return ArchivePage(run_id, run.status != SyncRunStatus.FAILED_THRESHOLD.value, total, offset, items)

@@ -1,0 +1,1 @@
+"""The server's SIS sync runner: source, current records, apply, runs, schedule."""

@@ -1,0 +1,103 @@
+"""Where the sync reads from (secret) and how it behaves (the settings record)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from connect_desktop.rostering.plan import PlanSettings
+from connect_desktop.rostering.snapshot import PORTION_TYPES
+from connect_server.models import SyncSettings, SyncSourceSecret
+from connect_server.sequence import allocate_seqs
+
+SOURCE_KINDS: tuple[str, ...] = ("oneroster-csv", "oneroster-rest", "clever-api", "clever-csv")
+"""Source kinds a sync can be set up with; only `oneroster-csv` can run so far."""
+
+_SECRET_ID = 1
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    """The configured source: its kind and settings (which may hold credentials)."""
+
+    kind: str
+    config: Mapping[str, Any]
+
+    @property
+    def label(self) -> str:
+        """What people may see of the source: a path or URL, never a credential."""
+        if self.kind in ("oneroster-csv", "clever-csv"):
+            return str(self.config.get("path", ""))
+        if self.kind == "oneroster-rest":
+            return str(self.config.get("url", ""))
+        return "Clever API"
+
+
+@dataclass(frozen=True, slots=True)
+class SyncConfig:
+    """The settings record as the runner needs it."""
+
+    id: str
+    daily_sync: bool
+    pauses: list[dict[str, Any]]
+    thresholds: dict[str, float]
+
+    def plan_settings(self) -> PlanSettings:
+        """Pauses and thresholds for the planner; thresholds are stored per portion."""
+        return PlanSettings.from_wire(self.pauses, type_thresholds(self.thresholds))
+
+
+def type_thresholds(thresholds: Mapping[str, float]) -> dict[str, float]:
+    """Per-portion thresholds (`students`) as per-type ones (`student`); type keys pass through."""
+    result: dict[str, float] = {}
+    for key, value in thresholds.items():
+        for type_ in PORTION_TYPES.get(key, (key,)):
+            result[type_] = float(value)
+    return result
+
+
+def load_config(session: Session) -> SyncConfig:
+    row = session.execute(
+        select(SyncSettings.id, SyncSettings.daily_sync, SyncSettings.pauses, SyncSettings.thresholds)
+        .order_by(SyncSettings.seq)
+        .limit(1)
+    ).one()
+    return SyncConfig(row.id, bool(row.daily_sync), list(row.pauses or []), dict(row.thresholds or {}))
+
+
+def load_source(session: Session) -> SourceConfig | None:
+    row = session.get(SyncSourceSecret, _SECRET_ID)
+    return SourceConfig(row.kind, dict(row.config or {})) if row is not None else None
+
+
+def save_source(session: Session, source: SourceConfig) -> None:
+    """Store the source (credentials stay server-side) and show its kind and label in the settings."""
+    if source.kind not in SOURCE_KINDS:
+        raise ValueError(f"Unknown source kind {source.kind!r}; expected one of {', '.join(SOURCE_KINDS)}")
+    row = session.get(SyncSourceSecret, _SECRET_ID)
+    if row is None:
+        session.add(SyncSourceSecret(id=_SECRET_ID, kind=source.kind, config=dict(source.config)))
+    else:
+        row.kind, row.config = source.kind, dict(source.config)
+    settings = session.execute(
+        select(SyncSettings.id, SyncSettings.source_kind, SyncSettings.source_label)
+        .order_by(SyncSettings.seq)
+        .limit(1)
+    ).one()
+    label = source.label[:500]
+    if (settings.source_kind, settings.source_label) != (source.kind, label):
+        (seq,) = allocate_seqs(session, 1)
+        session.execute(
+            update(SyncSettings)
+            .where(SyncSettings.id == settings.id)
+            .values(source_kind=source.kind, source_label=label, version=SyncSettings.version + 1, seq=seq)
+        )
+
+
+def csv_path(source: SourceConfig) -> Path:
+    return Path(str(source.config.get("path", "")))

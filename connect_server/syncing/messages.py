@@ -1,0 +1,78 @@
+"""The plain-language message stored on each run."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from connect_desktop.rostering.diagnostics import Diagnostic
+from connect_desktop.rostering.plan import PlanSettings, RolloverPlan
+from connect_desktop.rostering.snapshot import PORTION_TYPES
+from connect_server.syncing.apply import ApplyResult
+
+NOUN = {
+    "school": "schools",
+    "term": "terms",
+    "staff": "staff",
+    "student": "students",
+    "contact": "contacts",
+    "student_contact": "family links",
+    "classroom": "classrooms",
+    "enrollment": "enrollments",
+}
+
+
+def done(
+    result: ApplyResult, plan: RolloverPlan, approved: bool, settings: PlanSettings, today: dt.date
+) -> str:
+    types = result.types.values()
+    text = (
+        f"Created {sum(r.created for r in types)}, updated {sum(r.updated for r in types)} "
+        f"and archived {sum(r.archived for r in types)} record(s)."
+    )
+    if approved and any(r.archived for r in types) and plan.held:
+        text += " Archives were approved for this run only; the thresholds stay as they were."
+    return text + _extras(result, settings, today)
+
+
+def held(result: ApplyResult, plan: RolloverPlan, settings: PlanSettings, today: dt.date) -> str:
+    reasons = "; ".join(
+        f"{p.archives} of {p.managed} {NOUN[t]} ({p.archive_percent:.1f}%, threshold {p.threshold:g}%)"
+        for t, p in plan.types.items()
+        if p.held
+    )
+    tried = sum(r.tried_to_archive for r in result.types.values())
+    types = result.types.values()
+    return (
+        f"Held: this run would archive {reasons}. Nothing was archived ({tried} record(s) listed as "
+        f"'tried to archive'); created {sum(r.created for r in types)} and updated "
+        f"{sum(r.updated for r in types)} record(s). Approve this run's archives, or raise the "
+        "threshold; until then every run like it is held again." + _extras(result, settings, today)
+    )
+
+
+def paused_all(settings: PlanSettings, today: dt.date) -> str:
+    ends = [p.until for p in settings.pauses if p.portion is None and p.active(today)]
+    until = f" until {max(ends).isoformat()}" if ends and None not in ends else ""
+    return f"The sync is paused{until}; nothing was read or changed."
+
+
+def failed_source(errors: int, diagnostics: Iterable[Diagnostic]) -> str:
+    shown = [str(d) for d in diagnostics if d.severity == "error"][:3]
+    more = f" (and {errors - len(shown)} more)" if errors > len(shown) else ""
+    return (
+        f"The sync source has {errors} error(s); nothing was changed. " + " | ".join(shown) + more
+    ).strip()
+
+
+def _extras(result: ApplyResult, settings: PlanSettings, today: dt.date) -> str:
+    text = ""
+    paused = settings.paused_types(today)
+    portions = [p for p, ts in PORTION_TYPES.items() if set(ts) <= paused]
+    if portions:
+        text += f" Paused, left untouched: {', '.join(portions)}."
+    skipped = {t: r.skipped for t, r in result.types.items() if r.skipped}
+    if skipped:
+        listed = ", ".join(f"{n} {NOUN[t]}" for t, n in skipped.items())
+        text += f" Not applied because they refer to records not in Connect (e.g. paused): {listed}."
+    return text

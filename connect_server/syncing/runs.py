@@ -1,0 +1,120 @@
+"""The `sync_run` record: started, then finished with a status, counts and a message.
+
+A run is itself an entity on the changes feed, so every write gives it a new `seq`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from connect_desktop.domain.entities import SyncRunStatus
+from connect_server.models import SyncRun
+from connect_server.sequence import allocate_seqs
+
+MESSAGE_LIMIT = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """A sync run as the CLI and the API report it."""
+
+    id: str
+    version: int
+    status: str
+    trigger: str
+    approved_archives: bool
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    counts: dict[str, dict[str, int]]
+    message: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "status": self.status,
+            "trigger": self.trigger,
+            "approved_archives": self.approved_archives,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "counts": self.counts,
+            "message": self.message,
+        }
+
+
+def start_run(session: Session, now: dt.datetime, trigger: str, approve_archives: bool) -> str:
+    """Insert a `running` run and return its id."""
+    run_id = str(uuid.uuid4())
+    (seq,) = allocate_seqs(session, 1)
+    session.execute(
+        insert(SyncRun).values(
+            id=run_id,
+            version=1,
+            seq=seq,
+            origin="sync",
+            started_at=now,
+            status=SyncRunStatus.RUNNING.value,
+            trigger=trigger,
+            approved_archives=approve_archives,
+            counts={},
+        )
+    )
+    return run_id
+
+
+def finish_run(
+    session: Session,
+    run_id: str,
+    now: dt.datetime,
+    status: SyncRunStatus,
+    message: str,
+    counts: dict[str, dict[str, int]] | None = None,
+) -> None:
+    (seq,) = allocate_seqs(session, 1)
+    session.execute(
+        update(SyncRun)
+        .where(SyncRun.id == run_id)
+        .values(
+            status=status.value,
+            finished_at=now,
+            message=_cut(message),
+            counts=counts or {},
+            version=SyncRun.version + 1,
+            seq=seq,
+        )
+    )
+
+
+def get_run(session: Session, run_id: str) -> RunRecord | None:
+    row = session.get(SyncRun, run_id, populate_existing=True)
+    return _record(row) if row is not None else None
+
+
+def list_runs(session: Session, limit: int = 100) -> list[RunRecord]:
+    rows = session.scalars(
+        select(SyncRun).order_by(SyncRun.started_at.desc(), SyncRun.seq.desc()).limit(limit)
+    )
+    return [_record(row) for row in rows]
+
+
+def _record(row: SyncRun) -> RunRecord:
+    return RunRecord(
+        row.id,
+        row.version,
+        row.status,
+        row.trigger,
+        bool(row.approved_archives),
+        row.started_at,
+        row.finished_at,
+        dict(row.counts or {}),
+        row.message,
+    )
+
+
+def _cut(message: str) -> str:
+    return message if len(message) <= MESSAGE_LIMIT else message[: MESSAGE_LIMIT - 1] + "…"

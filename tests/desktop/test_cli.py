@@ -1,0 +1,159 @@
+"""`connect-desktop` commands: output, exit codes, and a pull killed with SIGKILL."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from connect_desktop import cli
+from connect_desktop.settings import load_account
+from connect_desktop.store.db import open_cache
+from tests.desktop.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, District
+from tests.desktop.serverdata import add_students, cache_snapshot, server_snapshot
+from tests.support.server import LiveServer
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    if stdin is not None:
+        sys.stdin = io.StringIO(stdin)
+    try:
+        code = cli.main(list(args))
+    finally:
+        sys.stdin = sys.__stdin__
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def login(capsys: pytest.CaptureFixture[str], server: LiveServer, password: str = ADMIN_PASSWORD) -> int:
+    return run(
+        capsys,
+        "login",
+        "--server",
+        server.url,
+        "--user",
+        ADMIN_EMAIL,
+        "--password-stdin",
+        stdin=password + "\n",
+    )[0]
+
+
+def test_a_whole_session(
+    capsys: pytest.CaptureFixture[str], live_server: LiveServer, district: District
+) -> None:
+    assert run(capsys, "status")[0] == cli.SIGNED_OUT
+    code, _, err = run(
+        capsys,
+        "login",
+        "--server",
+        live_server.url,
+        "--user",
+        ADMIN_EMAIL,
+        "--password-stdin",
+        stdin="wrong password\n",
+    )
+    assert code == cli.SIGNED_OUT and "not correct" in err and "Traceback" not in err
+    code, _, err = run(
+        capsys,
+        "login",
+        "--server",
+        live_server.url,
+        "--user",
+        ADMIN_EMAIL,
+        "--password-stdin",
+        stdin=ADMIN_PASSWORD + "\n",
+    )
+    assert code == cli.OK
+    assert "keyring" in err  # the file fallback is announced
+    code, _, err = run(capsys, "sync")
+    assert code == cli.OK and "download" in err
+    code, out, _ = run(capsys, "status", "--json")
+    status = json.loads(out)
+    assert code == cli.OK and status["counts"]["student"] == len(district.students) and status["cursor"] > 0
+    student = district.students[0]["id"]
+    code, out, _ = run(capsys, "stage", "archive_student", "--id", student, "--step", "students", "--json")
+    op_id = json.loads(out)["op_id"]
+    assert run(capsys, "stage", "archive_student", "--id", "no-such-id")[0] == cli.FAILED
+    assert run(capsys, "stage", "no_such_kind", "--id", student)[0] == cli.FAILED
+    code, out, _ = run(capsys, "pending", "--json")
+    assert [op["op_id"] for op in json.loads(out)["operations"]] == [op_id]
+    assert run(capsys, "sync", "--push-only")[0] == cli.OK
+    code, out, _ = run(capsys, "pending", "--json")
+    assert json.loads(out)["total"] == 0
+    assert run(capsys, "discard")[0] == cli.USAGE
+    assert run(capsys, "frobnicate")[0] == cli.USAGE
+    assert run(capsys, "--help")[0] == cli.OK
+    assert run(capsys, "logout")[0] == cli.OK
+    assert run(capsys, "sync")[0] == cli.SIGNED_OUT
+    assert login(capsys, live_server) == cli.OK
+    account = load_account()
+    assert account is not None and account.cache_path.exists()
+    assert run(capsys, "remove-local-data")[0] == cli.OK
+    assert not account.cache_path.exists()
+
+
+def test_unreachable_server_exit_code(
+    capsys: pytest.CaptureFixture[str], live_server: LiveServer, district: District
+) -> None:
+    assert login(capsys, live_server) == cli.OK
+    live_server.stop()
+    try:
+        code, _, err = run(capsys, "sync", "--pull-only")
+    finally:
+        live_server.start()
+    assert code == cli.UNREACHABLE and "cannot be reached" in err
+
+
+def _cursor(path: Path) -> int:
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
+    except sqlite3.Error:
+        return 0
+    try:
+        row = connection.execute("SELECT cursor FROM sync_state WHERE id = 1").fetchone()
+    except sqlite3.Error:
+        return 0
+    finally:
+        connection.close()
+    return int(row[0]) if row else 0
+
+
+def test_a_pull_killed_mid_way_resumes_to_an_identical_cache(
+    capsys: pytest.CaptureFixture[str], live_server: LiveServer, district: District, home: Path
+) -> None:
+    add_students(live_server.sessions, district.schools[0]["id"], 1500)
+    with live_server.sessions() as session:
+        end = session.execute(text("SELECT value FROM feed_counter")).scalar_one()
+    assert login(capsys, live_server) == cli.OK
+    account = load_account()
+    assert account is not None
+    env = {**os.environ, "CONNECT_DESKTOP_PAGE_SIZE": "10"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "connect_desktop.cli", "sync", "--pull-only"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while _cursor(account.cache_path) == 0 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.01)
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        process.wait()
+    assert process.returncode == -signal.SIGKILL
+    reached = _cursor(account.cache_path)
+    assert 0 < reached < end
+    assert run(capsys, "sync", "--pull-only")[0] == cli.OK
+    with open_cache(account.cache_path) as cache:
+        assert cache_snapshot(cache) == server_snapshot(live_server.sessions)
+    assert _cursor(account.cache_path) == end

@@ -1,0 +1,86 @@
+"""The token: OS keyring when there is one, otherwise a private file with a warning."""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+
+from connect_desktop.credentials import SERVICE, TokenStore, token_key
+from connect_desktop.session import login, logout
+from tests.desktop.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, District
+from tests.support.server import LiveServer
+
+
+class MemoryKeyring(KeyringBackend):
+    """A stand-in for the OS keyring (the edge of the system)."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.secrets.pop((service, username), None)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+def test_without_a_keyring_the_token_goes_to_a_private_file_with_a_warning(home: Path) -> None:
+    warnings: list[str] = []
+    store = TokenStore(notify=warnings.append)
+    store.save("https://connect.example.org", "Ann@Example.org", "secret-token")
+    assert warnings and "keyring" in warnings[0]
+    path = store.fallback_path
+    assert path.parent == home and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert "example" not in path.read_text().lower()  # keys are hashed
+    assert TokenStore().load("https://connect.example.org/", "ann@example.org") == "secret-token"
+    store.delete("https://connect.example.org", "ann@example.org")
+    assert TokenStore().load("https://connect.example.org", "ann@example.org") is None
+    assert not path.exists()
+
+
+def test_with_a_keyring_the_token_goes_there_and_no_file_is_written(memory_keyring: MemoryKeyring) -> None:
+    warnings: list[str] = []
+    store = TokenStore(notify=warnings.append)
+    store.save("https://connect.example.org", "ann@example.org", "secret-token")
+    assert memory_keyring.secrets == {
+        (SERVICE, token_key("https://connect.example.org", "ann@example.org")): "secret-token"
+    }
+    assert not warnings and not store.fallback_path.exists()
+    assert store.load("https://connect.example.org", "ann@example.org") == "secret-token"
+    store.delete("https://connect.example.org", "ann@example.org")
+    assert memory_keyring.secrets == {}
+
+
+def test_login_and_logout_use_the_keyring(
+    memory_keyring: MemoryKeyring, live_server: LiveServer, district: District, home: Path
+) -> None:
+    signed_in = login(live_server.url, ADMIN_EMAIL, ADMIN_PASSWORD)
+    assert list(memory_keyring.secrets) == [(SERVICE, token_key(live_server.url, ADMIN_EMAIL))]
+    settings = (home / "settings.json").read_text()
+    assert (
+        ADMIN_PASSWORD not in settings
+        and memory_keyring.secrets[(SERVICE, token_key(live_server.url, ADMIN_EMAIL))] not in settings
+    )
+    assert signed_in.account.cache_path.exists()
+    logout()
+    assert memory_keyring.secrets == {}

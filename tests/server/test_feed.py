@@ -1,0 +1,171 @@
+"""The changes feed: completeness, paging, scope and keyset cost, over a live server."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select, text
+
+from connect_desktop.api.schema import ChangesPage, encode_value
+from connect_server.models import ENTITY_MODELS
+from tests.server.conftest import ADMIN_A, DISTRICT, TEACHER_A, Api, District, op
+from tests.support.server import LiveServer
+
+Connect = Callable[..., Api]
+
+
+def database_records(server: LiveServer) -> dict[tuple[str, str], dict[str, Any]]:
+    """Every entity row as (type, id) -> {"version", "data"}, read straight from the tables."""
+    records = {}
+    with server.sessions() as session:
+        for kind, model in ENTITY_MODELS.items():
+            table = model.__table__
+            for row in session.execute(select(table)).mappings():
+                data = {k: encode_value(v) for k, v in row.items() if k not in ("id", "version", "seq")}
+                records[(kind.value, row["id"])] = {"version": row["version"], "data": data}
+    return records
+
+
+def feed_records(changes: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {
+        (c["type"], c["id"]): {"version": c["version"], "data": c["data"]}
+        for c in changes
+        if not c["deleted"]
+    }
+
+
+def test_paging_from_zero_delivers_every_record_exactly_once(
+    live_server: LiveServer, connect: Connect, district: District
+) -> None:
+    client = connect(DISTRICT)
+    expected = database_records(live_server)
+    for limit in (1, 3, 7, 5_000):
+        changes, cursor = client.all_changes(limit=limit)
+        seqs = [c["seq"] for c in changes]
+        assert seqs == sorted(set(seqs)), "seq strictly increasing, no repeats"
+        assert Counter((c["type"], c["id"]) for c in changes).most_common(1)[0][1] == 1
+        assert feed_records(changes) == expected
+        assert cursor == seqs[-1]
+
+
+def test_first_page_matches_the_wire_schema_and_estimates_the_total(
+    connect: Connect, district: District
+) -> None:
+    response = connect(DISTRICT).http.get("/changes", params={"since": 0, "limit": 5})
+    page = ChangesPage.model_validate(response.json())
+    assert len(page.changes) == 5
+    assert page.has_more
+    assert page.next_since == page.changes[-1].seq
+    assert page.total_estimate == 31  # every record, the sync settings included
+    later = connect(DISTRICT).http.get("/changes", params={"since": page.next_since}).json()
+    assert "total_estimate" not in later
+
+
+def test_an_empty_page_keeps_the_cursor(connect: Connect, district: District) -> None:
+    client = connect(DISTRICT)
+    _, cursor = client.all_changes()
+    page = client.http.get("/changes", params={"since": cursor}).json()
+    assert page == {"changes": [], "next_since": cursor, "has_more": False}
+    beyond = client.http.get("/changes", params={"since": cursor + 1000}).json()
+    assert beyond["next_since"] == cursor + 1000
+
+
+def test_bad_paging_values_get_422(connect: Connect, district: District) -> None:
+    client = connect(DISTRICT)
+    for params in ({"since": -1}, {"limit": 0}, {"limit": 50_001}, {"since": "x"}):
+        assert client.http.get("/changes", params=params).status_code == 422, params
+
+
+def test_incremental_pull_returns_only_what_changed(connect: Connect, district: District) -> None:
+    client = connect(DISTRICT)
+    _, cursor = client.all_changes()
+    [result] = client.operate(op("archive_classroom", "classroom", district.class_a))
+    assert result["status"] == "applied"
+    changes, new_cursor = client.all_changes(since=cursor)
+    assert [(c["type"], c["id"], c["version"]) for c in changes] == [("classroom", district.class_a["id"], 2)]
+    assert changes[0]["data"]["status"] == "archived"
+    assert changes == result["records"]
+    assert new_cursor == changes[0]["seq"] > cursor
+
+
+def test_school_admin_sees_only_their_schools(
+    live_server: LiveServer, connect: Connect, district: District
+) -> None:
+    d = district
+    changes, _ = connect(ADMIN_A).all_changes(limit=4)
+    seen = {(c["type"], c["id"]) for c in changes}
+    expected = {
+        ("school", d.school_a["id"]),
+        ("term", d.term_district["id"]),
+        ("term", d.term_a["id"]),
+        ("staff", d.staff_district["id"]),
+        ("staff", d.teacher_a["id"]),
+        ("staff", d.teacher_a2["id"]),
+        ("student", d.student_a1["id"]),
+        ("student", d.student_a2["id"]),
+        ("contact", d.contact_a["id"]),
+        ("contact", d.contact_ab["id"]),
+        ("student_contact", d.links[0]["id"]),
+        ("student_contact", d.links[1]["id"]),
+        ("classroom", d.class_a["id"]),
+        ("classroom", d.class_a2["id"]),
+        *(("enrollment", e["id"]) for e in d.enrollments[:4]),
+        ("message_stat", d.stats[0]["id"]),
+        ("sync_settings", d.sync_settings_id),
+    }
+    assert seen == expected
+    everything = database_records(live_server)
+    assert feed_records(changes) == {key: everything[key] for key in expected}
+
+
+def test_teacher_sees_own_classrooms_their_rosters_and_students(connect: Connect, district: District) -> None:
+    d = district
+    changes, _ = connect(TEACHER_A).all_changes()
+    seen = {(c["type"], c["id"]) for c in changes}
+    assert seen == {
+        ("school", d.school_a["id"]),
+        ("term", d.term_district["id"]),
+        ("term", d.term_a["id"]),
+        ("staff", d.teacher_a["id"]),
+        ("classroom", d.class_a["id"]),
+        ("enrollment", d.enrollments[0]["id"]),
+        ("enrollment", d.enrollments[1]["id"]),
+        ("student", d.student_a1["id"]),
+    }
+
+
+def test_tombstones_reach_only_the_schools_concerned(connect: Connect, district: District) -> None:
+    district_admin, admin_a = connect(DISTRICT), connect(ADMIN_A)
+    _, cursor = district_admin.all_changes()
+    _, cursor_a = admin_a.all_changes()
+    [result] = district_admin.operate(op("delete_student", "student", district.student_b1))
+    assert result["status"] == "applied"
+    deleted, _ = district_admin.all_changes(since=cursor)
+    assert {(c["type"], c["id"]) for c in deleted} == {
+        ("student", district.student_b1["id"]),
+        ("student_contact", district.links[2]["id"]),
+        ("student_contact", district.links[3]["id"]),
+        ("enrollment", district.enrollments[5]["id"]),
+    }
+    assert all(c["deleted"] and c["data"] is None for c in deleted)
+    assert admin_a.all_changes(since=cursor_a)[0] == []
+
+
+def test_feed_queries_use_the_seq_index(live_server: LiveServer, district: District) -> None:
+    """Keyset paging: each table is scanned by its seq index, so later pages cost the same."""
+    engine = live_server.sessions.kw["bind"]
+    with engine.connect() as connection:
+        for model in ENTITY_MODELS.values():
+            table = model.__table__.name
+            sql = f"SELECT * FROM {table} WHERE seq > 10 ORDER BY seq LIMIT 5"
+            if engine.dialect.name == "sqlite":
+                plan = " ".join(row[-1] for row in connection.execute(text("EXPLAIN QUERY PLAN " + sql)))
+                assert f"ix_{table}_seq" in plan, plan
+                assert "TEMP B-TREE" not in plan, plan
+            else:
+                connection.execute(text("SET enable_seqscan = off"))
+                plan = " ".join(row[0] for row in connection.execute(text("EXPLAIN " + sql)))
+                assert f"ix_{table}_seq" in plan, plan
+                assert "Sort" not in plan, plan

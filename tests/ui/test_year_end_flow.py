@@ -1,0 +1,188 @@
+"""The real app against the live server: stage, review, uncheck, send, conflicts, resume."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import requests
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from connect_server.models import Classroom
+from tests.ui.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, AS_OF, District, RecordingReporter
+from ui.controller import AppController
+from ui.main_window import MainWindow
+from ui.messages import MessageBridge
+from ui.settings import UiSettings
+from ui.tasks import TaskRunner
+from ui.wizard.classrooms import ArchiveClassroomsPage
+from ui.wizard.review import ReviewPage
+
+
+def open_app(qtbot: QtBot, district: District, runner: TaskRunner, reporter: RecordingReporter,
+             settings: UiSettings, bridge: MessageBridge) -> tuple[AppController, MainWindow]:
+    controller = AppController(runner, reporter, settings, bridge, as_of=AS_OF, sync_interval_ms=0)
+    dialog = controller.show_sign_in()
+    qtbot.addWidget(dialog)
+    dialog.server.setText(district.url)
+    dialog.email.setText(ADMIN_EMAIL)
+    dialog.password.setText(ADMIN_PASSWORD)
+    with qtbot.waitSignal(controller.main_shown, timeout=20_000) as shown:
+        dialog.submit.click()
+    window: MainWindow = shown.args[0]
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.summary is not None, timeout=10_000)
+    return controller, window
+
+
+def server_status(district: District, classroom_id: str) -> str:
+    with district.server.sessions() as session:
+        return session.scalar(select(Classroom.status).where(Classroom.id == classroom_id)) or ""
+
+
+def loaded(model: Any) -> bool:
+    return model.total is not None and not model.loading and model.loaded == model.total
+
+
+def stage_all_old_classrooms(qtbot: QtBot, window: MainWindow) -> ArchiveClassroomsPage:
+    window.show_wizard("archive_classrooms")
+    page = window.wizard.page("archive_classrooms")
+    assert isinstance(page, ArchiveClassroomsPage)
+    qtbot.waitUntil(lambda: loaded(page.model), timeout=10_000)
+    assert page.model.total == 5
+    page.select_all.click()
+    assert page.add.isEnabled()
+    with qtbot.waitSignal(window.summary_loaded, timeout=10_000):
+        page.add.click()
+    assert "5 changes added" in page.feedback.text()
+    return page
+
+
+def open_review(qtbot: QtBot, window: MainWindow) -> ReviewPage:
+    window.show_wizard("review")
+    page = window.wizard.page("review")
+    assert isinstance(page, ReviewPage)
+    qtbot.waitUntil(lambda: loaded(page.model), timeout=10_000)
+    return page
+
+
+def test_bad_password_shows_a_plain_message(
+    qtbot: QtBot, district: District, runner: TaskRunner, reporter: RecordingReporter,
+    ui_settings: UiSettings, bridge: MessageBridge,
+) -> None:
+    controller = AppController(runner, reporter, ui_settings, bridge, as_of=AS_OF, sync_interval_ms=0)
+    dialog = controller.show_sign_in()
+    qtbot.addWidget(dialog)
+    dialog.server.setText(district.url)
+    dialog.email.setText(ADMIN_EMAIL)
+    dialog.password.setText("not the password")
+    dialog.submit.click()
+    qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=10_000)
+    assert "password is not correct" in dialog.error.text()
+    assert dialog.password.text() == ""
+    assert reporter.reported == []
+    assert ui_settings.email == ADMIN_EMAIL  # remembered; the password never is
+
+
+def test_unreachable_server_is_explained(
+    qtbot: QtBot, district: District, runner: TaskRunner, reporter: RecordingReporter,
+    ui_settings: UiSettings, bridge: MessageBridge,
+) -> None:
+    url = district.url
+    district.server.stop()
+    controller = AppController(runner, reporter, ui_settings, bridge, as_of=AS_OF, sync_interval_ms=0)
+    dialog = controller.show_sign_in()
+    qtbot.addWidget(dialog)
+    dialog.server.setText(url)
+    dialog.email.setText(ADMIN_EMAIL)
+    dialog.password.setText(ADMIN_PASSWORD)
+    dialog.submit.click()
+    qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=30_000)
+    assert "cannot be reached" in dialog.error.text()
+
+
+def test_stage_review_uncheck_send(
+    qtbot: QtBot, district: District, runner: TaskRunner, reporter: RecordingReporter,
+    ui_settings: UiSettings, bridge: MessageBridge,
+) -> None:
+    controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    assert window.dashboard.count_labels["classroom"].text() == "7"
+    stage_all_old_classrooms(qtbot, window)
+    assert window.dashboard.waiting.text() == "5"
+
+    review = open_review(qtbot, window)
+    assert review.model.total == 5
+    left_out = review.model.key(0)
+    review.model.set_selected(0, False)
+    assert review.send.text() == "&Send 4 changes"
+    with qtbot.waitSignal(window.summary_loaded, timeout=20_000):
+        review.send.click()
+    qtbot.waitUntil(lambda: review.showing_results and loaded(review.model), timeout=10_000)
+    states = {review.model.row(r)[3] for r in range(review.model.loaded)}
+    assert states == {"applied"}
+    assert review.model.total == 4
+    statuses = sorted(server_status(district, c["id"]) for c in district.old_classrooms)
+    assert statuses == ["active", "archived", "archived", "archived", "archived"]
+    assert window.dashboard.waiting.text() == "0"
+    assert window.summary is not None and window.summary.steps["archive_classrooms"]["applied"] == 4
+    assert left_out not in review.last_sent
+    assert reporter.reported == []
+    controller.shutdown()
+
+
+def test_conflict_refresh_and_retry(
+    qtbot: QtBot, district: District, runner: TaskRunner, reporter: RecordingReporter,
+    ui_settings: UiSettings, bridge: MessageBridge,
+) -> None:
+    controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    stage_all_old_classrooms(qtbot, window)
+    changed = district.old_classrooms[0]
+    token = requests.post(district.server.api + "/auth/token",
+                          json={"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, timeout=10).json()
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    for kind, version in (("archive_classroom", 1), ("unarchive_classroom", 2)):
+        body = {"operations": [{"op_id": str(uuid.uuid4()), "kind": kind,
+                                "target": {"type": "classroom", "id": changed["id"], "version": version}}]}
+        answer = requests.post(district.server.api + "/operations", json=body, headers=headers, timeout=10)
+        assert answer.json()["results"][0]["status"] == "applied"
+
+    review = open_review(qtbot, window)
+    with qtbot.waitSignal(window.summary_loaded, timeout=20_000):
+        review.send.click()
+    qtbot.waitUntil(lambda: review.showing_results and loaded(review.model), timeout=10_000)
+    states = sorted(review.model.row(r)[3] for r in range(review.model.loaded))
+    assert states == ["applied"] * 4 + ["conflict"]
+    assert review.retry.isEnabled()
+    assert server_status(district, changed["id"]) == "active"
+
+    with qtbot.waitSignal(window.summary_loaded, timeout=20_000):
+        review.retry.click()
+    qtbot.waitUntil(lambda: not review.showing_results and loaded(review.model), timeout=10_000)
+    assert review.model.total == 1
+    assert review.model.row(0)[3] == "pending"
+    with qtbot.waitSignal(window.summary_loaded, timeout=20_000):
+        review.send.click()
+    qtbot.waitUntil(lambda: review.showing_results and loaded(review.model), timeout=10_000)
+    assert review.model.row(0)[3] == "applied"
+    assert server_status(district, changed["id"]) == "archived"
+    controller.shutdown()
+
+
+def test_wizard_resumes_where_the_user_was(
+    qtbot: QtBot, district: District, runner: TaskRunner, reporter: RecordingReporter,
+    ui_settings: UiSettings, bridge: MessageBridge,
+) -> None:
+    controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    assert window.wizard.current_step == "welcome"
+    window.show_wizard()
+    window.wizard.next.click()  # reports
+    window.wizard.next.click()  # sync rollover and inactive staff do not apply: skipped
+    assert window.wizard.current_step == "archive_classrooms"
+    window.close()
+    controller.shutdown()
+
+    again = AppController(runner, reporter, ui_settings, bridge, as_of=AS_OF, sync_interval_ms=0)
+    reopened = again.open_main(controller.service, sync=False)
+    qtbot.addWidget(reopened)
+    assert reopened.wizard.current_step == "archive_classrooms"

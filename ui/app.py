@@ -1,0 +1,97 @@
+"""`connect-desktop` without a command: set up Qt, logging and error handling, open the app."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from ui.display import NO_DISPLAY_MESSAGE, has_display
+
+log = logging.getLogger(__name__)
+
+STYLE_SHEET = Path(__file__).resolve().parent.parent / "resources" / "style.qss"
+
+
+def parse_args(args: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="connect-desktop", description="The Connect year-end assistant.")
+    parser.add_argument("--demo", action="store_true", help="open the app on an embedded demo district")
+    parser.add_argument(
+        "--demo-dir", type=Path, help="keep the demo's files here (default: a temporary folder)"
+    )
+    parser.add_argument("--demo-students", type=int, default=2_000, help="students in the demo district")
+    parser.add_argument(
+        "--screenshots",
+        type=Path,
+        metavar="DIR",
+        help="with --demo: walk every screen offscreen, save PNGs into DIR, exit",
+    )
+    return parser.parse_args(args)
+
+
+def load_style_sheet() -> str:
+    try:
+        return STYLE_SHEET.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
+def run_gui(args: list[str]) -> int:
+    """Open the desktop app; returns the exit code."""
+    options = parse_args(args)
+    if options.screenshots is not None:
+        options.demo = True
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    if not has_display():
+        print(NO_DISPLAY_MESSAGE, file=sys.stderr)
+        return 3
+    demo_dir: Path | None = None
+    if options.demo:
+        demo_dir = options.demo_dir or Path(tempfile.mkdtemp(prefix="connect-demo-"))
+        os.environ["CONNECT_DESKTOP_HOME"] = str(demo_dir / "home")
+
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from ui.controller import AppController
+    from ui.errors import ErrorReporter
+    from ui.logs import setup_logging
+    from ui.messages import MessageBridge
+    from ui.settings import UiSettings
+    from ui.tasks import TaskRunner
+
+    log_file = setup_logging()
+    log.info("starting Connect Desktop (demo=%s)", options.demo)
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Connect Desktop")
+    app.setOrganizationName("Connect")
+    app.setStyleSheet(load_style_sheet())
+    reporter = ErrorReporter(lambda: app.activeWindow())
+    runner = TaskRunner(on_unhandled=reporter.report)
+    sys.excepthook = reporter.excepthook
+    settings = UiSettings(
+        QSettings(str(demo_dir / "ui-settings.ini"), QSettings.Format.IniFormat) if demo_dir else None
+    )
+    controller = AppController(runner, reporter, settings, MessageBridge())
+    controller.quit_requested.connect(app.quit)
+    if options.screenshots is not None:
+        from ui.screenshots import ScreenshotWalker
+
+        assert demo_dir is not None
+        reporter.modal = False
+        walker = ScreenshotWalker(controller, options.screenshots)
+        walker.finished.connect(app.exit)
+        controller.start_demo(demo_dir, options.demo_students, auto_sign_in=False)
+    elif demo_dir is not None:
+        controller.start_demo(demo_dir, options.demo_students)
+    else:
+        controller.show_sign_in()
+    app.setQuitOnLastWindowClosed(False)
+    code = app.exec()
+    controller.shutdown()
+    log.info("exit %d (log: %s)", code, log_file.name)
+    return code

@@ -1,0 +1,129 @@
+"""The signed-in account as the UI sees it: a thin facade over `connect_desktop` services.
+
+Every method here blocks on the network or the disk, so it is only ever called inside
+a background task (`ui.tasks`). It returns plain dataclasses; no widget sees the cache,
+the client or SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from connect_desktop import session as account_session
+from connect_desktop.api.client import ApiClient
+from connect_desktop.api.schema import UserInfo
+from connect_desktop.settings import AccountSettings
+from connect_desktop.store import queries
+from connect_desktop.store.db import Cache
+from connect_desktop.sync.progress import CancelToken, ProgressSink
+from connect_desktop.sync.pull import PullResult, pull
+from ui import outbox_adapter
+from ui.dashboard.summary import Summary, read_summary
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """What one send did, counted per result."""
+
+    applied: int
+    conflict: int
+    rejected: int
+    not_sent: int = 0
+
+
+class AccountService:
+    """One signed-in account: its cache, a client factory and the services over them."""
+
+    def __init__(self, account: AccountSettings, user: UserInfo | None, cache: Cache) -> None:
+        self.account = account
+        self.user = user
+        self.cache = cache
+        self._pull_lock = threading.Lock()
+
+    # -- sign in ---------------------------------------------------------------------
+    @classmethod
+    def sign_in(cls, server_url: str, email: str, password: str) -> AccountService:
+        """Sign in (token to the keyring) and open the account's cache."""
+        signed_in = account_session.login(server_url, email, password)
+        cache = account_session.open_account_cache(signed_in.account)
+        return cls(signed_in.account, signed_in.user, cache)
+
+    @property
+    def display_name(self) -> str:
+        if self.user is not None and self.user.display_name:
+            return self.user.display_name
+        return self.account.email
+
+    @property
+    def server_url(self) -> str:
+        return self.account.server_url
+
+    @property
+    def user_id(self) -> str:
+        return self.account.user_id
+
+    def client(self) -> ApiClient:
+        return account_session.client_for(self.account)
+
+    def close(self) -> None:
+        self.cache.close()
+
+    # -- sync ------------------------------------------------------------------------
+    def pull(self, progress: ProgressSink | None = None, cancel: CancelToken | None = None) -> PullResult:
+        """Bring the cache up to date (one pull at a time)."""
+        with self._pull_lock, self.client() as client:
+            return pull(self.cache, client, progress=progress, cancel=cancel)
+
+    def full_pull_done(self) -> bool:
+        return read_summary(self.cache, as_of=dt.date.today()).full_pull_done
+
+    # -- reading ---------------------------------------------------------------------
+    def summary(self, as_of: dt.date | None = None) -> Summary:
+        return read_summary(self.cache, as_of=as_of or dt.date.today())
+
+    def pending(
+        self, states: Iterable[str] = queries.REVIEW_STATES, limit: int = 100_000
+    ) -> list[queries.PendingRow]:
+        with self.cache.sessions() as db:
+            return queries.list_pending(db, states=tuple(states), limit=limit).rows
+
+    def recent_results(self, op_ids: Iterable[str]) -> list[queries.PendingRow]:
+        """The stored state of these operations, after a send."""
+        wanted = set(op_ids)
+        states = ("applied", "conflict", "rejected", "pending", "sending", "discarded")
+        return [row for row in self.pending(states) if row.op_id in wanted]
+
+    def labels(self, rows: Iterable[queries.PendingRow]) -> dict[str, str]:
+        """A short human name for each operation's target (classroom name, student name…)."""
+        return outbox_adapter.target_labels(self.cache, rows)
+
+    # -- staging and sending ----------------------------------------------------------
+    def stage(self, operations: Iterable[Any]) -> int:
+        return outbox_adapter.stage(self.cache, operations)
+
+    def discard(self, op_ids: Iterable[str]) -> int:
+        return outbox_adapter.discard(self.cache, op_ids)
+
+    def send(
+        self,
+        excluded: Iterable[str] = (),
+        progress: ProgressSink | None = None,
+        cancel: CancelToken | None = None,
+    ) -> SendOutcome:
+        """Send every pending operation but `excluded` (taken out first), then pull the new state."""
+        with self.client() as client:
+            counts = outbox_adapter.push(self.cache, client, excluded, progress=progress, cancel=cancel)
+        self.pull()
+        return SendOutcome(**counts)
+
+    def refresh_and_retry(self, op_ids: Iterable[str]) -> int:
+        """Pull the latest data, then stage the conflicted operations again on the fresh versions."""
+        self.pull()
+        return outbox_adapter.restage(self.cache, op_ids)

@@ -1,0 +1,82 @@
+"""`--demo`: the reference server embedded on a free loopback port, with a seeded district.
+
+Everything lives in one folder (a temporary one unless `--demo-dir` is given), and
+`CONNECT_DESKTOP_HOME` points there too, so the demo never touches the user's real data.
+This is the only UI module allowed to import `connect_server`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import uvicorn
+
+from connect_server import seed
+from connect_server.app import create_app
+from connect_server.db import open_database
+
+log = logging.getLogger(__name__)
+
+DEMO_STUDENTS = 2_000
+DEMO_AS_OF = dt.date(2026, 6, 20)
+"""The demo district's "today": end of the 2025–26 school year."""
+
+
+@dataclass
+class DemoDistrict:
+    """A running demo server and how to sign in to it."""
+
+    url: str
+    email: str
+    password: str
+    folder: Path
+    _server: uvicorn.Server | None = field(default=None, repr=False)
+    _thread: threading.Thread | None = field(default=None, repr=False)
+    _sessions: object = field(default=None, repr=False)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        engine = getattr(self._sessions, "kw", {}).get("bind")
+        if engine is not None:
+            engine.dispose()
+        self._server = self._thread = None
+
+
+def start_demo(folder: Path, students: int = DEMO_STUDENTS) -> DemoDistrict:
+    """Seed (first time only) and serve the demo district from `folder`; blocks for seconds."""
+    folder.mkdir(parents=True, exist_ok=True)
+    db_path = folder / "demo-server.sqlite3"
+    url = f"sqlite:///{db_path}"
+    if not db_path.exists():
+        log.info("seeding a demo district of %d students", students)
+        seed.seed_district(url, students, seed=1, as_of=DEMO_AS_OF)
+    sessions = open_database(url)
+    app = create_app(sessions)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan="off", access_log=False, timeout_graceful_shutdown=2
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="demo-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the demo server did not start")
+        time.sleep(0.01)
+    email = getattr(seed, "DEMO_ADMIN_EMAIL", "admin@demo.connect.test")
+    password = getattr(seed, "DEMO_ADMIN_PASSWORD", "connect-demo-admin")
+    log.info("demo server on port %d", port)
+    return DemoDistrict(f"http://127.0.0.1:{port}", email, password, folder, server, thread, sessions)

@@ -1,0 +1,154 @@
+"""The main window: dashboard and year-end steps as tabs, status bar, background sync."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QTabWidget
+
+from ui.backend import AccountService
+from ui.dashboard.summary import Summary
+from ui.dashboard.view import Dashboard
+from ui.errors import ErrorReporter
+from ui.messages import MessageBridge
+from ui.settings import UiSettings
+from ui.tasks import TaskRunner
+from ui.wizard.frame import WizardFrame
+from ui.wizard.page import WizardContext
+
+SYNC_INTERVAL_MS = 5 * 60 * 1000
+
+
+class MainWindow(QMainWindow):
+    """Emits `summary_loaded` each time fresh numbers were shown (tests wait on it)."""
+
+    summary_loaded = Signal(object)
+    synced = Signal(object)
+    closed = Signal()
+
+    def __init__(
+        self,
+        service: AccountService,
+        runner: TaskRunner,
+        reporter: ErrorReporter,
+        settings: UiSettings,
+        bridge: MessageBridge,
+        *,
+        as_of: dt.date | None = None,
+        sync_interval_ms: int = SYNC_INTERVAL_MS,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("Connect Desktop – year-end assistant")
+        self.service = service
+        self.runner = runner
+        self.reporter = reporter
+        self.settings = settings
+        self.as_of = as_of
+        self.summary: Summary | None = None
+        self.context = WizardContext(
+            service, runner, reporter, bridge, as_of=as_of, outbox_changed=self.refresh
+        )
+        self.dashboard = Dashboard()
+        self.dashboard.show_account(service.display_name, service.server_url)
+        self.wizard = WizardFrame(self.context, settings)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Views")
+        self.tabs.addTab(self.dashboard, "&Dashboard")
+        self.tabs.addTab(self.wizard, "&Year-end steps")
+        self.setCentralWidget(self.tabs)
+        self.dashboard.open_wizard.connect(self.show_wizard)
+        self.dashboard.open_review.connect(lambda: self.show_wizard("review"))
+        self.dashboard.sync_now.connect(self.sync_in_background)
+        self.wizard.page_changed.connect(lambda _step: self._show_checklist())
+        bridge.info_posted.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        bridge.warning_posted.connect(lambda text: self.statusBar().showMessage(text, 15000))
+        self._add_actions()
+        self._sync_busy = False
+        self.timer = QTimer(self)
+        self.timer.setInterval(sync_interval_ms)
+        self.timer.timeout.connect(self.sync_in_background)
+        if sync_interval_ms > 0:
+            self.timer.start()
+        geometry = settings.window_geometry()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+
+    def _add_actions(self) -> None:
+        def action(text: str, shortcut: QKeySequence | str, slot: Callable[[], None]) -> None:
+            act = QAction(text, self)
+            act.setShortcut(shortcut)
+            act.triggered.connect(slot)
+            self.addAction(act)
+
+        action("Sync now", QKeySequence.StandardKey.Refresh, self.sync_in_background)
+        action("Dashboard", "Ctrl+1", lambda: self.tabs.setCurrentIndex(0))
+        action("Year-end steps", "Ctrl+2", lambda: self.tabs.setCurrentIndex(1))
+
+    def start(self) -> None:
+        """Show the saved wizard place and load the numbers."""
+        self.wizard.restore()
+        self.refresh()
+
+    def show_wizard(self, step_id: str | None = None) -> None:
+        self.tabs.setCurrentWidget(self.wizard)
+        if step_id:
+            self.wizard.go_to(step_id)
+
+    # -- numbers -----------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Read the summary in the background and show it everywhere."""
+        service, as_of = self.service, self.as_of
+        self.runner.run(lambda _ctx: service.summary(as_of), on_success=self._show_summary, name="summary")
+
+    def _show_summary(self, summary: Summary) -> None:
+        self.summary = summary
+        self.wizard.update_summary(summary)
+        self._show_checklist()
+        page = self.wizard.page(self.wizard.current_step)
+        if self.wizard.current_step in ("welcome", "done"):
+            page.initialize_page()
+        self.summary_loaded.emit(summary)
+
+    def _show_checklist(self) -> None:
+        if self.summary is not None:
+            self.dashboard.show_summary(self.summary, self.wizard.current_step)
+
+    # -- background sync ----------------------------------------------------------------
+    def sync_in_background(self) -> None:
+        if self._sync_busy:
+            return
+        self._sync_busy = True
+        self.statusBar().showMessage("Downloading changes from Connect…")
+        service = self.service
+
+        def done(result: object) -> None:
+            self._sync_busy = False
+            received = getattr(result, "received", 0)
+            self.statusBar().showMessage(f"Up to date ({received:,} changes downloaded)", 8000)
+            self.synced.emit(result)
+            self.refresh()
+
+        def failed(exc: BaseException) -> None:
+            self._sync_busy = False
+            self.statusBar().clearMessage()
+            self.reporter.report(exc)
+
+        self.runner.run(
+            lambda ctx: service.pull(progress=ctx.progress, cancel=ctx.token),
+            on_success=done,
+            on_failure=failed,
+            name="background sync",
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.timer.stop()
+        self.settings.set_window_geometry(self.saveGeometry())
+        self.settings.sync()
+        super().closeEvent(event)
+        self.closed.emit()

@@ -1,0 +1,154 @@
+"""`--screenshots DIR`: walk every screen of the demo offscreen and save one PNG per screen.
+
+The walk is a generator: each `yield` hands back a condition, and a timer resumes the
+walk once it holds (the event loop keeps running in between; nothing blocks).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Generator
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QWidget
+
+from connect_desktop.api.errors import Unreachable
+from ui.controller import AppController
+from ui.errors import bug_report, known_problem
+from ui.wizard.registry import STEPS
+
+log = logging.getLogger(__name__)
+
+Condition = Callable[[], bool]
+TIMEOUT_S = 120.0
+
+
+class ScreenshotWalker(QObject):
+    """Drives the controller through every screen; `finished(exit_code)` at the end."""
+
+    finished = Signal(int)
+
+    def __init__(self, controller: AppController, folder: Path) -> None:
+        super().__init__()
+        self.controller = controller
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self.saved: list[Path] = []
+        self._walk = self.walk()
+        self._condition: Condition = lambda: True
+        self._deadline = 0.0
+        self._timer = QTimer(self)
+        self._timer.setInterval(25)
+        self._timer.timeout.connect(self._tick)
+        controller.demo_ready.connect(lambda _d: self._resume())
+
+    def _resume(self) -> None:
+        try:
+            self._condition = next(self._walk)
+        except StopIteration:
+            self._timer.stop()
+            log.info("screenshots: %d saved", len(self.saved))
+            self.finished.emit(0)
+            return
+        except Exception:
+            log.exception("screenshot walk failed")
+            self._timer.stop()
+            self.finished.emit(1)
+            return
+        self._deadline = time.monotonic() + TIMEOUT_S
+        self._timer.start()
+
+    def _tick(self) -> None:
+        if self._condition():
+            self._timer.stop()
+            self._resume()
+        elif time.monotonic() > self._deadline:
+            log.error("screenshot walk timed out")
+            self._timer.stop()
+            self.finished.emit(1)
+
+    def shoot(self, widget: QWidget, name: str) -> None:
+        path = self.folder / f"{name}.png"
+        widget.grab().save(str(path))
+        self.saved.append(path)
+        print(path, flush=True)
+
+    def walk(self) -> Generator[Condition, None, None]:
+        c = self.controller
+        dialog = c.show_sign_in()
+        yield lambda: dialog.isVisible()
+        self.shoot(dialog, "01-sign-in")
+        dialog.password.setText("wrong password")
+        dialog.start_sign_in()
+        yield lambda: dialog.error.isVisible()
+        self.shoot(dialog, "01b-sign-in-wrong-password")
+        dialog.password.setText(c.demo.password)
+        dialog.start_sign_in()
+        yield lambda: c.download_dialog is not None or c.window is not None
+        if c.download_dialog is not None:
+            download = c.download_dialog
+            yield lambda: download.bar.value() > 0 or c.window is not None
+            self.shoot(download, "02-first-download")
+        yield lambda: c.window is not None and c.window.summary is not None
+        window = c.window
+        assert window is not None
+        window.resize(1280, 800)
+        window.tabs.setCurrentIndex(0)
+        yield lambda: True
+        self.shoot(window, "03-dashboard")
+
+        window.show_wizard()
+        for number, spec in enumerate(STEPS, start=10):
+            if spec.step_id == "review":
+                yield from self._review(window, number)
+                continue
+            window.wizard.go_to(spec.step_id)
+            page = window.wizard.page(spec.step_id)
+            model = getattr(page, "model", None)
+            if model is not None:
+                yield lambda m=model: m.total is not None and not m.loading
+            self.shoot(window, f"{number}-wizard-{spec.step_id.replace('_', '-')}")
+            if spec.step_id == "archive_classrooms" and model is not None and model.loaded:
+                for row in range(min(4, model.loaded)):
+                    model.set_selected(row, True)
+                before = window.summary
+                page.stage_selection()  # type: ignore[attr-defined]
+                yield lambda b=before: window.summary is not b
+                self.shoot(window, f"{number}b-wizard-archive-classrooms-staged")
+
+        window.tabs.setCurrentIndex(0)
+        yield lambda: True
+        self.shoot(window, "22-dashboard-after-send")
+        reporter = c.reporter
+        problem = known_problem(Unreachable("demo"))
+        assert problem is not None
+        reporter.show_problem(problem)
+        yield lambda: bool(reporter.open_dialogs) and reporter.open_dialogs[-1].isVisible()
+        self.shoot(reporter.open_dialogs[-1], "30-error-problem")
+        reporter.open_dialogs[-1].close()
+        try:
+            raise RuntimeError("example of an unexpected error")
+        except RuntimeError as exc:
+            reporter.show_bug(bug_report(exc))
+        yield lambda: reporter.open_dialogs[-1].isVisible()
+        self.shoot(reporter.open_dialogs[-1], "31-error-bug-report")
+        reporter.open_dialogs[-1].close()
+        QApplication.closeAllWindows()
+
+    def _review(self, window: object, number: int) -> Generator[Condition, None, None]:
+        from ui.main_window import MainWindow
+
+        assert isinstance(window, MainWindow)
+        window.wizard.go_to("review")
+        page = window.wizard.page("review")
+        model = page.model  # type: ignore[attr-defined]
+        yield lambda: model.total is not None and not model.loading
+        if model.loaded > 1:
+            model.set_selected(model.loaded - 1, False)
+        self.shoot(window, f"{number}-wizard-review")
+        if model.loaded:
+            page.send_changes()  # type: ignore[attr-defined]
+            yield lambda: page.showing_results and model.total is not None and not model.loading  # type: ignore[attr-defined]
+            self.shoot(window, f"{number}b-wizard-review-after-send")

@@ -1,0 +1,137 @@
+"""`PageSource`s over the core's paged reads: year-end plans and the outbox.
+
+Both are called on worker threads only (by `LazyTableModel`), and serialise their use
+of the one connection they hold with a lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from connect_desktop.rollover.plan import Plan, PlannedOperation
+from connect_desktop.store import queries
+from ui.backend import AccountService
+
+Row = tuple[Any, ...]
+
+
+class PlanSource:
+    """Rows of a year-end plan; `make_plan(connection)` builds it on first use."""
+
+    def __init__(
+        self,
+        service: AccountService,
+        make_plan: Callable[[Any], Plan[Any]],
+        to_row: Callable[[Any], Row],
+    ) -> None:
+        self._service = service
+        self._make_plan = make_plan
+        self._to_row = to_row
+        self._lock = threading.Lock()
+        self._connection: Any = None
+        self._plan: Plan[Any] | None = None
+
+    def _ensure(self) -> Plan[Any]:
+        if self._plan is None:
+            self._connection = self._service.cache.engine.connect()
+            self._plan = self._make_plan(self._connection)
+        return self._plan
+
+    def plan(self) -> Plan[Any]:
+        with self._lock:
+            return self._ensure()
+
+    def count(self) -> int:
+        with self._lock:
+            return self._ensure().count
+
+    def fetch(self, offset: int, limit: int) -> list[Row]:
+        with self._lock:
+            return [self._to_row(item) for item in self._ensure().page(offset, limit)]
+
+    def operations(self, all_selected: bool, keys: frozenset[str]) -> list[PlannedOperation]:
+        """The operations for the selection: all but `keys`, or only `keys`."""
+        with self._lock:
+            plan = self._ensure()
+            if all_selected:
+                return list(plan.to_operations(excluded_ids=keys))
+            return list(plan.to_operations(selected_ids=keys))
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+            self._connection = self._plan = None
+
+
+class PendingSource:
+    """Operations of the outbox in some states (of one step, if given), with target names."""
+
+    def __init__(
+        self,
+        service: AccountService,
+        states: Sequence[str],
+        step: str | None = None,
+        op_ids: frozenset[str] | None = None,
+    ) -> None:
+        self._service = service
+        self._states = tuple(states)
+        self._step = step
+        self._op_ids = op_ids
+
+    def _page(self, offset: int, limit: int) -> queries.Page[queries.PendingRow]:
+        with self._service.cache.sessions() as db:
+            return queries.list_pending(db, step=self._step, states=self._states, offset=offset, limit=limit)
+
+    def _rows(self) -> Iterator[queries.PendingRow]:
+        offset = 0
+        while True:
+            page = self._page(offset, 1000)
+            yield from page.rows
+            offset += len(page.rows)
+            if not page.rows or offset >= page.total:
+                return
+
+    def count(self) -> int:
+        if self._op_ids is not None:
+            return sum(1 for row in self._rows() if row.op_id in self._op_ids)
+        return self._page(0, 0).total
+
+    def fetch(self, offset: int, limit: int) -> list[Row]:
+        if self._op_ids is not None:
+            rows = [row for row in self._rows() if row.op_id in self._op_ids][offset : offset + limit]
+        else:
+            rows = self._page(offset, limit).rows
+        labels = self._service.labels(rows)
+        return [
+            (
+                row.op_id,
+                describe_kind(row.kind),
+                labels.get(row.op_id, row.target_id),
+                row.state,
+                row.result_message or "",
+                row.step,
+            )
+            for row in rows
+        ]
+
+    def op_ids(self) -> list[str]:
+        return [row.op_id for row in self._rows() if self._op_ids is None or row.op_id in self._op_ids]
+
+
+KIND_TEXT = {
+    "archive_classroom": "Archive classroom",
+    "unarchive_classroom": "Unarchive classroom",
+    "revoke_staff_access": "Remove staff access",
+    "restore_staff_access": "Restore staff access",
+    "archive_student": "Archive student",
+    "unarchive_student": "Unarchive student",
+    "delete_student": "Delete student (permanent)",
+    "update_sync_settings": "Change sync settings",
+}
+
+
+def describe_kind(kind: str) -> str:
+    return KIND_TEXT.get(kind, kind.replace("_", " ").capitalize())

@@ -1,0 +1,82 @@
+"""The base of every wizard page and the context the frame hands to it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from ui.backend import AccountService
+from ui.dashboard.summary import Summary
+from ui.errors import ErrorReporter
+from ui.messages import MessageBridge
+from ui.tasks import TaskRunner
+from ui.wizard.registry import StepSpec
+
+
+@dataclass
+class WizardContext:
+    """What pages may use: the account (only inside tasks), the runner, errors, messages."""
+
+    service: AccountService
+    runner: TaskRunner
+    reporter: ErrorReporter
+    bridge: MessageBridge
+    summary: Summary | None = None
+    as_of: dt.date | None = None
+    """The day plans are made for (fixed in the demo and tests; today otherwise)."""
+    outbox_changed: Callable[[], None] = field(default=lambda: None)
+    """Pages call this after staging or sending, so the frame and dashboard refresh."""
+    go_to: Callable[[str], None] = field(default=lambda _step: None)
+
+
+def label(text: str, name: str = "explanation") -> QLabel:
+    widget = QLabel(text)
+    widget.setObjectName(name)
+    widget.setWordWrap(True)
+    widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return widget
+
+
+class StepPage(QWidget):
+    """A page: title, plain explanation, a "not needed" banner, then the page's own body.
+
+    Pages load their state in `initialize_page()` (called each time the page is shown,
+    with the latest summary) and stage changes through tasks; they never send.
+    """
+
+    explanation = ""
+
+    def __init__(self, spec: StepSpec, context: WizardContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.spec = spec
+        self.context = context
+        self.setObjectName(f"page-{spec.step_id}")
+        self.setAccessibleName(spec.title)
+        number = f"Step {spec.number} of 8 · " if spec.number else ""
+        self.title = label(f"{number}{spec.title}", "pageTitle")
+        self.intro = label(self.explanation or spec.purpose)
+        self.skip_banner = label("", "skipReason")
+        self.skip_banner.setAccessibleName("Why this step is not needed")
+        self.skip_banner.hide()
+        self.body = QVBoxLayout()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.intro)
+        layout.addWidget(self.skip_banner)
+        layout.addLayout(self.body, 1)
+
+    def skip_reason(self) -> str | None:
+        summary = self.context.summary
+        return None if summary is None else self.spec.not_needed(summary)
+
+    def initialize_page(self) -> None:
+        reason = self.skip_reason()
+        self.skip_banner.setText(f"Not needed for your account. {reason}" if reason else "")
+        self.skip_banner.setVisible(bool(reason))
+
+    def leave_page(self) -> None:
+        """Called when the user moves on (pages may release resources)."""

@@ -1,0 +1,279 @@
+"""Step 7, Review and send: every staged change by step; uncheck, discard, send, resolve.
+
+After a send the table shows each sent change's result: applied, conflict (someone
+changed the record on the server: "Refresh and retry" or "Skip") or rejected (with the
+server's reason). A pull follows every send so all screens show the new state.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+)
+
+from ui.backend import SendOutcome
+from ui.models.lazy_table import Column, LazyTableModel
+from ui.sources import PendingSource
+from ui.tasks import Progress, TaskContext
+from ui.wizard.page import StepPage, WizardContext, label
+from ui.wizard.registry import StepSpec, spec
+
+WAITING = ("pending", "sending", "conflict", "rejected")
+RESULT_STATES = ("applied", "conflict", "rejected", "pending", "sending")
+STATE_TEXT = {
+    "pending": "Ready to send",
+    "sending": "Being sent",
+    "applied": "Applied",
+    "conflict": "Conflict: changed on the server",
+    "rejected": "Rejected by the server",
+    "discarded": "Taken out",
+}
+
+
+def step_title(step_id: str) -> str:
+    try:
+        return spec(step_id).title
+    except StopIteration:
+        return step_id.replace("_", " ").capitalize()
+
+
+class ReviewPage(StepPage):
+    explanation = (
+        "These are all the changes you prepared, grouped by step. Uncheck a change to leave it out, or "
+        "discard it. Nothing reaches Connect until you press Send. Changes someone else made on the "
+        "server in the meantime are never overwritten: they come back as conflicts for you to decide."
+    )
+
+    def __init__(self, spec_: StepSpec, context: WizardContext) -> None:
+        super().__init__(spec_, context)
+        self.showing_results = False
+        self.last_sent: frozenset[str] = frozenset()
+        self.groups = label("", "sectionTitle")
+        self.groups.setAccessibleName("Changes by step")
+        columns = (
+            Column("Change", 1),
+            Column("Record", 2),
+            Column("Step", 5, step_title),
+            Column("Status", 3, lambda state: STATE_TEXT.get(state, state)),
+            Column("Server's answer", 4),
+        )
+        self.model = LazyTableModel(columns, context.runner, checkable=True, page_size=200, parent=self)
+        self.model.loadFailed.connect(context.reporter.report)
+        self.model.selectionChanged.connect(self._update_buttons)
+        self.model.countChanged.connect(self._update_buttons)
+        self.model.pageLoaded.connect(self._update_buttons)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Your changes")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.model.pageLoaded.connect(self._fit_columns)
+
+        self.discard = self._button(
+            "&Discard highlighted", "Discard the highlighted changes", self.discard_highlighted
+        )
+        self.retry = self._button(
+            "&Refresh and retry", "Refresh and retry the conflicts", self.refresh_and_retry
+        )
+        self.skip = self._button("S&kip", "Skip the highlighted conflicts", self.skip_conflicts)
+        self.back = self._button("Show &remaining changes", "Show remaining changes", self.show_waiting)
+        self.send = self._button("&Send changes", "Send changes", self.send_changes)
+        self.send.setObjectName("primary")
+        self.note = label("Unchecked changes are taken out of your list when you send.", "hint")
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName("Sending progress")
+        self.progress.hide()
+        self.status = label("", "hint")
+        self.status.setAccessibleName("What happened")
+
+        row = QHBoxLayout()
+        for button in (self.discard, self.retry, self.skip, self.back):
+            row.addWidget(button)
+        row.addStretch(1)
+        row.addWidget(self.send)
+        self.body.addWidget(self.groups)
+        self.body.addWidget(self.table, 1)
+        self.body.addWidget(self.note)
+        self.body.addLayout(row)
+        self.body.addWidget(self.progress)
+        self.body.addWidget(self.status)
+        self._busy = False
+
+    def _button(self, text: str, name: str, slot: object) -> QPushButton:
+        button = QPushButton(text)
+        button.setAccessibleName(name)
+        button.clicked.connect(slot)
+        return button
+
+    # -- loading -----------------------------------------------------------------------
+    def initialize_page(self) -> None:
+        super().initialize_page()
+        if self.showing_results:
+            self._load_results()
+        else:
+            self.show_waiting()
+
+    def show_waiting(self) -> None:
+        self.showing_results = False
+        self.model.set_source(PendingSource(self.context.service, WAITING))
+        self.model.select_all(True)
+        self._show_groups()
+        self._update_buttons()
+
+    def _load_results(self) -> None:
+        self.model.set_source(PendingSource(self.context.service, RESULT_STATES, op_ids=self.last_sent))
+        self.model.select_all(True)
+        self._update_buttons()
+
+    def _show_groups(self) -> None:
+        summary = self.context.summary
+        if summary is None:
+            return
+        parts = []
+        for step_id, states in summary.steps.items():
+            waiting = sum(states.get(s, 0) for s in ("pending", "sending"))
+            trouble = states.get("conflict", 0) + states.get("rejected", 0)
+            if waiting or trouble:
+                extra = f", {trouble:,} need your decision" if trouble else ""
+                parts.append(f"{step_title(step_id)}: {waiting:,} to send{extra}")
+        self.groups.setText(" · ".join(parts) if parts else "No changes are waiting to be sent.")
+
+    def _update_buttons(self, *_args: object) -> None:
+        total = self.model.total or 0
+        selected = self.model.selected_count()
+        self.send.setText(f"&Send {selected:,} change{'s' if selected != 1 else ''}")
+        self.send.setEnabled(not self._busy and not self.showing_results and selected > 0)
+        self.discard.setEnabled(not self._busy and total > 0)
+        self.retry.setEnabled(not self._busy and self._has_state("conflict"))
+        self.skip.setEnabled(not self._busy and self._has_state("conflict"))
+        self.back.setVisible(self.showing_results)
+        self.note.setVisible(not self.showing_results)
+
+    def _has_state(self, state: str) -> bool:
+        return any(self.model.row(r)[3] == state for r in range(self.model.loaded))
+
+    def _highlighted(self, state: str | None = None) -> list[str]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        if not rows and state is not None:
+            rows = list(range(self.model.loaded))
+        return [self.model.key(r) for r in rows if state is None or self.model.row(r)[3] == state]
+
+    # -- actions -----------------------------------------------------------------------
+    def _run(self, work: object, done: object, busy_text: str) -> None:
+        self._busy = True
+        self.status.setText(busy_text)
+        self._update_buttons()
+
+        def failed(exc: BaseException) -> None:
+            self._finish(None)
+            self.context.reporter.report(exc)
+
+        self.context.runner.run(work, on_success=done, on_failure=failed, on_progress=self._progress)  # type: ignore[arg-type]
+
+    def _finish(self, text: str | None) -> None:
+        self._busy = False
+        self.progress.hide()
+        if text is not None:
+            self.status.setText(text)
+        self._update_buttons()
+
+    def _progress(self, progress: Progress) -> None:
+        self.progress.show()
+        self.progress.setRange(0, max(progress.total, 1))
+        self.progress.setValue(progress.done)
+        self.progress.setFormat(f"{progress.done:,} of {progress.total:,} sent")
+
+    def discard_highlighted(self) -> None:
+        op_ids = self._highlighted()
+        if not op_ids:
+            self.status.setText(
+                "Highlight the changes to discard first (click a row; Shift or Ctrl for more)."
+            )
+            return
+        service = self.context.service
+        self._run(lambda _ctx: service.discard(op_ids), self._after_discard, "Discarding…")
+
+    def _after_discard(self, count: int) -> None:
+        self._finish(f"{count:,} change{'s' if count != 1 else ''} discarded.")
+        self.context.outbox_changed()
+        self.show_waiting()
+
+    def skip_conflicts(self) -> None:
+        op_ids = self._highlighted("conflict")
+        service = self.context.service
+        self._run(lambda _ctx: service.discard(op_ids), self._after_skip, "Skipping…")
+
+    def _after_skip(self, count: int) -> None:
+        self._finish(
+            f"{count:,} conflicting change{'s' if count != 1 else ''} skipped: the server's version stays."
+        )
+        self.context.outbox_changed()
+        self.show_waiting()
+
+    def refresh_and_retry(self) -> None:
+        op_ids = self._highlighted("conflict")
+        service = self.context.service
+        self._run(
+            lambda _ctx: service.refresh_and_retry(op_ids), self._after_retry, "Downloading the latest data…"
+        )
+
+    def _after_retry(self, count: int) -> None:
+        self._finish(
+            f"Downloaded the latest data and prepared {count:,} change{'s' if count != 1 else ''} again "
+            "on the current version. Review them and send."
+        )
+        self.context.outbox_changed()
+        self.show_waiting()
+
+    def send_changes(self) -> None:
+        all_selected, keys = self.model.selection()
+        source = self.model_source()
+        service = self.context.service
+
+        def work(ctx: TaskContext) -> tuple[SendOutcome, frozenset[str]]:
+            every = source.op_ids()
+            chosen = {k for k in every if (k not in keys) == all_selected}
+            excluded = [k for k in every if k not in chosen]
+            sendable = frozenset(k for k in chosen)
+            outcome = service.send(excluded, progress=ctx.progress, cancel=ctx.token)
+            return outcome, sendable
+
+        self._run(work, self._sent, "Sending your changes to Connect…")
+
+    def model_source(self) -> PendingSource:
+        return PendingSource(self.context.service, WAITING)
+
+    def _sent(self, result: tuple[SendOutcome, frozenset[str]]) -> None:
+        outcome, sent = result
+        self.last_sent = sent
+        self.showing_results = True
+        parts = [f"{outcome.applied:,} applied"]
+        if outcome.conflict:
+            parts.append(
+                f"{outcome.conflict:,} conflict{'s' if outcome.conflict != 1 else ''} "
+                "(changed on the server: refresh and retry, or skip)"
+            )
+        if outcome.rejected:
+            parts.append(f"{outcome.rejected:,} rejected (see the server's answer)")
+        if outcome.not_sent:
+            parts.append(f"{outcome.not_sent:,} unchecked taken out")
+        self._finish("Sent. " + ", ".join(parts) + ". Your data was downloaded again.")
+        self.groups.setText("Results of your last send")
+        self._load_results()
+        self.context.outbox_changed()
+
+    def _fit_columns(self, loaded: int) -> None:
+        """Size the columns to the first page's text (capped), once per source."""
+        if loaded <= 200:
+            self.table.resizeColumnsToContents()
+            header = self.table.horizontalHeader()
+            for column in range(self.model.columnCount() - 1):
+                header.resizeSection(column, min(header.sectionSize(column), 320))
