@@ -13,7 +13,7 @@ import heapq
 import itertools
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Annotated, Any
 
@@ -33,28 +33,32 @@ router = APIRouter()
 _STREAM_ROWS = 2_000
 
 
-def _streams(
-    connection: Connection, principal: Principal, since: int, limit: int, stack: ExitStack
-) -> list[Iterator[dict[str, Any]]]:
-    """Seq-ordered streams of wire changes, one per table and scope part (closed by `stack`)."""
-    streams: list[Iterator[dict[str, Any]]] = []
-    dates_as_text = connection.dialect.name == "sqlite"
+Encoder = Callable[[Any], dict[str, Any]]
+
+
+def page_queries(
+    principal: Principal, since: int, limit: int, *, dates_as_text: bool
+) -> list[tuple[Select[Any], Encoder]]:
+    """The keyset queries of one page (one per table and scope part), each with its row encoder."""
+    queries: list[tuple[Select[Any], Encoder]] = []
     for kind, codec in CODECS.items():
         encode = codec.encoder(dates_as_text=dates_as_text)
         for condition in partitions(principal, kind):
             statement = codec.select(dates_as_text=dates_as_text).where(codec.table.c.seq > since)
             if condition is not None:
                 statement = statement.where(condition)
-            rows = stack.enter_context(connection.execute(_page(statement, codec.table.c.seq, limit)))
-            streams.append(map(encode, rows))
+            queries.append((_page(statement, codec.table.c.seq, limit), encode))
     t = TOMBSTONE
     for condition in tombstone_partitions(principal):
         statement = select(t.c.seq, t.c.type, t.c.id, t.c.version).where(t.c.seq > since)
         if condition is not None:
             statement = statement.where(condition)
-        rows = stack.enter_context(connection.execute(_page(statement, t.c.seq, limit)))
-        streams.append(itertools.starmap(tombstone_change, rows))
-    return streams
+        queries.append((_page(statement, t.c.seq, limit), _encode_tombstone))
+    return queries
+
+
+def _encode_tombstone(row: Any) -> dict[str, Any]:
+    return tombstone_change(*row)
 
 
 def _page(statement: Select[Any], seq: ColumnElement[int], limit: int) -> Select[Any]:
@@ -81,8 +85,13 @@ def _seq(change: dict[str, Any]) -> int:
 
 def read_page(connection: Connection, principal: Principal, since: int, limit: int) -> dict[str, Any]:
     """One page of the feed as a plain dict in the `ChangesPage` shape."""
+    dates_as_text = connection.dialect.name == "sqlite"
     with ExitStack() as stack:
-        merged = heapq.merge(*_streams(connection, principal, since, limit + 1, stack), key=_seq)
+        streams = [
+            map(encode, stack.enter_context(connection.execute(statement)))
+            for statement, encode in page_queries(principal, since, limit + 1, dates_as_text=dates_as_text)
+        ]
+        merged = heapq.merge(*streams, key=_seq)
         changes = list(itertools.islice(merged, limit + 1))
     has_more = len(changes) > limit
     del changes[limit:]

@@ -7,7 +7,7 @@ changes nothing but the stored result.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row, delete, insert, select, update
@@ -52,7 +52,6 @@ class Applied:
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     changed: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def apply(session: Session, principal: Principal, op: Operation) -> Applied:

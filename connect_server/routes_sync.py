@@ -79,7 +79,7 @@ def get_archives(
     require_admin(principal)
     if type_ is not None and type_ not in TYPES:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            422,
             f"Unknown type {type_!r}; expected one of {', '.join(TYPES)}",
         )
     page = run_archives(context.sessions, run_id, type_=type_, offset=offset, limit=limit)

@@ -1,6 +1,6 @@
 """Seed a realistic, deterministic demo district (`connect-server seed`).
 
-Same `seed` and `as_of` give byte-identical database contents. Rows are generated as
+Same `seed` and `as_of` give identical table contents (app users included). Rows are generated as
 tuples in chunks and bulk-inserted in one transaction over the raw DBAPI connection
 (SQLite `executemany`, PostgreSQL `COPY`), so a million students take minutes.
 """
@@ -12,6 +12,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, func, select, text
 from sqlalchemy.orm import Session
@@ -31,6 +32,7 @@ from connect_server.seeding.classrooms import ClassroomGenerator
 from connect_server.seeding.context import SeedContext
 from connect_server.seeding.families import FamilyGenerator
 from connect_server.seeding.messages import message_rows
+from connect_server.seeding.oneroster import write_packages
 from connect_server.seeding.schools import plan_district, school_rows, term_rows
 from connect_server.seeding.staff import DISTRICT_NAME, StaffGenerator
 from connect_server.seeding.students import StudentGenerator
@@ -118,8 +120,6 @@ def seed_district(
         engine.dispose()
     packages: tuple[Path, ...] = ()
     if packages_dir is not None:
-        from connect_server.seeding.oneroster import write_packages
-
         packages = write_packages(db_url, ctx, packages_dir)
     if truth_path is not None:
         write_truth(truth_path, truth)
@@ -137,7 +137,9 @@ def seed_district(
     return summary
 
 
-def _fill(connection: Connection, ctx: SeedContext) -> tuple[dict[str, int], tuple[SignInAccount, ...], dict]:
+def _fill(
+    connection: Connection, ctx: SeedContext
+) -> tuple[dict[str, int], tuple[SignInAccount, ...], dict[str, Any]]:
     """Everything in one transaction; `seq` numbers are allocated for exactly the rows written."""
     with Session(bind=connection) as session:
         existing = session.scalar(select(func.count()).select_from(Student)) or session.scalar(

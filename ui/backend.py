@@ -17,12 +17,13 @@ from typing import Any
 from connect_desktop import session as account_session
 from connect_desktop.api.client import ApiClient
 from connect_desktop.api.schema import UserInfo
+from connect_desktop.rollover import undo_operations
 from connect_desktop.settings import AccountSettings
 from connect_desktop.store import queries
 from connect_desktop.store.db import Cache
 from connect_desktop.sync.progress import CancelToken, ProgressSink
 from connect_desktop.sync.pull import PullResult, pull
-from ui import outbox_adapter
+from ui import lookups, outbox_adapter
 from ui.dashboard.summary import Summary, read_summary
 
 log = logging.getLogger(__name__)
@@ -104,9 +105,27 @@ class AccountService:
         """A short human name for each operation's target (classroom name, student name…)."""
         return outbox_adapter.target_labels(self.cache, rows)
 
+    def target_names(self, targets: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        return outbox_adapter.target_names(self.cache, targets)
+
+    def filter_choices(self) -> lookups.FilterChoices:
+        """Schools, grades and school years for the year-end pages' filters."""
+        return lookups.filter_choices(self.cache)
+
     # -- staging and sending ----------------------------------------------------------
-    def stage(self, operations: Iterable[Any]) -> int:
-        return outbox_adapter.stage(self.cache, operations)
+    def stage(self, operations: Iterable[Any], batch: str | None = None) -> int:
+        return outbox_adapter.stage(self.cache, operations, batch)
+
+    def stage_restore(self, op_ids: Iterable[str] | None = None, batch: str | None = None) -> int:
+        """Stage the inverse of sent year-end changes (these op_ids, or this batch); how many.
+
+        Changes already restored (or being restored) are left out. The restores are
+        staged like any change: nothing happens until they are reviewed and sent.
+        """
+        wanted = None if op_ids is None else sorted(set(op_ids))
+        with self.cache.engine.connect() as connection:
+            inverse = list(undo_operations(connection, op_ids=wanted, batch=batch))
+        return outbox_adapter.stage(self.cache, inverse) if inverse else 0
 
     def discard(self, op_ids: Iterable[str]) -> int:
         return outbox_adapter.discard(self.cache, op_ids)

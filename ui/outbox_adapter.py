@@ -28,8 +28,11 @@ _LABEL_SQL = {
 }
 
 
-def stage(cache: Cache, operations: Iterable[Any]) -> int:
-    """Stage planned operations (anything with kind, target_type, target_id, params, step)."""
+def stage(cache: Cache, operations: Iterable[Any], batch: str | None = None) -> int:
+    """Stage planned operations (anything with kind, target_type, target_id, params, step).
+
+    `batch` labels them together (e.g. "year-end-2026") so they can be restored as one.
+    """
     outbox = Outbox(cache)
     staged = 0
     iterator = iter(operations)
@@ -38,7 +41,7 @@ def stage(cache: Cache, operations: Iterable[Any]) -> int:
             items = [
                 StageItem(str(op.kind), op.target_id, dict(op.params), str(op.target_type)) for op in group
             ]
-            staged += len(outbox.stage_many(items, step=step))
+            staged += len(outbox.stage_many(items, step=step, batch=batch))
     return staged
 
 
@@ -79,11 +82,17 @@ def push(
 def target_labels(cache: Cache, rows: Iterable[PendingRow]) -> dict[str, str]:
     """op_id → a short name of its target, read from the cache."""
     rows = list(rows)
+    names = target_names(cache, [(row.target_type, row.target_id) for row in rows])
+    return {row.op_id: names.get((row.target_type, row.target_id), row.target_id) for row in rows}
+
+
+def target_names(cache: Cache, targets: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """(target type, id) → a short name of the record, read from the cache."""
     names: dict[tuple[str, str], str] = {}
+    by_type: dict[str, set[str]] = {}
+    for target_type, target_id in targets:
+        by_type.setdefault(target_type, set()).add(target_id)
     with cache.raw() as connection:
-        by_type: dict[str, set[str]] = {}
-        for row in rows:
-            by_type.setdefault(row.target_type, set()).add(row.target_id)
         for target_type, ids in by_type.items():
             sql = _LABEL_SQL.get(target_type)
             if sql is None:
@@ -94,4 +103,4 @@ def target_labels(cache: Cache, rows: Iterable[PendingRow]) -> dict[str, str]:
                 query = sql.format(", ".join("?" * len(part)))
                 for target_id, name in connection.execute(query, part):
                     names[(target_type, target_id)] = name
-    return {row.op_id: names.get((row.target_type, row.target_id), row.target_id) for row in rows}
+    return names

@@ -11,18 +11,36 @@ import time
 from collections.abc import Callable, Generator
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QDate, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
 from connect_desktop.api.errors import Unreachable
+from connect_desktop.rollover.students import StudentRule
 from ui.controller import AppController
 from ui.errors import bug_report, known_problem
+from ui.main_window import MainWindow
+from ui.wizard.done import DonePage
+from ui.wizard.plan_page import PlanPage
 from ui.wizard.registry import STEPS
+from ui.wizard.staff import InactiveStaffPage
+from ui.wizard.students import NonReturningStudentsPage
 
 log = logging.getLogger(__name__)
 
 Condition = Callable[[], bool]
 TIMEOUT_S = 120.0
+
+
+def _plan_shown(page: PlanPage) -> bool:
+    """The page's plan and first rows are on screen (or it has nothing to plan)."""
+    model = page.model
+    if page.source is None:
+        return True
+    return page.plan is not None and model.total is not None and not model.loading
+
+
+def _settled(text: str) -> bool:
+    return bool(text) and not text.endswith("…")
 
 
 class ScreenshotWalker(QObject):
@@ -107,16 +125,20 @@ class ScreenshotWalker(QObject):
             window.wizard.go_to(spec.step_id)
             page = window.wizard.page(spec.step_id)
             model = getattr(page, "model", None)
-            if model is not None:
+            if isinstance(page, PlanPage):
+                yield lambda p=page: _plan_shown(p)
+            elif model is not None:
                 yield lambda m=model: m.total is not None and not m.loading
             self.shoot(window, f"{number}-wizard-{spec.step_id.replace('_', '-')}")
-            if spec.step_id == "archive_classrooms" and model is not None and model.loaded:
-                for row in range(min(4, model.loaded)):
-                    model.set_selected(row, True)
-                before = window.summary
-                page.stage_selection()  # type: ignore[attr-defined]
-                yield lambda b=before: window.summary is not b
+            if spec.step_id == "inactive_staff" and isinstance(page, InactiveStaffPage):
+                yield from self._inactive_staff(window, page, number)
+            if spec.step_id == "archive_classrooms" and isinstance(page, PlanPage) and page.model.loaded:
+                yield from self._stage_some(window, page, 4)
                 self.shoot(window, f"{number}b-wizard-archive-classrooms-staged")
+            if spec.step_id == "non_returning_students" and isinstance(page, NonReturningStudentsPage):
+                yield from self._students(window, page, number)
+            if spec.step_id == "done" and isinstance(page, DonePage):
+                yield from self._restore(window, page, number)
 
         window.tabs.setCurrentIndex(0)
         yield lambda: True
@@ -136,6 +158,81 @@ class ScreenshotWalker(QObject):
         self.shoot(reporter.open_dialogs[-1], "31-error-bug-report")
         reporter.open_dialogs[-1].close()
         QApplication.closeAllWindows()
+
+    def _stage_some(self, window: MainWindow, page: PlanPage, rows: int) -> Generator[Condition, None, None]:
+        for row in range(min(rows, page.model.loaded)):
+            page.model.set_selected(row, True)
+        before = window.summary
+        page.stage_selection()
+        yield lambda: window.summary is not before and _plan_shown(page)
+
+    def _inactive_staff(
+        self, window: MainWindow, page: InactiveStaffPage, number: int
+    ) -> Generator[Condition, None, None]:
+        model = page.model
+        page.since.setDate(QDate(2026, 6, 1))  # a later date proposes more staff, some still teaching
+        yield lambda: _plan_shown(page)
+        if not model.loaded:
+            return
+        page.select_all.click()
+        teaching = [r for r in range(model.loaded) if model.row(r)[7]]
+        for row in teaching[1:2]:
+            model.set_selected(row, False)
+        page.table.selectRow(teaching[0] if teaching else 0)
+        yield lambda: "teacher" in page.consequence.text() and _settled(page.details.text())
+        self.shoot(window, f"{number}b-wizard-inactive-staff-selected")
+        yield from self._stage_some(window, page, 0)
+
+    def _students(
+        self, window: MainWindow, page: NonReturningStudentsPage, number: int
+    ) -> Generator[Condition, None, None]:
+        if page.model.loaded:
+            for row in range(1, min(8, page.model.loaded)):
+                page.model.set_selected(row, True)
+            self.shoot(window, f"{number}b-wizard-non-returning-students-selected")
+            yield from self._stage_some(window, page, 0)
+        bad = self.folder / "next-year-students.docx"
+        bad.write_bytes(b"not a student file")
+        page.load_file(bad)
+        yield lambda: page.file_error.isVisible() and _plan_shown(page)
+        self.shoot(window, f"{number}c-wizard-non-returning-students-file-error")
+        bad.unlink()
+        page.rule_buttons[StudentRule.WITHDRAWN].setChecked(True)
+        page.delete.setChecked(True)
+        yield lambda: _plan_shown(page)
+        for row in range(min(4, page.model.loaded)):
+            page.model.set_selected(row, True)
+        page.stage_selection()
+        yield lambda: page.confirm_dialog is not None and page.confirm_dialog.isVisible()
+        dialog = page.confirm_dialog
+        assert dialog is not None
+        dialog.typed.setText(dialog.phrase[: len(dialog.phrase) // 2])
+        yield lambda: True
+        self.shoot(dialog, f"{number}d-confirm-delete")
+        dialog.reject()  # the demo keeps its students: nothing is deleted
+        page.archive.setChecked(True)
+        yield lambda: _plan_shown(page)
+
+    def _restore(self, window: MainWindow, page: DonePage, number: int) -> Generator[Condition, None, None]:
+        if not page.model.total:
+            return
+        for row in range(min(3, page.model.loaded)):
+            page.model.set_selected(row, True)
+        self.shoot(window, f"{number}-wizard-done")
+        page.restore_whole_batch()
+        yield lambda: (
+            page.open_review.isVisible()
+            and window.summary is not None
+            and window.summary.waiting > 0
+            and page.model.total is not None
+            and not page.model.loading
+        )
+        self.shoot(window, f"{number}b-wizard-done-restore-staged")
+        window.wizard.go_to("review")
+        review = window.wizard.page("review")
+        model = review.model  # type: ignore[attr-defined]
+        yield lambda: model.total is not None and not model.loading
+        self.shoot(window, f"{number}c-wizard-review-restores")
 
     def _review(self, window: object, number: int) -> Generator[Condition, None, None]:
         from ui.main_window import MainWindow

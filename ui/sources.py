@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from connect_desktop.rollover.plan import Plan, PlannedOperation
 from connect_desktop.store import queries
+from ui import lookups
 from ui.backend import AccountService
 
 Row = tuple[Any, ...]
+T = TypeVar("T")
+
+
+def selection_ids(all_selected: bool, keys: frozenset[str]) -> tuple[frozenset[str] | None, frozenset[str]]:
+    """A table selection as the planners take it: `(selected_ids, excluded_ids)`."""
+    return (None, keys) if all_selected else (keys, frozenset())
 
 
 class PlanSource:
@@ -51,13 +58,22 @@ class PlanSource:
         with self._lock:
             return [self._to_row(item) for item in self._ensure().page(offset, limit)]
 
-    def operations(self, all_selected: bool, keys: frozenset[str]) -> list[PlannedOperation]:
-        """The operations for the selection: all but `keys`, or only `keys`."""
+    def operations(
+        self, all_selected: bool, keys: frozenset[str], confirmation: str | None = None
+    ) -> list[PlannedOperation]:
+        """The operations for the selection: all but `keys`, or only `keys`.
+
+        A permanent plan raises `ConfirmationError` unless `confirmation` is its phrase.
+        """
         with self._lock:
             plan = self._ensure()
-            if all_selected:
-                return list(plan.to_operations(excluded_ids=keys))
-            return list(plan.to_operations(selected_ids=keys))
+            selected, excluded = selection_ids(all_selected, keys)
+            return list(plan.to_operations(selected, excluded, confirmation=confirmation))
+
+    def call(self, work: Callable[[Plan[Any]], T]) -> T:
+        """Run `work(plan)` with the plan's connection to itself (consequences, details)."""
+        with self._lock:
+            return work(self._ensure())
 
     def close(self) -> None:
         with self._lock:
@@ -119,6 +135,38 @@ class PendingSource:
 
     def op_ids(self) -> list[str]:
         return [row.op_id for row in self._rows() if self._op_ids is None or row.op_id in self._op_ids]
+
+
+class RestorableSource:
+    """Sent year-end changes that can still be restored, newest first, with target names."""
+
+    def __init__(self, service: AccountService) -> None:
+        self._service = service
+
+    def count(self) -> int:
+        return lookups.restorable_count(self._service.cache)
+
+    def fetch(self, offset: int, limit: int) -> list[Row]:
+        changes = lookups.restorable_page(self._service.cache, offset, limit)
+        labels = self._service.target_names([(c.target_type, c.target_id) for c in changes])
+        return [
+            (
+                change.op_id,
+                describe_kind(change.kind),
+                labels.get((change.target_type, change.target_id), change.target_id),
+                change.step,
+                change.sent_at,
+                change.batch or "",
+            )
+            for change in changes
+        ]
+
+    def op_ids(self) -> list[str]:
+        """Every restorable change's op_id (for "all but these")."""
+        found: list[str] = []
+        while page := lookups.restorable_page(self._service.cache, len(found), 5000):
+            found.extend(change.op_id for change in page)
+        return found
 
 
 KIND_TEXT = {

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -14,7 +13,7 @@ from connect_desktop.domain.entities import grade_rank
 from connect_desktop.reports.cells import text_converter
 from connect_desktop.reports.context import NOT_SENT_STATES
 from connect_desktop.reports.source import CacheReader
-from connect_desktop.reports.workbook import HEADER_BORDER, HEADER_FILL, HEADER_FONT, NOTE_FONT, TITLE_FONT
+from connect_desktop.reports.workbook import NOTE_FONT, TITLE_FONT, header_cell, title_cell
 
 SHEET_NAME = "Summary"
 WIDTHS = {"A": 30.0, "B": 12.0, "C": 12.0, "D": 20.0, "E": 34.0}
@@ -62,7 +61,7 @@ class SummaryWriter:
 
     def write(self, reader: CacheReader, title_lines: Sequence[str], contents: Sequence[Contents]) -> None:
         for i, line in enumerate(title_lines):
-            self._append([self._styled(line, TITLE_FONT if i == 0 else NOTE_FONT)])
+            self._append([title_cell(self.ws, line, TITLE_FONT if i == 0 else NOTE_FONT)])
         self._append([])
         self._header("Records", "Total", "Active", "Archived or revoked", "Note")
         for label, total, active, archived, note in reader.rows(_COUNTS_SQL):
@@ -97,19 +96,8 @@ class SummaryWriter:
         self.ws.add_chart(chart, "G5")
 
     def _header(self, *texts: str) -> int:
-        cells = []
-        for text in texts:
-            cell = WriteOnlyCell(self.ws, value=text)
-            cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, HEADER_BORDER
-            cells.append(cell)
-        self._append(cells)
+        self._append([header_cell(self.ws, text) for text in texts])
         return self._row
-
-    def _styled(self, text: str, font: object) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.ws, value=text)
-        cell.data_type = "s"
-        cell.font = font
-        return cell
 
     def _append(self, row: list[object]) -> None:
         self.ws.append(row)

@@ -9,13 +9,13 @@ rows. A sheet that would pass Excel's row limit continues on a new sheet named
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -151,9 +151,9 @@ class SheetWriter:
         ws.freeze_panes = f"A{self.header_row + 1}"
         ws.print_title_rows = f"{self.header_row}:{self.header_row}"
         for i, line in enumerate(self.title_lines):
-            ws.append([self._styled(ws, line, TITLE_FONT if i == 0 else NOTE_FONT)])
+            ws.append([title_cell(ws, line, TITLE_FONT if i == 0 else NOTE_FONT)])
         ws.append([])
-        ws.append([self._header_cell(ws, c.header) for c in self.columns])
+        ws.append([header_cell(ws, c.header) for c in self.columns])
         self.sheets.append(ws)
         self.part_rows.append(0)
         self._ws = ws
@@ -177,7 +177,8 @@ class SheetWriter:
                 self._open_sheet()
                 continue
             part = chunk[start : start + room]
-            append = self._ws.append  # type: ignore[union-attr]
+            assert self._ws is not None
+            append = self._ws.append
             for raw in part:
                 row = list(raw)
                 for i, fn in convert:
@@ -188,23 +189,20 @@ class SheetWriter:
             self.rows_written += len(part)
             start += len(part)
 
-    @staticmethod
-    def _styled(ws: WriteOnlyWorksheet, text: str, font: Font) -> WriteOnlyCell:
-        cell = WriteOnlyCell(ws, value=text)
-        cell.data_type = "s"
-        cell.font = font
-        return cell
 
-    @staticmethod
-    def _header_cell(ws: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(ws, value=text)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.border = HEADER_BORDER
-        cell.alignment = HEADER_ALIGN
-        return cell
+def title_cell(ws: WriteOnlyWorksheet, text: str, font: Font) -> WriteOnlyCell:
+    """A title-row cell: always text, in `font`."""
+    cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", text))
+    cell.data_type = "s"
+    cell.font = font
+    return cell
 
 
-def format_stamp(moment: dt.datetime | None) -> str:
-    """A datetime as shown in title rows."""
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else "never"
+def header_cell(ws: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
+    """A bold, shaded column-header cell."""
+    cell = WriteOnlyCell(ws, value=text)
+    cell.font = HEADER_FONT
+    cell.fill = HEADER_FILL
+    cell.border = HEADER_BORDER
+    cell.alignment = HEADER_ALIGN
+    return cell

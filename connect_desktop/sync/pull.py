@@ -36,6 +36,8 @@ class PullResult:
     cursor: int
     seconds: float
     cancelled: bool
+    waiting_s: float = 0.0
+    """Time spent waiting for the server's next page (the rest is writing)."""
 
 
 def page_size_from_env() -> int:
@@ -96,6 +98,7 @@ def pull(
     started = time.perf_counter()
     meter = RateMeter()
     received = deleted = pages = 0
+    waiting = 0.0
     cancelled = False
     total: int | None = None
     with cache.raw() as connection:
@@ -108,7 +111,9 @@ def pull(
                 if stop.is_set():
                     cancelled = True
                     break
+                waited = time.perf_counter()
                 page = fetcher.next_page()
+                waiting += time.perf_counter() - waited
                 now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
                 connection.execute("BEGIN IMMEDIATE")
                 try:
@@ -129,7 +134,7 @@ def pull(
                     break
         finally:
             fetcher.finish()
-    result = PullResult(received, deleted, pages, cursor, time.perf_counter() - started, cancelled)
+    result = PullResult(received, deleted, pages, cursor, time.perf_counter() - started, cancelled, waiting)
     log.info(
         "pull: %d changes in %d pages, cursor %d, %.1f s%s",
         received,

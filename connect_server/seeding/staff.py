@@ -53,15 +53,18 @@ class StaffBook:
     """Everything later phases need to know about the staff (small: ~80 per 1,000 students)."""
 
     members: list[Member] = field(default_factory=list)
+    _by_school: dict[int, list[Member]] = field(default_factory=dict, repr=False)
+
+    def add(self, member: Member) -> None:
+        self.members.append(member)
+        self._by_school.setdefault(member.school, []).append(member)
 
     def teachers(self, school: int, *presences: Presence) -> list[Member]:
-        return [
-            m for m in self.members if m.school == school and m.role == "teacher" and m.presence in presences
-        ]
+        return [m for m in self._by_school.get(school, ()) if m.role == "teacher" and m.presence in presences]
 
     def first(self, school: int, role: str) -> Member:
         return next(
-            m for m in self.members if m.school == school and m.role == role and m.presence is Presence.ACTIVE
+            m for m in self._by_school.get(school, ()) if m.role == role and m.presence is Presence.ACTIVE
         )
 
 
@@ -107,7 +110,7 @@ class StaffGenerator:
         if synced and role != "teacher" and rng.random() < 0.04:
             synced = False
         member = Member(index, school, role, presence, last, first, until, synced)
-        self.book.members.append(member)
+        self.book.add(member)
         email = None if role == "staff" and rng.random() < 0.02 else self._email(first, last)
         return (
             self.ctx.ids("staff").of(index),

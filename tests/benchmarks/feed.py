@@ -89,6 +89,12 @@ def time_page(http: httpx.Client, since: int, limit: int, repeats: int) -> dict[
             "median_s": round(statistics.median(timings), 4), "min_s": round(min(timings), 4)}  # fmt: skip
 
 
+def _sign_in(http: httpx.Client, email: str, password: str) -> str:
+    response = http.post("/auth/token", json={"username": email, "password": password})
+    response.raise_for_status()
+    return "Bearer " + response.json()["access_token"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -106,8 +112,16 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         synthetic_district(sessions, args.students)
         print(f"inserted {args.students} students in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    email, password = f"bench-{uuid.uuid4().hex[:8]}@example.invalid", uuid.uuid4().hex
-    user_id = add_user(sessions, email, "district_admin", password)
+    password = uuid.uuid4().hex
+    with sessions() as session:
+        school_id = session.scalar(select(School.id).order_by(School.seq).limit(1))
+    users = {
+        role: (f"bench-{uuid.uuid4().hex[:8]}@example.invalid", schools)
+        for role, schools in (("district_admin", []), ("school_admin", [school_id]))
+    }
+    user_ids = [
+        add_user(sessions, email, role, password, schools) for role, (email, schools) in users.items()
+    ]
     try:
         with sessions() as session:
             total = sum(
@@ -115,8 +129,12 @@ def main(argv: list[str] | None = None) -> int:
             )
         results: dict[str, Any] = {"database": sessions.kw["bind"].dialect.name, "records": total}
         with LiveServer(sessions) as server, httpx.Client(base_url=server.api, timeout=300) as http:
-            token = http.post("/auth/token", json={"username": email, "password": password}).json()
-            http.headers["Authorization"] = "Bearer " + token["access_token"]
+            http.headers["Authorization"] = _sign_in(http, users["school_admin"][0], password)
+            results["school_admin_page_at_start"] = time_page(http, 1, 5_000, args.repeats)
+            results["school_admin_page_at_end"] = time_page(
+                http, seq_before_last(sessions, 50_000), 5_000, args.repeats
+            )
+            http.headers["Authorization"] = _sign_in(http, users["district_admin"][0], password)
             results["first_page_with_total"] = time_page(http, 0, 5_000, args.repeats)
             results["page_at_start"] = time_page(http, 1, 5_000, args.repeats)
             results["page_at_end"] = time_page(http, seq_before_last(sessions, 5_000), 5_000, args.repeats)
@@ -126,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
             )
     finally:
         with sessions.begin() as session:
-            session.execute(delete(User).where(User.id == user_id))
+            session.execute(delete(User).where(User.id.in_(user_ids)))
         sessions.kw["bind"].dispose()
         folder.cleanup()
     print(json.dumps(results, indent=2))

@@ -72,7 +72,7 @@ class District:
                 "subjects",
                 "subjectCodes",
                 "periods",
-            ],  # fmt: skip
+            ],
             [
                 [
                     c,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from connect_desktop.api.schema import API_PREFIX
 from connect_server import routes_sync
 from tests.server_sync.package import District
+from tests.support.records import RecordBuilder
 from tests.support.server import LiveServer, add_user
 
 PASSWORD = "correct horse battery staple"
@@ -21,9 +22,10 @@ def client(sessions: sessionmaker[Session]) -> Iterator[httpx.Client]:
     server = LiveServer(sessions)
     if not any(getattr(r, "path", "") == f"{API_PREFIX}/sync/preview" for r in server.app.routes):
         server.app.include_router(routes_sync.router, prefix=API_PREFIX)  # until the lead wires it in
+    school = RecordBuilder(sessions).school(name="Manual School")["id"]
     add_user(sessions, "district@example.org", "district_admin", PASSWORD)
-    add_user(sessions, "school@example.org", "school_admin", PASSWORD, ["school-x"])
-    add_user(sessions, "teacher@example.org", "teacher", PASSWORD, ["school-x"])
+    add_user(sessions, "school@example.org", "school_admin", PASSWORD, [school])
+    add_user(sessions, "teacher@example.org", "teacher", PASSWORD, [school])
     with server, httpx.Client(base_url=server.api + "/", timeout=60) as http:
         yield http
 

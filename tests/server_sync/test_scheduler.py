@@ -30,8 +30,10 @@ class FakeClock:
 
 
 def daily_runs(sessions: sessionmaker[Session]) -> list[str]:
+    """Statuses of the finished daily runs."""
     with sessions() as session:
-        return list(session.scalars(select(SyncRun.status).where(SyncRun.trigger == "daily")))
+        query = select(SyncRun.status).where(SyncRun.trigger == "daily", SyncRun.finished_at.is_not(None))
+        return list(session.scalars(query))
 
 
 def wait_for(condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]

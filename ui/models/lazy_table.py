@@ -207,6 +207,8 @@ class LazyTableModel(QAbstractTableModel):
         row, column = self._rows[index.row()], self._columns[index.column()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return column.text(row[column.index])
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return column.text(row[column.index]) or None  # the full text of a cut-off cell
         if role == Qt.ItemDataRole.CheckStateRole and self._checkable and index.column() == 0:
             return Qt.CheckState.Checked if self.is_selected(index.row()) else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from connect_desktop.rollover.classrooms import ClassroomItem, plan_classrooms
-from connect_desktop.rollover.plan import Plan
+from connect_desktop.rollover.plan import Plan, PlanFilter
 from connect_desktop.rollover.years import school_year_label
+from ui.lookups import FilterChoices
 from ui.models.lazy_table import Column
-from ui.wizard.plan_page import PlanPage
+from ui.wizard.page import WizardContext
+from ui.wizard.plan_page import ALL, PlanPage, buddy, fill
+from ui.wizard.registry import StepSpec
+
+
+@dataclass(frozen=True)
+class ClassroomParams:
+    as_of: dt.date
+    school_years: tuple[int, ...] | None
+    filters: PlanFilter
 
 
 class ArchiveClassroomsPage(PlanPage):
@@ -28,8 +39,34 @@ class ArchiveClassroomsPage(PlanPage):
         Column("Students", 9, align_right=True),
     )
 
-    def make_plan(self, connection: Any) -> Plan[ClassroomItem]:
-        return plan_classrooms(connection, as_of=self.context.as_of or dt.date.today())
+    def __init__(self, spec: StepSpec, context: WizardContext) -> None:
+        super().__init__(spec, context)
+        self.school_year = self._combo("School year filter", "All past school years")
+        self.filter_row.addWidget(buddy("School y&ear:", self.school_year))
+        self.filter_row.addWidget(self.school_year)
+        self.add_school_filter()
+        self.add_search("Classroom name or course code")
+        self.setTabOrder(self.school_year, self.school)  # type: ignore[arg-type]
+
+    def choices_loaded(self, choices: FilterChoices) -> None:
+        super().choices_loaded(choices)
+        summary = self.context.summary
+        current = summary.current_school_year if summary is not None else None
+        past = [year for year in choices.school_years if current is None or year < current]
+        fill(self.school_year, [(year, school_year_label(year)) for year in reversed(past)])
+
+    def plan_params(self) -> ClassroomParams:
+        year = self.school_year.currentData()
+        return ClassroomParams(
+            self.context.as_of or dt.date.today(),
+            None if year in (ALL, None) else (int(year),),
+            self.plan_filter(),
+        )
+
+    def build_plan(self, connection: Any, params: ClassroomParams) -> Plan[ClassroomItem]:
+        return plan_classrooms(
+            connection, as_of=params.as_of, school_years=params.school_years, filters=params.filters
+        )
 
     def to_row(self, item: ClassroomItem) -> tuple[Any, ...]:
         name = item.name + (f" ({item.course_code})" if item.course_code else "")

@@ -26,11 +26,15 @@ from ui.wizard.page import StepPage, WizardContext
 from ui.wizard.placeholder import PlaceholderPage
 from ui.wizard.registry import STEPS, StepSpec, page_factory
 from ui.wizard.review import ReviewPage
+from ui.wizard.staff import InactiveStaffPage
+from ui.wizard.students import NonReturningStudentsPage
 from ui.wizard.welcome import WelcomePage
 
 BUILT_IN: dict[str, type[StepPage]] = {
     "welcome": WelcomePage,
+    "inactive_staff": InactiveStaffPage,
     "archive_classrooms": ArchiveClassroomsPage,
+    "non_returning_students": NonReturningStudentsPage,
     "review": ReviewPage,
     "done": DonePage,
 }

@@ -33,6 +33,15 @@ class WizardContext:
     go_to: Callable[[str], None] = field(default=lambda _step: None)
 
 
+def year_end_batch(context: WizardContext) -> str:
+    """The label staged year-end changes share, so they can be restored together."""
+    year = context.summary.current_school_year if context.summary is not None else None
+    if year is None:
+        today = context.as_of or dt.date.today()
+        year = today.year + 1 if today.month >= 8 else today.year
+    return f"year-end-{year}"
+
+
 def label(text: str, name: str = "explanation") -> QLabel:
     widget = QLabel(text)
     widget.setObjectName(name)

@@ -116,6 +116,10 @@ class ReviewPage(StepPage):
     # -- loading -----------------------------------------------------------------------
     def initialize_page(self) -> None:
         super().initialize_page()
+        summary = self.context.summary
+        if self.showing_results and summary is not None and summary.waiting and not self._busy:
+            self.showing_results = False  # new changes (e.g. restores) were prepared since the send
+            self.status.setText("")
         if self.showing_results:
             self._load_results()
         else:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 19:06:30.849182
+Create Date: 2026-11-28 19:32:56.101424
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('classroom', schema=None) as batch_op:
-        batch_op.create_index('ix_classroom_school', ['school_id'], unique=False)
+        batch_op.create_index('ix_classroom_school', ['school_id', 'seq'], unique=False)
         batch_op.create_index(batch_op.f('ix_classroom_seq'), ['seq'], unique=True)
         batch_op.create_index('ix_classroom_source', ['source_id'], unique=False)
 
@@ -104,7 +104,7 @@ def upgrade() -> None:
     with op.batch_alter_table('enrollment', schema=None) as batch_op:
         batch_op.create_index('ix_enrollment_classroom', ['classroom_id'], unique=False)
         batch_op.create_index('ix_enrollment_person', ['person_id'], unique=False)
-        batch_op.create_index('ix_enrollment_school', ['school_id'], unique=False)
+        batch_op.create_index('ix_enrollment_school', ['school_id', 'seq'], unique=False)
         batch_op.create_index(batch_op.f('ix_enrollment_seq'), ['seq'], unique=True)
 
     op.create_table('feed_counter',
@@ -126,7 +126,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('message_stat', schema=None) as batch_op:
-        batch_op.create_index('ix_message_stat_school', ['school_id'], unique=False)
+        batch_op.create_index('ix_message_stat_school', ['school_id', 'seq'], unique=False)
         batch_op.create_index(batch_op.f('ix_message_stat_seq'), ['seq'], unique=True)
 
     op.create_table('school',
@@ -161,7 +161,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('staff', schema=None) as batch_op:
-        batch_op.create_index('ix_staff_school', ['school_id'], unique=False)
+        batch_op.create_index('ix_staff_school', ['school_id', 'seq'], unique=False)
         batch_op.create_index(batch_op.f('ix_staff_seq'), ['seq'], unique=True)
         batch_op.create_index('ix_staff_source', ['source_id'], unique=False)
 
@@ -182,7 +182,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('student', schema=None) as batch_op:
-        batch_op.create_index('ix_student_school', ['school_id'], unique=False)
+        batch_op.create_index('ix_student_school', ['school_id', 'seq'], unique=False)
         batch_op.create_index(batch_op.f('ix_student_seq'), ['seq'], unique=True)
         batch_op.create_index('ix_student_source', ['source_id'], unique=False)
 
@@ -200,7 +200,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('student_contact', schema=None) as batch_op:
         batch_op.create_index('ix_student_contact_contact', ['contact_id'], unique=False)
-        batch_op.create_index('ix_student_contact_school', ['school_id'], unique=False)
+        batch_op.create_index('ix_student_contact_school', ['school_id', 'seq'], unique=False)
         batch_op.create_index(batch_op.f('ix_student_contact_seq'), ['seq'], unique=True)
         batch_op.create_index('ix_student_contact_student', ['student_id'], unique=False)
 
@@ -259,6 +259,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('term', schema=None) as batch_op:
+        batch_op.create_index('ix_term_school', ['school_id', 'seq'], unique=False)
         batch_op.create_index(batch_op.f('ix_term_seq'), ['seq'], unique=True)
 
     op.create_table('tombstone',
@@ -271,6 +272,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('tombstone', schema=None) as batch_op:
         batch_op.create_index('ix_tombstone_record', ['type', 'id'], unique=False)
+        batch_op.create_index('ix_tombstone_school', ['school_id', 'seq'], unique=False)
 
     op.create_table('access_token',
     sa.Column('token_hash', sa.String(length=64), nullable=False),
@@ -293,11 +295,13 @@ def downgrade() -> None:
 
     op.drop_table('access_token')
     with op.batch_alter_table('tombstone', schema=None) as batch_op:
+        batch_op.drop_index('ix_tombstone_school')
         batch_op.drop_index('ix_tombstone_record')
 
     op.drop_table('tombstone')
     with op.batch_alter_table('term', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_term_seq'))
+        batch_op.drop_index('ix_term_school')
 
     op.drop_table('term')
     op.drop_table('sync_source_secret')
