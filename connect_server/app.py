@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from connect_desktop.api.schema import API_PREFIX
-from connect_server import audit, auth, feed, operations, sync_api
+from connect_server import audit, auth, feed, operations, routes_sync, sync_api
 from connect_server.clock import Clock, utc_now
 from connect_server.context import ServerContext
 
@@ -20,12 +22,33 @@ def create_app(
     *,
     token_ttl: dt.timedelta = DEFAULT_TOKEN_TTL,
     clock: Clock | None = None,
+    daily_sync: bool = False,
 ) -> FastAPI:
-    """The API under `/api/v1` over an already migrated database (see `db.open_database`)."""
-    app = FastAPI(title="Connect (reference server)", version="1", openapi_url="/openapi.json")
+    """The API under `/api/v1` over an already migrated database (see `db.open_database`).
+
+    With `daily_sync`, the SIS sync runs once a day while the app is being served.
+    """
+    lifespan = _daily_sync_lifespan(sessions, clock or utc_now) if daily_sync else None
+    app = FastAPI(
+        title="Connect (reference server)", version="1", openapi_url="/openapi.json", lifespan=lifespan
+    )
     app.state.context = ServerContext(sessions=sessions, clock=clock or utc_now, token_ttl=token_ttl)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, feed, operations, audit, sync_api):
+    for module in (auth, feed, operations, audit, sync_api, routes_sync):
         api.include_router(module.router)
     app.include_router(api)
     return app
+
+
+def _daily_sync_lifespan(sessions: sessionmaker[Session], clock: Clock):  # type: ignore[no-untyped-def]
+    from connect_server.syncing.scheduler import start_daily_scheduler
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = start_daily_scheduler(sessions, clock)
+        try:
+            yield
+        finally:
+            stop()
+
+    return lifespan

@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
+from connect_server.cli_sync import add_sync_commands, run_sync_command
 from connect_server.db import open_database
 from connect_server.users import DuplicateUserError, UserError
 
@@ -61,8 +62,16 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--students", type=int, default=2_000)
     seed.add_argument("--seed", type=int, default=1, help="random seed (same seed, same district)")
     seed.add_argument("--truth", type=Path, default=None, help="write the ground-truth JSON here")
-    seed.add_argument("--packages", type=Path, default=None, help="write SIS export packages here")
+    seed.add_argument(
+        "--packages-dir",
+        "--packages",
+        dest="packages",
+        type=Path,
+        default=None,
+        help="write the SIS export packages current.zip and next-year.zip here",
+    )
     seed.add_argument("--as-of", type=dt.date.fromisoformat, default=None, help="today's date, YYYY-MM-DD")
+    add_sync_commands(commands)
     return parser
 
 
@@ -107,7 +116,8 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"Connect server listening on http://{host}:{port}{API_PREFIX}", flush=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        uvicorn.Server(uvicorn.Config(create_app(sessions), log_level="info")).run(sockets=[sock])
+        app = create_app(sessions, daily_sync=True)
+        uvicorn.Server(uvicorn.Config(app, log_level="info")).run(sockets=[sock])
     finally:
         sock.close()
     return 0
@@ -150,7 +160,7 @@ def _seed(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the process exit code."""
     args = _parser().parse_args(argv)
-    handler = {"serve": _serve, "users": _add_user, "seed": _seed}[args.command]
+    handler = {"serve": _serve, "users": _add_user, "seed": _seed, "sync": run_sync_command}[args.command]
     try:
         return handler(args)
     except CliError as error:

@@ -194,3 +194,17 @@ class SyncSourceSecret(Base):
     kind: Mapped[str] = mapped_column(String(32))
     config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     note: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class SyncRunArchive(Base):
+    """One record a sync run archived or, when held, tried to archive."""
+
+    __tablename__ = "sync_run_archive"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(36))
+    type: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[str] = mapped_column(String(36))
+    source_id: Mapped[str] = mapped_column(String(255))
+    label: Mapped[str] = mapped_column(String(300), default="")
+    __table_args__ = (Index("ix_sync_run_archive_run", "run_id", "type", "id"),)

@@ -23,7 +23,7 @@ from connect_desktop.rostering.diagnostics import Diagnostic, Diagnostics, Sourc
 from connect_desktop.rostering.plan import RolloverPlan, plan_rollover
 from connect_desktop.rostering.snapshot import TYPES, Snapshot
 from connect_server.clock import Clock, utc_now
-from connect_server.models_sync import SyncRunArchive
+from connect_server.models import SyncRunArchive
 from connect_server.syncing import messages
 from connect_server.syncing.apply import PlanApplier
 from connect_server.syncing.config import load_config, load_source

@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import re
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine
@@ -15,6 +16,7 @@ from connect_desktop.reports.catalog import REPORTS, ReportSpec
 from connect_desktop.reports.context import ReportContext, load_context, title_lines
 from connect_desktop.reports.errors import ReportExistsError, UnknownReportError
 from connect_desktop.reports.progress import CancelToken, Progress, Tracker
+from connect_desktop.reports.readahead import read_ahead
 from connect_desktop.reports.source import CacheReader, snapshot
 from connect_desktop.reports.summary import Contents, SummaryWriter
 from connect_desktop.reports.workbook import SheetWriter, discard_workbook, new_workbook
@@ -110,7 +112,11 @@ def write_workbook(
             writer = SheetWriter(
                 wb, sheet.name, plan.columns, title_lines(ctx, heading, outbox_report=sheet.outbox)
             )
-            writer.write(reader.chunks(plan.sql, plan.params), tracker)
+            chunks = read_ahead(partial(reader.chunks, plan.sql, plan.params))
+            try:
+                writer.write(chunks, tracker)
+            finally:
+                chunks.close()  # stops the fetching thread before anything else uses the connection
             contents.extend(Contents(ws.title, n) for ws, n in writer.parts())
         if summary is not None:
             summary.write(reader, title_lines(ctx, f"{spec.title}: summary"), contents)

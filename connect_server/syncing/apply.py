@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from connect_desktop.domain.entities import EntityType
 from connect_desktop.rostering.plan import Change, RolloverPlan
 from connect_desktop.rostering.snapshot import FIELDS, TYPES
-from connect_server.models_sync import SyncRunArchive
+from connect_server.models import SyncRunArchive
 from connect_server.scope import TABLES, TOMBSTONE
 from connect_server.sequence import allocate_seqs
 from connect_server.syncing.mapping import (

@@ -163,3 +163,31 @@ def test_reads_one_snapshot_and_leaves_the_connection_as_found(engine: Engine, o
         assert raw.in_transaction  # the caller's transaction is left to the caller
         raw.rollback()
     assert path.exists()
+
+
+def test_works_when_the_driver_refuses_other_threads(tmp_path: Path, engine: Engine, out_dir: Path) -> None:
+    from sqlalchemy import create_engine
+
+    strict = create_engine(engine.url, connect_args={"check_same_thread": True})
+    try:
+        path = export_report(strict, "families", out_dir, today=TODAY)
+    finally:
+        strict.dispose()
+    assert len(read_sheet(path, "Families")[1]) == 40
+
+
+def test_read_ahead_passes_errors_and_stops_its_thread() -> None:
+    import threading as th
+
+    from connect_desktop.reports.readahead import read_ahead
+
+    def chunks():  # type: ignore[no-untyped-def]
+        yield [(1,)]
+        raise ValueError("broken query")
+
+    with pytest.raises(ValueError, match="broken query"):
+        list(read_ahead(chunks))
+    endless = read_ahead(lambda: iter([[(i,)] for i in range(10_000)]))
+    assert next(endless) == [(0,)]
+    endless.close()
+    assert not any(t.name == "report-read-ahead" for t in th.enumerate())
