@@ -2,7 +2,8 @@
 
 `add_report_command(subparsers)` registers the command; `run_report_command(args,
 open_cache)` runs it. `open_cache()` returns the cache as an SQLAlchemy Engine or
-Connection, or a context manager yielding one (closed after the export).
+Connection, an object with an `.engine` (the store's `Cache`), or a context manager
+yielding one of those (closed after the export), e.g. `lambda: open_cache(path)`.
 Exit status: 0 written, 1 not written for a reason the user can fix (file exists,
 cancelled, disk error), 2 bad usage (unknown report, output is not a folder).
 """
@@ -15,7 +16,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from sqlalchemy import Connection, Engine
 
@@ -24,7 +25,17 @@ from connect_desktop.reports.errors import ReportError
 from connect_desktop.reports.export import export_all
 
 ALL = "all"
-CacheOpener = Callable[[], Engine | Connection | AbstractContextManager[Engine | Connection]]
+
+
+class HasEngine(Protocol):
+    """An opened cache such as `connect_desktop.store.db.Cache`."""
+
+    @property
+    def engine(self) -> Engine: ...
+
+
+Source = Engine | Connection | HasEngine
+CacheOpener = Callable[[], Source | AbstractContextManager[Source]]
 
 
 def add_report_command(subparsers: Any) -> argparse.ArgumentParser:
@@ -96,7 +107,9 @@ def run_report_command(
 def _opened(open_cache: CacheOpener) -> Iterator[Engine | Connection]:
     source = open_cache()
     if isinstance(source, Engine | Connection):
-        yield source
-    else:
+        yield source  # the caller owns it
+    elif isinstance(source, AbstractContextManager):
         with source as opened:
-            yield opened
+            yield opened if isinstance(opened, Engine | Connection) else opened.engine
+    else:
+        yield source.engine

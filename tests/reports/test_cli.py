@@ -61,3 +61,24 @@ def test_open_cache_may_return_a_context_manager(engine: Engine, out_dir: Path) 
         stderr=io.StringIO(),
     )
     assert code == 0 and len(list(out_dir.iterdir())) == 2
+
+
+def test_with_the_stores_own_cache_opener(tmp_path: Path, out_dir: Path) -> None:
+    """The real cache file (migrations, pragmas, WAL) through `store.db.open_cache`."""
+    from sqlalchemy import func, select
+
+    from connect_desktop.store import models as m
+    from connect_desktop.store.db import open_cache
+    from tests.reports.conftest import build_district
+
+    path = tmp_path / "account.sqlite"
+    with open_cache(path) as cache, cache.sessions() as session:
+        build_district(session)
+        students = session.scalar(select(func.count()).select_from(m.Student))
+    out, err = io.StringIO(), io.StringIO()
+    code = run_report_command(parse("report", "archive", "--out", str(out_dir)), lambda: open_cache(path),
+                              stdout=out, stderr=err)  # fmt: skip
+    assert (code, err.getvalue()) == (0, "")
+    from tests.reports.helpers import read_sheet
+
+    assert len(read_sheet(Path(out.getvalue().strip()), "Students")[1]) == students
