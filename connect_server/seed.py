@@ -38,6 +38,7 @@ from connect_server.seeding.staff import DISTRICT_NAME, StaffGenerator
 from connect_server.seeding.students import StudentGenerator
 from connect_server.seeding.truth import build_truth, write_truth
 from connect_server.sequence import allocate_seqs
+from connect_server.syncing.config import SourceConfig, save_source
 
 __all__ = [
     "DEMO_ADMIN_EMAIL",
@@ -105,6 +106,9 @@ def seed_district(
 ) -> SeedSummary:
     """Create the schema if needed and fill an empty database with a demo district.
 
+    With `packages_dir`, also write `current.zip` and `next-year.zip` there and make
+    `current.zip` (its absolute path) the sync source, so a sync can run right away.
+
     Raises `SeedError` if the database already holds schools or students.
     """
     if students < MIN_STUDENTS:
@@ -121,6 +125,7 @@ def seed_district(
     packages: tuple[Path, ...] = ()
     if packages_dir is not None:
         packages = write_packages(db_url, ctx, packages_dir)
+        _use_source(db_url, packages[0])
     if truth_path is not None:
         write_truth(truth_path, truth)
     summary = SeedSummary(
@@ -135,6 +140,16 @@ def seed_district(
     )
     log.info("seeded %d rows in %.1f s", summary.rows_total, summary.seconds)
     return summary
+
+
+def _use_source(db_url: str, package: Path) -> None:
+    """Make `current.zip` the sync source, so `connect-server sync run` works right away."""
+    sessions = open_database(db_url)
+    try:
+        with sessions.begin() as session:
+            save_source(session, SourceConfig("oneroster-csv", {"path": str(package.resolve())}))
+    finally:
+        sessions.kw["bind"].dispose()
 
 
 def _fill(

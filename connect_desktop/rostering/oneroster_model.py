@@ -17,15 +17,21 @@ from connect_desktop.rostering.snapshot import Mode, Snapshot, grade_key, normal
 
 STAFF_ROLES: dict[str, str] = {
     "teacher": "teacher",
-    "aide": "teacher",
-    "proctor": "teacher",
-    "counselor": "teacher",
+    "aide": "staff",
+    "proctor": "staff",
+    "counselor": "staff",
     "administrator": "school_admin",
     "siteAdministrator": "school_admin",
     "principal": "school_admin",
     "districtAdministrator": "district_admin",
     "systemAdministrator": "district_admin",
 }
+"""OneRoster role -> Connect staff role (teacher, school_admin, staff, district_admin).
+
+Only a `teacher` is a teacher in Connect: aides, proctors and counselors support classes
+or students without being their teacher of record, so they are `staff` (Connect's office
+and support staff), whatever enrollments they hold.
+"""
 CONTACT_ROLES = ("guardian", "parent", "relative")
 
 

@@ -29,6 +29,8 @@ STAFF_ROLES = {
     "district_admin": "districtAdministrator",
     "staff": "aide",
 }
+"""Connect staff role -> OneRoster role. OneRoster has no office-staff role; `aide` is the
+closest (support staff, not a teacher of record) and the reader maps it back to `staff`."""
 HEADERS: dict[str, tuple[str, ...]] = {
     "orgs": ("sourcedId", "status", "dateLastModified", "name", "type", "identifier", "parentSourcedId"),
     "academicSessions": (

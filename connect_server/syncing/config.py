@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from connect_desktop.rostering.current import plan_settings, type_thresholds
 from connect_desktop.rostering.plan import PlanSettings
-from connect_desktop.rostering.snapshot import PORTION_TYPES
 from connect_server.models import SyncSettings, SyncSourceSecret
 from connect_server.sequence import allocate_seqs
 
@@ -19,6 +19,16 @@ SOURCE_KINDS: tuple[str, ...] = ("oneroster-csv", "oneroster-rest", "clever-api"
 """Source kinds a sync can be set up with; only `oneroster-csv` can run so far."""
 
 _SECRET_ID = 1
+__all__ = [
+    "SOURCE_KINDS",
+    "SourceConfig",
+    "SyncConfig",
+    "csv_path",
+    "load_config",
+    "load_source",
+    "save_source",
+    "type_thresholds",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,16 +59,7 @@ class SyncConfig:
 
     def plan_settings(self) -> PlanSettings:
         """Pauses and thresholds for the planner; thresholds are stored per portion."""
-        return PlanSettings.from_wire(self.pauses, type_thresholds(self.thresholds))
-
-
-def type_thresholds(thresholds: Mapping[str, float]) -> dict[str, float]:
-    """Per-portion thresholds (`students`) as per-type ones (`student`); type keys pass through."""
-    result: dict[str, float] = {}
-    for key, value in thresholds.items():
-        for type_ in PORTION_TYPES.get(key, (key,)):
-            result[type_] = float(value)
-    return result
+        return plan_settings(self.pauses, self.thresholds)
 
 
 def load_config(session: Session) -> SyncConfig:

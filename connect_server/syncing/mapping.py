@@ -3,33 +3,32 @@
 Snapshot references (`school`, `term`, `student`, `contact`, `classroom`, `person`)
 hold source_ids; the server stores ids in `<name>_id` columns. A few snapshot fields
 may be empty (None) where the server column is NOT NULL: those are stored as "" and
-read back as None, so a re-run plans no update.
+read back as None, so a re-run plans no update. The mapping both sides share (the
+cache has the same columns) lives in `connect_desktop.rostering.current`.
 """
 
 from __future__ import annotations
 
 from connect_desktop.domain.entities import EntityType
-
-REFERENCES: dict[str, str] = {
-    "school": "school",
-    "term": "term",
-    "student": "student",
-    "contact": "contact",
-    "classroom": "classroom",
-}
-"""Snapshot reference field -> the entity type it refers to (`person` depends on the role)."""
-
-EMPTY_AS_BLANK: frozenset[tuple[str, str]] = frozenset(
-    {("school", "grade_low"), ("school", "grade_high"), ("student", "grade"), ("classroom", "term")}
+from connect_desktop.rostering.current import (
+    ARCHIVE_VALUE,
+    EMPTY_AS_BLANK,
+    REFERENCES,
+    column_of,
+    person_type,
 )
-"""(type, field) pairs stored as "" when the source leaves them empty."""
 
-ARCHIVE_VALUE: dict[str, tuple[str, str]] = {
-    "student": ("status", "archived"),
-    "classroom": ("status", "archived"),
-    "staff": ("access", "revoked"),
-}
-"""Types a sync archives by setting a field: (column, archived value)."""
+__all__ = [
+    "ARCHIVE_ORDER",
+    "ARCHIVE_VALUE",
+    "DELETED_TYPES",
+    "DETACHED_TYPES",
+    "EMPTY_AS_BLANK",
+    "REFERENCES",
+    "column",
+    "entity",
+    "person_type",
+]
 
 DELETED_TYPES: frozenset[str] = frozenset({"contact", "student_contact", "enrollment"})
 """Types whose vanished records are deleted, leaving a tombstone."""
@@ -52,12 +51,7 @@ ARCHIVE_ORDER: tuple[str, ...] = (
 
 def column(field: str) -> str:
     """The server column of a snapshot field."""
-    return f"{field}_id" if field in REFERENCES or field == "person" else field
-
-
-def person_type(role: object) -> str:
-    """The entity type an enrollment's person is, from the enrollment role."""
-    return "student" if role == "student" else "staff"
+    return column_of(field)
 
 
 def entity(type_: str) -> EntityType:

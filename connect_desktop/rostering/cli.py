@@ -1,0 +1,175 @@
+"""`connect-desktop validate PATH` and `connect-desktop preview-rollover PATH`.
+
+`add_rostering_commands(subparsers)` adds the two commands; `run_rostering_command(args,
+open_cache)` carries one out and returns the exit code: 0 done, 1 the package has
+errors (or cannot be read), 2 no signed-in account to preview against. `open_cache`
+gives a connection to the signed-in account's cache (None: nobody is signed in).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from sqlalchemy import Connection
+
+from connect_desktop.rostering.diagnostics import Diagnostic, SourceError
+from connect_desktop.rostering.preview import RolloverPreview, preview_rollover
+from connect_desktop.rostering.validate import ValidationReport, validate_source
+
+__all__ = ["COMMANDS", "add_rostering_commands", "run_rostering_command"]
+
+COMMANDS = ("validate", "preview-rollover")
+EXIT_OK, EXIT_ERRORS, EXIT_NO_ACCOUNT = 0, 1, 2
+
+
+def add_rostering_commands(subparsers: Any) -> None:
+    """Add `validate` and `preview-rollover` to a `connect-desktop` subparsers object."""
+    validate = subparsers.add_parser(
+        "validate", help="check a OneRoster CSV export (zip or folder) and list what is wrong"
+    )
+    validate.add_argument("path", type=Path)
+    validate.add_argument("--json", action="store_true", help="print the diagnostics as JSON")
+    preview = subparsers.add_parser(
+        "preview-rollover", help="what the next sync of this export would do to the signed-in account"
+    )
+    preview.add_argument("path", type=Path)
+    preview.add_argument("--today", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD (pauses)")
+    preview.add_argument("--json", action="store_true", help="print the preview as JSON")
+
+
+def run_rostering_command(
+    args: argparse.Namespace,
+    open_cache: Callable[[], Connection] | None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Carry out `validate` or `preview-rollover`; returns the exit code."""
+    out, err = out or sys.stdout, err or sys.stderr
+    if args.command == "validate":
+        return _validate(args, out, err)
+    if args.command == "preview-rollover":
+        return _preview(args, open_cache, out, err)
+    raise ValueError(f"not a rostering command: {args.command!r}")
+
+
+def _diagnostic(d: Diagnostic) -> dict[str, Any]:
+    return {
+        "file": d.file,
+        "row": d.row,
+        "column": d.column,
+        "message": d.message,
+        "hint": d.hint,
+        "code": d.code,
+    }
+
+
+def _diagnostics_json(diagnostics: list[Diagnostic], suppressed: int = 0) -> dict[str, Any]:
+    return {
+        "errors": [_diagnostic(d) for d in diagnostics if d.severity == "error"],
+        "warnings": [_diagnostic(d) for d in diagnostics if d.severity == "warning"],
+        "suppressed": suppressed,
+    }
+
+
+def _unreadable(error: SourceError, as_json: bool, out: TextIO, err: TextIO) -> int:
+    if as_json:
+        print(json.dumps(_diagnostics_json([error.diagnostic]), indent=1), file=out)
+    else:
+        print(str(error.diagnostic), file=err)
+    return EXIT_ERRORS
+
+
+def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        report = validate_source(args.path)
+    except SourceError as error:
+        return _unreadable(error, args.json, out, err)
+    if args.json:
+        body = {**_diagnostics_json(report.diagnostics, report.suppressed), "counts": report.counts}
+        print(json.dumps({"version": report.version, **body}, indent=1), file=out)
+    else:
+        _print_report(report, out)
+    return EXIT_OK if report.ok else EXIT_ERRORS
+
+
+def _print_report(report: ValidationReport, out: TextIO) -> None:
+    for diagnostic in report.diagnostics:
+        print(diagnostic, file=out)
+    if report.suppressed:
+        print(f"… and {report.suppressed} more of the same kinds.", file=out)
+    found = ", ".join(f"{n:,} {t}" for t, n in report.counts.items() if n)
+    verdict = "cannot be used" if report.errors else "can be used"
+    print(
+        f"{report.source}: {report.errors} errors, {report.warnings} warnings; {verdict}. "
+        f"Found: {found or 'nothing'}.",
+        file=out,
+    )
+
+
+def _preview(
+    args: argparse.Namespace, open_cache: Callable[[], Connection] | None, out: TextIO, err: TextIO
+) -> int:
+    if open_cache is None:
+        print("Sign in first: the preview compares the export with your account's records.", file=err)
+        return EXIT_NO_ACCOUNT
+    today = args.today or dt.date.today()
+    connection = open_cache()
+    try:
+        preview = preview_rollover(connection, args.path, today=today)
+    except SourceError as error:
+        return _unreadable(error, args.json, out, err)
+    finally:
+        connection.close()
+    with preview:
+        if args.json:
+            print(json.dumps(preview_json(preview), indent=1), file=out)
+        else:
+            _print_preview(preview, out)
+    return EXIT_OK if preview.ok else EXIT_ERRORS
+
+
+def preview_json(preview: RolloverPreview) -> dict[str, Any]:
+    """{"ok", "held", "held_types", "scoped", "types": {type: {create, update, archive, sync_managed,
+    threshold_pct, held, …}}, "errors", "warnings"}."""
+    report = preview.validation
+    return {
+        "ok": preview.ok,
+        "held": preview.held,
+        "held_types": preview.held_types,
+        "scoped": preview.scoped,
+        "types": {t: p.as_json() for t, p in preview.types.items()},
+        **_diagnostics_json(report.diagnostics, report.suppressed),
+    }
+
+
+def _print_preview(preview: RolloverPreview, out: TextIO) -> None:
+    report = preview.validation
+    if not preview.ok:
+        _print_report(report, out)
+        print("Fix the errors above; no preview was made.", file=out)
+        return
+    if preview.scoped:
+        print("Note: your account sees only some schools; records of other schools show as new.", file=out)
+    print(f"{'type':<16}{'create':>9}{'update':>9}{'archive':>9}{'managed':>9}  threshold", file=out)
+    for t, p in preview.types.items():
+        flag = "  HELD" if p.held else "  paused" if p.paused else ""
+        print(
+            f"{t:<16}{p.create:>9,}{p.update:>9,}{p.archive:>9,}{p.sync_managed:>9,}"
+            f"  {p.archive_pct:.1f}% of {p.threshold_pct:g}%{flag}",
+            file=out,
+        )
+    if preview.held:
+        print(
+            "The run would be held: new and changed records would be applied, nothing archived "
+            f"({', '.join(preview.held_types)} over the threshold). "
+            "Approve that run, or raise the threshold.",
+            file=out,
+        )
+    else:
+        print("The run would apply all of these changes.", file=out)
