@@ -20,6 +20,8 @@ import uvicorn
 from connect_server import seed
 from connect_server.app import create_app
 from connect_server.db import open_database
+from connect_server.sync_runner import run_sync
+from connect_server.syncing.config import SourceConfig, save_source
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +38,24 @@ class DemoDistrict:
     email: str
     password: str
     folder: Path
+    packages: Path | None = None
+    """The demo's OneRoster exports: `current.zip` (the sync source) and `next-year.zip`."""
     _server: uvicorn.Server | None = field(default=None, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
     _sessions: object = field(default=None, repr=False)
+
+    @property
+    def next_year(self) -> Path | None:
+        """The new school year's export, to preview (and to sync, to show a held run)."""
+        path = self.packages / "next-year.zip" if self.packages is not None else None
+        return path if path is not None and path.exists() else None
+
+    def sync_from(self, package: Path) -> str:
+        """Make `package` the server's sync source and run the sync once; the run's status."""
+        assert self._sessions is not None
+        with self._sessions.begin() as session:  # type: ignore[attr-defined]
+            save_source(session, SourceConfig("oneroster-csv", {"path": str(package.resolve())}))
+        return str(run_sync(self._sessions, today=DEMO_AS_OF).run.status)  # type: ignore[arg-type]
 
     def stop(self) -> None:
         if self._server is not None:
@@ -56,10 +73,14 @@ def start_demo(folder: Path, students: int = DEMO_STUDENTS) -> DemoDistrict:
     folder.mkdir(parents=True, exist_ok=True)
     db_path = folder / "demo-server.sqlite3"
     url = f"sqlite:///{db_path}"
-    if not db_path.exists():
+    packages = folder / "packages"
+    fresh = not db_path.exists()
+    if fresh:
         log.info("seeding a demo district of %d students", students)
-        seed.seed_district(url, students, seed=1, as_of=DEMO_AS_OF)
+        seed.seed_district(url, students, seed=1, as_of=DEMO_AS_OF, packages_dir=packages)
     sessions = open_database(url)
+    if fresh:
+        run_sync(sessions, trigger="scheduled", today=DEMO_AS_OF)  # a first run, so there is sync history
     app = create_app(sessions)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
@@ -79,4 +100,6 @@ def start_demo(folder: Path, students: int = DEMO_STUDENTS) -> DemoDistrict:
     email = getattr(seed, "DEMO_ADMIN_EMAIL", "admin@demo.connect.test")
     password = getattr(seed, "DEMO_ADMIN_PASSWORD", "connect-demo-admin")
     log.info("demo server on port %d", port)
-    return DemoDistrict(f"http://127.0.0.1:{port}", email, password, folder, server, thread, sessions)
+    return DemoDistrict(
+        f"http://127.0.0.1:{port}", email, password, folder, packages, server, thread, sessions
+    )

@@ -50,7 +50,8 @@ class MainWindow(QMainWindow):
         self.as_of = as_of
         self.summary: Summary | None = None
         self.context = WizardContext(
-            service, runner, reporter, bridge, as_of=as_of, outbox_changed=self.refresh
+            service, runner, reporter, bridge, as_of=as_of, outbox_changed=self.refresh,
+            step_done=self._step_done,
         )
         self.dashboard = Dashboard()
         self.dashboard.show_account(service.display_name, service.server_url)
@@ -117,7 +118,16 @@ class MainWindow(QMainWindow):
 
     def _show_checklist(self) -> None:
         if self.summary is not None:
-            self.dashboard.show_summary(self.summary, self.wizard.current_step)
+            self.dashboard.show_summary(self.summary, self.wizard.current_step, self._done_steps())
+
+    def _done_steps(self) -> dict[str, str]:
+        server, user = self.service.server_url, self.service.user_id
+        done = {step: self.settings.step_done(server, user, step) for step in ("reports", "sync_rollover")}
+        return {step: text for step, text in done.items() if text}
+
+    def _step_done(self, step_id: str, text: str) -> None:
+        self.settings.set_step_done(self.service.server_url, self.service.user_id, step_id, text)
+        self._show_checklist()
 
     # -- background sync ----------------------------------------------------------------
     def sync_in_background(self) -> None:

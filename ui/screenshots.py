@@ -22,8 +22,10 @@ from ui.main_window import MainWindow
 from ui.wizard.done import DonePage
 from ui.wizard.plan_page import PlanPage
 from ui.wizard.registry import STEPS
+from ui.wizard.reports import ReportsPage
 from ui.wizard.staff import InactiveStaffPage
 from ui.wizard.students import NonReturningStudentsPage
+from ui.wizard.sync_rollover import SyncRolloverPage
 
 log = logging.getLogger(__name__)
 
@@ -127,9 +129,15 @@ class ScreenshotWalker(QObject):
             model = getattr(page, "model", None)
             if isinstance(page, PlanPage):
                 yield lambda p=page: _plan_shown(p)
+            elif isinstance(page, SyncRolloverPage):
+                yield lambda p=page: p.status_data is not None and not p._loading
             elif model is not None:
                 yield lambda m=model: m.total is not None and not m.loading
             self.shoot(window, f"{number}-wizard-{spec.step_id.replace('_', '-')}")
+            if spec.step_id == "reports" and isinstance(page, ReportsPage):
+                yield from self._reports(window, page, number)
+            if spec.step_id == "sync_rollover" and isinstance(page, SyncRolloverPage):
+                yield from self._sync_rollover(window, page, number)
             if spec.step_id == "inactive_staff" and isinstance(page, InactiveStaffPage):
                 yield from self._inactive_staff(window, page, number)
             if spec.step_id == "archive_classrooms" and isinstance(page, PlanPage) and page.model.loaded:
@@ -158,6 +166,80 @@ class ScreenshotWalker(QObject):
         self.shoot(reporter.open_dialogs[-1], "31-error-bug-report")
         reporter.open_dialogs[-1].close()
         QApplication.closeAllWindows()
+
+    def _reports(
+        self, window: MainWindow, page: ReportsPage, number: int
+    ) -> Generator[Condition, None, None]:
+        page.folder.setText(str(self.folder / "reports"))
+        page.set_chosen(["archive", "students", "staff"])
+        page.start_export()
+        yield lambda: page.task is not None or bool(page.finished_results)
+        self.shoot(window, f"{number}b-wizard-reports-exporting")
+        yield lambda: page.task is None and bool(page.finished_results)
+        self.shoot(window, f"{number}c-wizard-reports-exported")
+        page.set_chosen(["students"])
+        page.start_export()
+        yield lambda: page.exists_box is not None and page.exists_box.isVisible()
+        self.shoot(page.exists_box, f"{number}d-wizard-reports-file-exists")  # type: ignore[arg-type]
+        box = page.exists_box
+        assert box is not None
+        keep = next(b for b in box.buttons() if "Keep" in b.text())
+        keep.click()
+        yield lambda: page.task is None and page.exists_box is None and len(page.finished_results) == 1
+
+    def _sync_rollover(
+        self, window: MainWindow, page: SyncRolloverPage, number: int
+    ) -> Generator[Condition, None, None]:
+        demo = self.controller.demo
+        next_year = getattr(demo, "next_year", None)
+        if next_year is None:
+            return
+        # the rollover preview of next year's export, against the data downloaded
+        page.tabs.setCurrentIndex(3)
+        page.preview_package(next_year)
+        yield lambda: page.preview is not None and page.counts.isVisible()
+        student_row = next(
+            (r for r in range(page.counts.rowCount()) if page.counts.item(r, 0).text() == "Students"), 0
+        )
+        page.counts.setCurrentCell(student_row, 3)
+        yield lambda: page.changes_model.total is not None and not page.changes_model.loading
+        self.shoot(window, f"{number}b-wizard-sync-preview")
+        page.tabs.setCurrentIndex(2)
+        page.threshold_boxes["classrooms"].setValue(25)
+        page.add_pause_row("enrollments", "2026-06-25", "2026-08-15")
+        yield lambda: True
+        self.shoot(window, f"{number}c-wizard-sync-threshold-pause")
+        page.load_settings_editor(page.settings)  # the demo stages nothing here
+        # the SIS rolled over: the server's next sync is held at the threshold
+        service, runner = window.service, self.controller.runner
+        ran: list[str] = []
+
+        def held_run(_ctx: object) -> str:
+            status = demo.sync_from(next_year)
+            service.pull()
+            return status
+
+        runner.run(held_run, on_success=ran.append, name="demo held sync")
+        yield lambda: bool(ran)
+        page.reload()
+        yield (
+            lambda: (
+                not page._loading
+                and page.latest_run is not None
+                and page.latest_run.status == "failed_threshold"
+            )
+        )
+        page.tabs.setCurrentIndex(0)
+        yield lambda: True
+        self.shoot(window, f"{number}d-wizard-sync-held-run")
+        page.tabs.setCurrentIndex(1)
+        yield lambda: page.archive_model.total is not None and not page.archive_model.loading
+        self.shoot(window, f"{number}e-wizard-sync-tried-to-archive")
+        page.ask_approve()
+        yield lambda: page.confirm_box is not None and page.confirm_box.isVisible()
+        self.shoot(page.confirm_box, f"{number}f-wizard-sync-approve-confirm")  # type: ignore[arg-type]
+        page.confirm_box.reject()  # type: ignore[union-attr]
+        page.tabs.setCurrentIndex(0)
 
     def _stage_some(self, window: MainWindow, page: PlanPage, rows: int) -> Generator[Condition, None, None]:
         for row in range(min(rows, page.model.loaded)):
@@ -220,12 +302,14 @@ class ScreenshotWalker(QObject):
             page.model.set_selected(row, True)
         self.shoot(window, f"{number}-wizard-done")
         page.restore_whole_batch()
-        yield lambda: (
-            page.open_review.isVisible()
-            and window.summary is not None
-            and window.summary.waiting > 0
-            and page.model.total is not None
-            and not page.model.loading
+        yield (
+            lambda: (
+                page.open_review.isVisible()
+                and window.summary is not None
+                and window.summary.waiting > 0
+                and page.model.total is not None
+                and not page.model.loading
+            )
         )
         self.shoot(window, f"{number}b-wizard-done-restore-staged")
         window.wizard.go_to("review")

@@ -51,6 +51,14 @@ class UiSettings:
         self._store.setValue(f"wizard/{_account_key(server_url, user_id)}/page", page_id)
         self._store.sync()
 
+    def step_done(self, server_url: str, user_id: str, step_id: str) -> str:
+        """What the user finished on a step that stages nothing (e.g. reports saved); "" if not."""
+        return self._str(f"wizard/{_account_key(server_url, user_id)}/done/{step_id}")
+
+    def set_step_done(self, server_url: str, user_id: str, step_id: str, text: str) -> None:
+        self._store.setValue(f"wizard/{_account_key(server_url, user_id)}/done/{step_id}", text)
+        self._store.sync()
+
     def window_geometry(self) -> QByteArray | None:
         value = self._store.value("window/geometry")
         return value if isinstance(value, QByteArray) else None

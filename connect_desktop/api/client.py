@@ -135,6 +135,10 @@ class ApiClient:
         """Any other GET (read-only, retried), parsed as JSON."""
         return _json(self._request("GET", path, params=params or None))
 
+    def post_json(self, path: str, body: Any = None) -> Any:
+        """Any other POST, parsed as JSON; not retried (a POST may not be safe to repeat)."""
+        return _json(self._request("POST", path, json=body, idempotent=False))
+
     # -- plumbing ----------------------------------------------------------------------
 
     def _request(

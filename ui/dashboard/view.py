@@ -136,7 +136,7 @@ class Dashboard(QWidget):
     def show_account(self, name: str, server: str) -> None:
         self.account.setText(f"Signed in as {name} on {server}")
 
-    def show_summary(self, summary: Summary, current_step: str) -> None:
+    def show_summary(self, summary: Summary, current_step: str, done: dict[str, str] | None = None) -> None:
         for kind, label in self.count_labels.items():
             label.setText(f"{summary.counts.get(kind, 0):,}")
         kind_text = {
@@ -164,7 +164,7 @@ class Dashboard(QWidget):
             text += f"; {trouble:,} need your decision"
         self.waiting_text.setText(text)
         self.checklist.clear()
-        for item in checklist(summary, current_step):
+        for item in checklist(summary, current_step, done):
             row = QTreeWidgetItem([item.title, item.state, item.why])
             row.setToolTip(2, item.why)
             self.checklist.addTopLevelItem(row)

@@ -25,13 +25,17 @@ from ui.wizard.done import DonePage
 from ui.wizard.page import StepPage, WizardContext
 from ui.wizard.placeholder import PlaceholderPage
 from ui.wizard.registry import STEPS, StepSpec, page_factory
+from ui.wizard.reports import ReportsPage
 from ui.wizard.review import ReviewPage
 from ui.wizard.staff import InactiveStaffPage
 from ui.wizard.students import NonReturningStudentsPage
+from ui.wizard.sync_rollover import SyncRolloverPage
 from ui.wizard.welcome import WelcomePage
 
 BUILT_IN: dict[str, type[StepPage]] = {
     "welcome": WelcomePage,
+    "reports": ReportsPage,
+    "sync_rollover": SyncRolloverPage,
     "inactive_staff": InactiveStaffPage,
     "archive_classrooms": ArchiveClassroomsPage,
     "non_returning_students": NonReturningStudentsPage,

@@ -31,6 +31,8 @@ class WizardContext:
     outbox_changed: Callable[[], None] = field(default=lambda: None)
     """Pages call this after staging or sending, so the frame and dashboard refresh."""
     go_to: Callable[[str], None] = field(default=lambda _step: None)
+    step_done: Callable[[str, str], None] = field(default=lambda _step, _text: None)
+    """Pages whose step stages nothing call this when the user finished it (checklist "Done")."""
 
 
 def year_end_batch(context: WizardContext) -> str:

@@ -1,0 +1,257 @@
+"""Steps 1 and 2 (Download reports, Sync rollover) driven through the app against a live server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+import pytest
+from pytestqt.qtbot import QtBot
+
+from connect_desktop.rostering.preview import preview_rollover
+from connect_server.sync_runner import run_sync
+from connect_server.syncing.config import SourceConfig, save_source
+from tests.server_sync.package import District as Package
+from tests.support.server import LiveServer, add_user
+from tests.ui.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, AS_OF, District, RecordingReporter
+from tests.ui.test_year_end_flow import open_app
+from ui.main_window import MainWindow
+from ui.messages import MessageBridge
+from ui.settings import UiSettings
+from ui.tasks import TaskRunner
+from ui.wizard.reports import ReportsPage
+from ui.wizard.sync_rollover import SyncRolloverPage
+
+WAIT = 15_000
+
+
+@pytest.fixture
+def synced(live_server: LiveServer, tmp_path: Path) -> tuple[LiveServer, Path]:
+    """A district synced from a package of 20 students, then held on one of 10 (the next year)."""
+    add_user(live_server.sessions, ADMIN_EMAIL, "district_admin", ADMIN_PASSWORD, display_name="Dana Admin")
+    current = Package(students=range(20)).write(tmp_path / "current.zip")
+    next_year = Package(students=range(10)).write(tmp_path / "next-year.zip")
+    with live_server.sessions.begin() as session:
+        save_source(session, SourceConfig("oneroster-csv", {"path": str(current)}))
+    assert run_sync(live_server.sessions, today=AS_OF).run.status == "succeeded"
+    return live_server, next_year
+
+
+def hold(server: LiveServer, package: Path) -> None:
+    with server.sessions.begin() as session:
+        save_source(session, SourceConfig("oneroster-csv", {"path": str(package)}))
+    assert run_sync(server.sessions, today=AS_OF).run.status == "failed_threshold"
+
+
+@dataclass
+class _Url:
+    url: str
+
+
+def open_synced(
+    qtbot: QtBot, server: LiveServer, runner: TaskRunner, reporter: RecordingReporter,
+    settings: UiSettings, bridge: MessageBridge,
+) -> tuple[MainWindow, SyncRolloverPage]:  # fmt: skip
+    _controller, window = open_app(qtbot, _Url(server.url), runner, reporter, settings, bridge)  # type: ignore[arg-type]
+    window.show_wizard("sync_rollover")
+    page = window.wizard.page("sync_rollover")
+    assert isinstance(page, SyncRolloverPage)
+    qtbot.waitUntil(lambda: page.status_data is not None and not page._loading, timeout=WAIT)
+    return window, page
+
+
+def test_reports_export_and_existing_file(
+    qtbot: QtBot, district: District, runner: TaskRunner, reporter: RecordingReporter,
+    ui_settings: UiSettings, bridge: MessageBridge, tmp_path: Path,
+) -> None:  # fmt: skip
+    _controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    window.show_wizard("reports")
+    page = window.wizard.page("reports")
+    assert isinstance(page, ReportsPage)
+    opened: list[object] = []
+    page.open_url = opened.append  # type: ignore[method-assign]
+    assert all(box.isChecked() for box in page.checks.values())
+    out = tmp_path / "reports"
+    page.folder.setText(str(out))
+    page.set_chosen(["students", "archive"])
+    page.export.click()
+    qtbot.waitUntil(lambda: page.task is None and len(page.finished_results) == 2, timeout=30_000)
+    assert [r.outcome for r in page.finished_results] == ["written", "written"]
+    for result in page.finished_results:
+        assert result.path is not None and result.path.parent == out
+        workbook = openpyxl.load_workbook(result.path, read_only=True)
+        assert workbook.sheetnames
+        workbook.close()
+    assert page.results.topLevelItemCount() == 2
+    assert page.open_folder.isEnabled()
+    page.open_folder.click()
+    assert len(opened) == 1
+    assert "Reports saved" in ui_settings.step_done(
+        window.service.server_url, window.service.user_id, "reports"
+    )
+    assert window.dashboard.checklist.topLevelItem(0).text(1) == "Done"
+
+    # the same report again: the file exists, so the page asks; keep both adds " (2)"
+    page.set_chosen(["students"])
+    page.export.click()
+    qtbot.waitUntil(lambda: page.exists_box is not None and page.exists_box.isVisible(), timeout=WAIT)
+    box = page.exists_box
+    assert box is not None and "already in this folder" in box.text()
+    next(b for b in box.buttons() if "Keep" in b.text()).click()
+    qtbot.waitUntil(
+        lambda: page.task is None and page.exists_box is None and bool(page.finished_results), timeout=WAIT
+    )
+    (result,) = page.finished_results
+    assert result.outcome == "kept both" and result.path is not None and result.path.stem.endswith(" (2)")
+    assert len(list(out.glob("Students*.xlsx"))) == 2
+
+    # and skip leaves the folder as it was
+    page.export.click()
+    qtbot.waitUntil(lambda: page.exists_box is not None and page.exists_box.isVisible(), timeout=WAIT)
+    next(b for b in page.exists_box.buttons() if "Skip" in b.text()).click()  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: page.task is None and page.exists_box is None, timeout=WAIT)
+    assert [r.outcome for r in page.finished_results] == ["skipped"]
+    assert len(list(out.glob("Students*.xlsx"))) == 2
+    assert reporter.reported == []
+
+
+def test_held_run_explained_listed_exported_and_approved_once(
+    qtbot: QtBot, synced: tuple[LiveServer, Path], runner: TaskRunner, reporter: RecordingReporter,
+    ui_settings: UiSettings, bridge: MessageBridge, tmp_path: Path,
+) -> None:  # fmt: skip
+    server, next_year = synced
+    hold(server, next_year)
+    _window, page = open_synced(qtbot, server, runner, reporter, ui_settings, bridge)
+    assert page.latest_run is not None and page.latest_run.status == "failed_threshold"
+    text = page.run_text.text()
+    assert "10 students (50% of synced students), more than your threshold of 10%" in text
+    assert "Nothing was archived" in text
+    assert "the next run will be held too" in text
+    assert "Who was told?" in text
+    assert page.approve.isVisible()
+
+    # what it tried to archive, paged in from the server
+    page.archive_model._page_size = 7
+    page._set_archive_run(page.selected_run)
+    qtbot.waitUntil(
+        lambda: page.archive_model.total is not None and not page.archive_model.loading, timeout=WAIT
+    )
+    total = page.archive_model.total
+    assert total == page.latest_run.total("tried_to_archive") and total > 7
+    assert page.archive_model.loaded == 7
+    while page.archive_model.canFetchMore():
+        page.archive_model.fetchMore()
+        qtbot.waitUntil(lambda: not page.archive_model.loading, timeout=WAIT)
+    assert page.archive_model.loaded == total
+    target = tmp_path / "tried.xlsx"
+    page.export_archives_to(target)
+    qtbot.waitUntil(lambda: "Saved" in page.export_feedback.text(), timeout=WAIT)
+    sheet = openpyxl.load_workbook(target, read_only=True).active
+    assert sheet is not None and sum(1 for _ in sheet.iter_rows()) == total + 1
+
+    # approve once: confirm, the server runs, the pulled history shows the new run
+    runs_before = len(page.status_data.runs)  # type: ignore[union-attr]
+    page.approve.click()
+    qtbot.waitUntil(lambda: page.confirm_box is not None and page.confirm_box.isVisible(), timeout=WAIT)
+    assert "10 students" in page.confirm_box.text()  # type: ignore[union-attr]
+    assert "thresholds stay as they are" in page.confirm_box.informativeText()  # type: ignore[union-attr]
+    next(b for b in page.confirm_box.buttons() if "Approve" in b.text()).click()  # type: ignore[union-attr]
+    qtbot.waitUntil(
+        lambda: (
+            page.status_data is not None
+            and len(page.status_data.runs) == runs_before + 1
+            and not page._loading
+        ),
+        timeout=30_000,
+    )
+    latest = page.latest_run
+    assert latest is not None and latest.status == "succeeded" and latest.approved_archives
+    assert latest.total("archived") == total
+    assert "thresholds were not changed" in page.approve_feedback.text()
+    assert not page.approve.isVisible()
+    assert reporter.reported == []
+
+
+def test_threshold_and_pause_staged_as_one_operation(
+    qtbot: QtBot, synced: tuple[LiveServer, Path], runner: TaskRunner, reporter: RecordingReporter,
+    ui_settings: UiSettings, bridge: MessageBridge,
+) -> None:  # fmt: skip
+    server, _next_year = synced
+    window, page = open_synced(qtbot, server, runner, reporter, ui_settings, bridge)
+    page.stage_settings()
+    assert "Nothing changed" in page.settings_feedback.text()
+    page.threshold_boxes["students"].setValue(60)
+    page.add_pause_row("classrooms", None, "2026-08-15")
+    page.add_pause_row("all", "2026-07-01", None)
+    with qtbot.waitSignal(window.summary_loaded, timeout=WAIT):
+        page.stage.click()
+    qtbot.waitUntil(
+        lambda: not page._loading and page.settings is not None and page.settings.staged, timeout=WAIT
+    )
+    rows = [row for row in window.service.pending() if row.kind == "update_sync_settings"]
+    assert len(rows) == 1
+    (row,) = rows
+    assert row.step == "sync_rollover"
+    settings = page.settings
+    assert settings is not None and row.target_id == settings.id
+    params = row.params
+    assert params["thresholds"] == {"students": 60}
+    assert params["pauses"] == [
+        {"portion": "classrooms", "from": None, "until": "2026-08-15"},
+        {"portion": "all", "from": "2026-07-01", "until": None},
+    ]
+    assert "daily_sync" not in params
+    # the editor shows the staged values again
+    assert page.threshold_boxes["students"].value() == 60
+    assert page.pauses.rowCount() == 2
+    assert reporter.reported == []
+
+
+def test_preview_shows_the_same_counts_as_the_core(
+    qtbot: QtBot, synced: tuple[LiveServer, Path], runner: TaskRunner, reporter: RecordingReporter,
+    ui_settings: UiSettings, bridge: MessageBridge,
+) -> None:  # fmt: skip
+    server, next_year = synced
+    window, page = open_synced(qtbot, server, runner, reporter, ui_settings, bridge)
+    page.preview_package(next_year)
+    qtbot.waitUntil(lambda: page.preview is not None and page.counts.isVisible(), timeout=30_000)
+    with (
+        window.service.cache.engine.connect() as connection,
+        preview_rollover(connection, next_year, today=AS_OF) as expected,
+    ):
+        want = expected.types
+        held = expected.held_types
+    shown = {}
+    for row in range(page.counts.rowCount()):
+        type_ = page.counts.item(row, 0).data(256)
+        shown[type_] = tuple(page.counts.item(row, c).text() for c in (1, 2, 3, 4, 7))
+    assert shown == {
+        t: (
+            f"{p.create:,}",
+            f"{p.update:,}",
+            f"{p.archive:,}",
+            f"{p.sync_managed:,}",
+            "Held" if p.held else "OK",
+        )
+        for t, p in want.items()
+    }
+    assert held and "HELD" in page.preview_status.text()
+    row = next(r for r in range(page.counts.rowCount()) if page.counts.item(r, 0).data(256) == "student")
+    page.counts.setCurrentCell(row, 3)
+    qtbot.waitUntil(
+        lambda: page.changes_model.total is not None and not page.changes_model.loading, timeout=WAIT
+    )
+    assert page.changes_model.loaded == want["student"].archive == 10
+    assert page.prediction["students"][1].text() == "Held"
+    page.threshold_boxes["students"].setValue(50)
+    assert page.prediction["students"][1].text() == "OK"
+
+    # a broken package shows its errors with file, row and column
+    broken = next_year.with_name("broken.zip")
+    broken.write_bytes(b"not a zip")
+    page.preview_package(broken)
+    qtbot.waitUntil(
+        lambda: "cannot be read" in page.preview_status.text() or page.problems.isVisible(), timeout=WAIT
+    )
+    assert reporter.reported == []
