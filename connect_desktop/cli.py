@@ -1,6 +1,7 @@
 """`connect-desktop <command>`: the core services, headless (for IT staff, scripts and tests).
 
-Commands: login, logout, sync, status, stage, pending, discard, retry, remove-local-data.
+Commands: login, logout, sync, status, stage, pending, discard, retry, remove-local-data,
+plan, report, validate, preview-rollover.
 `--json` prints exactly one JSON object on stdout; progress and messages go to stderr.
 
 Exit codes scripts can rely on:
@@ -31,12 +32,17 @@ from typing import Any
 
 from connect_desktop import session as accounts
 from connect_desktop.api import errors as api_errors
+from connect_desktop.reports.cli import add_report_command, run_report_command
+from connect_desktop.rollover.cli import add_plan_commands, run_plan_command
+from connect_desktop.rollover.plan import PlannedOperation
+from connect_desktop.rostering.cli import COMMANDS as ROSTERING_COMMANDS
+from connect_desktop.rostering.cli import add_rostering_commands, run_rostering_command
 from connect_desktop.settings import load_account
 from connect_desktop.store.db import Cache
 from connect_desktop.store.errors import CacheError
 from connect_desktop.store.queries import effective_counts, list_pending, pending_state_counts
 from connect_desktop.store.writer import read_cursor
-from connect_desktop.sync.outbox import Outbox, StagingError
+from connect_desktop.sync.outbox import Outbox, StageItem, StagingError
 from connect_desktop.sync.pull import pull
 from connect_desktop.sync.push import push
 
@@ -46,8 +52,22 @@ OK, FAILED, USAGE, SIGNED_OUT, UNREACHABLE, FORBIDDEN, CERTIFICATE, SERVER, LOCA
 INTERRUPTED = 130
 
 COMMANDS: frozenset[str] = frozenset(
-    {"login", "logout", "sync", "status", "stage", "pending", "discard", "retry", "remove-local-data"}
+    {
+        "login",
+        "logout",
+        "sync",
+        "status",
+        "stage",
+        "pending",
+        "discard",
+        "retry",
+        "remove-local-data",
+        "plan",
+        "report",
+        *ROSTERING_COMMANDS,
+    }
 )
+_NEEDS_NO_ACCOUNT = frozenset({"login", "logout", "validate"})
 
 _ERROR_CODES: tuple[tuple[type[BaseException], int], ...] = (
     (api_errors.SignedOut, SIGNED_OUT),
@@ -220,6 +240,40 @@ def cmd_retry(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    with ExitStack() as stack:
+        _account, cache = _open(stack)
+        planned: list[PlannedOperation] = []
+        with cache.engine.connect() as connection:
+            code = run_plan_command(args, connection, stage=planned.append if args.stage else None)
+        if code == OK and planned:
+            # One bulk transaction: all of the plan is staged, or none of it.
+            outbox = Outbox(cache)
+            for step in dict.fromkeys(op.step for op in planned):
+                items = [
+                    StageItem(op.kind, op.target_id, op.params, op.target_type)
+                    for op in planned
+                    if op.step == step
+                ]
+                outbox.stage_many(items, step=step)
+        return code
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    with ExitStack() as stack:
+        _account, cache = _open(stack)
+        return run_report_command(args, lambda: cache.engine)
+
+
+def cmd_rostering(args: argparse.Namespace) -> int:
+    with ExitStack() as stack:
+        if args.command == "validate":
+            return run_rostering_command(args, None)
+        _account, cache = _open(stack)
+        connection = stack.enter_context(cache.engine.connect())
+        return run_rostering_command(args, lambda: connection)
+
+
 # -- parsing and dispatch -----------------------------------------------------------------
 
 
@@ -259,6 +313,11 @@ def _parser() -> argparse.ArgumentParser:
     discard.add_argument("--all", action="store_true")
     retry = add("retry", cmd_retry, "stage a conflicting or rejected change again")
     retry.add_argument("op_id")
+    add_plan_commands(sub).set_defaults(handler=cmd_plan)
+    add_report_command(sub).set_defaults(handler=cmd_report)
+    add_rostering_commands(sub)
+    for name in ROSTERING_COMMANDS:
+        sub.choices[name].set_defaults(handler=cmd_rostering)
     return parser
 
 
@@ -278,7 +337,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    if load_account() is None and args.command not in ("login", "logout"):
+    if load_account() is None and args.command not in _NEEDS_NO_ACCOUNT:
         say(accounts.NotSignedIn.user_message)
         return SIGNED_OUT
     try:

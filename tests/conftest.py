@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.databases import PostgresDatabases, migrated_sqlite, sqlite_url
+from tests.support.demo import Demo, seed_demo
 from tests.support.server import LiveServer, make_database
 
 PG_URL = os.environ.get("CONNECT_TEST_PG_URL")
@@ -56,3 +57,9 @@ def live_server(db_url: str) -> Iterator[LiveServer]:
             yield server
     finally:
         sessions.kw["bind"].dispose()
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """The seeded demo district (600 students, as of 2026-06-20), seeded once per run."""
+    return seed_demo(tmp_path_factory.mktemp("demo"))

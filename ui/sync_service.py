@@ -13,6 +13,7 @@ import datetime as dt
 import re
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -369,30 +370,47 @@ def settings_operation(settings: SyncSettingsRow, params: dict[str, Any]) -> Pla
 
 # -- the offline rollover preview ------------------------------------------------------------
 class PreviewSession:
-    """A rollover preview over the cache, held open for paging (worker threads, one lock)."""
+    """A rollover preview over the cache, held open for paging.
+
+    The preview's snapshot is a SQLite database bound to the thread that opened it, so
+    every use (opening, paging, closing) runs on one private thread; callers (pool
+    threads) wait for it.
+    """
 
     def __init__(self, service: AccountService, package: Path, today: dt.date) -> None:
         self.package = package
-        self._lock = threading.Lock()
-        self._connection = service.cache.engine.connect()
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rollover-preview")
+        self._connection: Any = None
         try:
-            self.preview: RolloverPreview = preview_rollover(self._connection, package, today=today)
+            self.preview: RolloverPreview = self._thread.submit(self._open, service, package, today).result()
         except BaseException:
-            self._connection.close()
+            self._thread.submit(self._close_connection).result()
+            self._thread.shutdown()
             raise
+
+    def _open(self, service: AccountService, package: Path, today: dt.date) -> RolloverPreview:
+        self._connection = service.cache.engine.connect()
+        return preview_rollover(self._connection, package, today=today)
+
+    def _close_connection(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
     @property
     def types(self) -> dict[str, TypePreview]:
         return self.preview.types
 
     def changes(self, type_: str, kind: str, offset: int, limit: int) -> list[Change]:
-        with self._lock:
-            return self.preview.changes(type_, kind, offset, limit)  # type: ignore[arg-type]
+        return self._thread.submit(self.preview.changes, type_, kind, offset, limit).result()  # type: ignore[arg-type]
 
     def close(self) -> None:
-        with self._lock:
+        def close_all() -> None:
             self.preview.close()
-            self._connection.close()
+            self._close_connection()
+
+        self._thread.submit(close_all).result()
+        self._thread.shutdown()
 
 
 def change_label(change: Change) -> str:

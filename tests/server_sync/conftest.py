@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +17,9 @@ from connect_server.scope import TABLES, TOMBSTONE
 from connect_server.sequence import allocate_seqs
 from connect_server.syncing.config import SourceConfig, save_source
 from tests.server_sync.package import District
+from tests.support.demo import DEMO_AS_OF, DEMO_STUDENTS, Demo
+
+__all__ = ["DEMO_AS_OF", "DEMO_STUDENTS", "Demo"]
 
 ROSTER_TYPES = (
     EntityType.SCHOOL, EntityType.TERM, EntityType.STAFF, EntityType.STUDENT, EntityType.CONTACT,
@@ -76,39 +75,3 @@ def rows(sessions: sessionmaker[Session], kind: str) -> dict[str, Any]:
     """Rows of one table keyed by source_id (sync-managed or not)."""
     with sessions() as session:
         return {r.source_id: r for r in session.execute(select(TABLES[EntityType(kind)]))}
-
-
-# -- a small seeded demo district with its OneRoster packages --------------------------
-
-DEMO_AS_OF = dt.date(2026, 6, 20)
-"""Year-end: the school year 2025–2026 has just finished."""
-DEMO_STUDENTS = 600
-
-
-@dataclass(frozen=True)
-class Demo:
-    """A seeded district: the pristine server file (copy it before writing), packages, answer key."""
-
-    server: Path
-    current: Path
-    next_year: Path
-    truth: dict[str, Any]
-
-    def copy(self, folder: Path) -> str:
-        """A private copy of the seeded server database; returns its URL."""
-        target = folder / "server.sqlite"
-        shutil.copyfile(self.server, target)
-        return f"sqlite:///{target}"
-
-
-@pytest.fixture(scope="session")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
-    from connect_server.seed import seed_district
-
-    folder = tmp_path_factory.mktemp("demo")
-    server, truth = folder / "server.sqlite", folder / "truth.json"
-    summary = seed_district(
-        f"sqlite:///{server}", DEMO_STUDENTS, seed=1, truth_path=truth, packages_dir=folder, as_of=DEMO_AS_OF
-    )
-    current, next_year = summary.packages
-    return Demo(server, current, next_year, json.loads(truth.read_text(encoding="utf-8")))

@@ -703,7 +703,7 @@ class SyncRolloverPage(StepPage):
         self.preview = session
         report = session.preview.validation
         if not session.preview.ok:
-            errors = [d for d in report.items if d.severity == "error"]
+            errors = [d for d in report.diagnostics if d.severity == "error"]
             self.preview_status.setText(
                 f"{session.package.name} has {report.errors:,} error{'s' if report.errors != 1 else ''}: "
                 "the sync would stop without changing anything. Fix them in your SIS and export again."
