@@ -233,6 +233,7 @@ class ScreenshotWalker(QObject):
         yield lambda: True
         self.shoot(window, f"{number}d-wizard-sync-held-run")
         page.tabs.setCurrentIndex(1)
+        page.archive_type.setCurrentIndex(page.archive_type.findData("student"))
         yield lambda: page.archive_model.total is not None and not page.archive_model.loading
         self.shoot(window, f"{number}e-wizard-sync-tried-to-archive")
         page.ask_approve()
