@@ -11,22 +11,22 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
-from connect_desktop.api.schema import Change
+from connect_desktop.api.schema import (
+    Change,
+    SyncArchiveItem,
+    SyncArchivePage,
+    SyncDiagnostic,
+    SyncPreview,
+    SyncRunRequest,
+    SyncRunResult,
+    SyncTypePreview,
+)
 from connect_desktop.domain.entities import EntityType
 from connect_desktop.rostering.diagnostics import Diagnostic
 from connect_desktop.rostering.snapshot import TYPES
 from connect_server.auth import CurrentPrincipal, require_admin, require_district_admin
 from connect_server.context import ServerContext, get_context
 from connect_server.sync_runner import preview_sync, run_archives, run_sync
-from connect_server.syncing.schema import (
-    ArchiveItemOut,
-    ArchivePageOut,
-    DiagnosticOut,
-    PreviewOut,
-    RunRequest,
-    RunResult,
-    TypePreviewOut,
-)
 from connect_server.wire import CODECS
 
 router = APIRouter(prefix="/sync", tags=["sync"])
@@ -40,18 +40,18 @@ def _run_change(context: ServerContext, run_id: str) -> dict[str, Any] | None:
     return codec.change(row) if row is not None else None
 
 
-def _diagnostics(items: list[Diagnostic]) -> list[DiagnosticOut]:
-    return [DiagnosticOut(**asdict(d)) for d in items[:200]]
+def _diagnostics(items: list[Diagnostic]) -> list[SyncDiagnostic]:
+    return [SyncDiagnostic(**asdict(d)) for d in items[:200]]
 
 
-@router.post("/runs", response_model=RunResult, responses={403: {"description": "Not a district admin"}})
-def post_run(body: RunRequest, principal: CurrentPrincipal, context: Context) -> RunResult:
+@router.post("/runs", response_model=SyncRunResult, responses={403: {"description": "Not a district admin"}})
+def post_run(body: SyncRunRequest, principal: CurrentPrincipal, context: Context) -> SyncRunResult:
     """Run the sync now; `approve_archives` releases a held run's archives for this run only."""
     require_district_admin(principal)
     outcome = run_sync(context.sessions, approve_archives=body.approve_archives, clock=context.clock)
     change = _run_change(context, outcome.run.id)
     assert change is not None
-    return RunResult(run=Change(**change), diagnostics=_diagnostics(outcome.diagnostics))
+    return SyncRunResult(run=Change(**change), diagnostics=_diagnostics(outcome.diagnostics))
 
 
 @router.get("/runs/{run_id}", response_model=Change, responses={404: {"description": "No such run"}})
@@ -65,7 +65,7 @@ def get_run(run_id: str, principal: CurrentPrincipal, context: Context) -> dict[
 
 
 @router.get(
-    "/runs/{run_id}/archives", response_model=ArchivePageOut, responses={404: {"description": "No such run"}}
+    "/runs/{run_id}/archives", response_model=SyncArchivePage, responses={404: {"description": "No such run"}}
 )
 def get_archives(
     run_id: str,
@@ -74,7 +74,7 @@ def get_archives(
     type_: Annotated[str | None, Query(alias="type", description="one entity type, e.g. student")] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=5_000)] = 100,
-) -> ArchivePageOut:
+) -> SyncArchivePage:
     """What a run archived, or (when held) tried to archive, a page at a time."""
     require_admin(principal)
     if type_ is not None and type_ not in TYPES:
@@ -85,30 +85,30 @@ def get_archives(
     page = run_archives(context.sessions, run_id, type_=type_, offset=offset, limit=limit)
     if page is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No sync run with this id")
-    return ArchivePageOut(
+    return SyncArchivePage(
         run_id=page.run_id,
         archived=page.archived,
         total=page.total,
         offset=offset,
         limit=limit,
         has_more=offset + len(page.items) < page.total,
-        items=[ArchiveItemOut(**asdict(item)) for item in page.items],
+        items=[SyncArchiveItem(**asdict(item)) for item in page.items],
     )
 
 
-@router.post("/preview", response_model=PreviewOut)
-def post_preview(principal: CurrentPrincipal, context: Context) -> PreviewOut:
+@router.post("/preview", response_model=SyncPreview)
+def post_preview(principal: CurrentPrincipal, context: Context) -> SyncPreview:
     """A dry run against the configured source: counts per type and whether it would be held."""
     require_admin(principal)
     preview = preview_sync(context.sessions, clock=context.clock)
-    return PreviewOut(
+    return SyncPreview(
         ok=preview.ok,
         message=preview.message,
         held=preview.held,
         held_types=preview.held_types,
         paused_all=preview.paused_all,
         types={
-            t: TypePreviewOut(**{k: v for k, v in asdict(p).items() if k != "type"})
+            t: SyncTypePreview(**{k: v for k, v in asdict(p).items() if k != "type"})
             for t, p in preview.types.items()
         },
         diagnostics=_diagnostics(preview.diagnostics),

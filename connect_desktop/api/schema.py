@@ -111,6 +111,70 @@ class ErrorBody(WireModel):
     detail: str
 
 
+# -- the SIS sync endpoints (`/sync/...`) --------------------------------------------
+
+
+class SyncRunRequest(WireModel):
+    approve_archives: bool = False
+
+
+class SyncDiagnostic(WireModel):
+    severity: str
+    code: str
+    message: str
+    hint: str = ""
+    file: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+
+class SyncRunResult(WireModel):
+    """The finished run (as on the changes feed) and the source's diagnostics."""
+
+    run: Change
+    diagnostics: list[SyncDiagnostic] = Field(default_factory=list)
+
+
+class SyncArchiveItem(WireModel):
+    type: str
+    id: str
+    source_id: str
+    label: str
+
+
+class SyncArchivePage(WireModel):
+    run_id: str
+    archived: bool = Field(description="true: these were archived; false: the run was held and only tried")
+    total: int
+    offset: int
+    limit: int
+    has_more: bool
+    items: list[SyncArchiveItem]
+
+
+class SyncTypePreview(WireModel):
+    create: int
+    update: int
+    archive: int
+    unchanged: int
+    managed: int
+    threshold: float
+    archive_percent: float
+    paused: bool
+    in_source: bool
+    held: bool
+
+
+class SyncPreview(WireModel):
+    ok: bool
+    message: str
+    held: bool
+    held_types: list[str]
+    paused_all: bool
+    types: dict[str, SyncTypePreview]
+    diagnostics: list[SyncDiagnostic]
+
+
 def encode_value(value: Any) -> Any:
     """A column value as it travels in JSON."""
     if isinstance(value, dt.datetime):

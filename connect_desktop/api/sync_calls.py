@@ -10,8 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
 from connect_desktop.api.client import ApiClient
 from connect_desktop.api.errors import ServerError
+from connect_desktop.api.schema import SyncArchiveItem, SyncArchivePage
 
 __all__ = [
     "ArchiveItem",
@@ -25,25 +28,10 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class ArchiveItem:
-    """One record a run archived, or (held run) tried to archive."""
-
-    type: str
-    id: str
-    source_id: str
-    label: str
-
-
-@dataclass(frozen=True, slots=True)
-class ArchivePage:
-    run_id: str
-    archived: bool
-    """True: these were archived; False: the run was held and only tried."""
-    total: int
-    offset: int
-    items: list[ArchiveItem]
-    has_more: bool = False
+ArchiveItem = SyncArchiveItem
+"""One record a run archived, or (held run) tried to archive."""
+ArchivePage = SyncArchivePage
+"""One page of a run's archive list; `archived` False means the run was held and only tried."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,19 +76,11 @@ def run_archives(
     params: dict[str, Any] = {"offset": offset, "limit": limit}
     if type_:
         params["type"] = type_
-    body = _dict(client.get_json(f"/sync/runs/{run_id}/archives", **params), "archive page")
-    items = [
-        ArchiveItem(str(i["type"]), str(i["id"]), str(i.get("source_id") or ""), str(i.get("label") or ""))
-        for i in body.get("items", [])
-    ]
-    return ArchivePage(
-        str(body.get("run_id", run_id)),
-        bool(body.get("archived")),
-        int(body.get("total", 0)),
-        int(body.get("offset", offset)),
-        items,
-        bool(body.get("has_more", False)),
-    )
+    body = client.get_json(f"/sync/runs/{run_id}/archives", **params)
+    try:
+        return SyncArchivePage.model_validate(body)
+    except ValidationError:
+        raise ServerError("malformed archive page") from None
 
 
 def run_sync(client: ApiClient, *, approve_archives: bool = False) -> RunResult:

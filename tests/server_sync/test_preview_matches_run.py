@@ -7,36 +7,18 @@ runs the sync of the same package, and the two are compared type by type.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import sqlite3
 from pathlib import Path
 
 from sqlalchemy import create_engine, select
 
 from connect_desktop.rostering.preview import preview_rollover
-from connect_desktop.store.models import ENTITY_MODELS, CacheBase
 from connect_server.db import open_database
 from connect_server.models import SyncRunArchive
 from connect_server.sync_runner import run_sync
 from connect_server.syncing.config import SourceConfig, save_source
 from tests.server_sync.conftest import DEMO_AS_OF, Demo
-
-
-def copy_into_cache(server: Path, cache: Path) -> None:
-    engine = create_engine(f"sqlite:///{cache}")
-    CacheBase.metadata.create_all(engine)
-    engine.dispose()
-    with contextlib.closing(sqlite3.connect(cache)) as db:
-        db.execute("ATTACH DATABASE ? AS srv", (str(server),))
-        for model in ENTITY_MODELS.values():
-            table = model.__tablename__
-            cache_columns = [row[1] for row in db.execute(f"PRAGMA main.table_info({table})")]
-            server_columns = {row[1] for row in db.execute(f"PRAGMA srv.table_info({table})")}
-            shared = ", ".join(c for c in cache_columns if c in server_columns)
-            db.execute(f"INSERT INTO main.{table} ({shared}) SELECT {shared} FROM srv.{table}")
-        db.commit()
-        db.execute("DETACH DATABASE srv")
+from tests.support.cache_copy import copy_into_cache
 
 
 def test_the_desktop_preview_equals_the_server_run(demo: Demo, tmp_path: Path) -> None:

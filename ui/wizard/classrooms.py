@@ -9,7 +9,7 @@ from typing import Any
 from connect_desktop.rollover.classrooms import ClassroomItem, plan_classrooms
 from connect_desktop.rollover.plan import Plan, PlanFilter
 from connect_desktop.rollover.years import school_year_label
-from ui.lookups import FilterChoices
+from connect_desktop.store.overview import FilterChoices
 from ui.models.lazy_table import Column
 from ui.wizard.page import WizardContext
 from ui.wizard.plan_page import ALL, PlanPage, buddy, fill

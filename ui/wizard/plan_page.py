@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from connect_desktop.rollover.plan import Plan, PlanError, PlanFilter
-from ui.lookups import FilterChoices
+from connect_desktop.store.overview import FilterChoices
 from ui.models.lazy_table import Column, LazyTableModel
 from ui.sources import PlanSource
 from ui.wizard.page import StepPage, WizardContext, label, year_end_batch

@@ -17,7 +17,7 @@ from connect_desktop.rollover.staff import (
     TaughtClassroom,
     plan_inactive_staff,
 )
-from ui.lookups import FilterChoices
+from connect_desktop.store.overview import FilterChoices
 from ui.models.lazy_table import Column
 from ui.sources import selection_ids
 from ui.wizard.page import WizardContext, label

@@ -1,0 +1,272 @@
+"""Read-only aggregates over the cache for the dashboard, the wizard and its filter bars.
+
+`account_overview` gathers everything the dashboard and the wizard's welcome page show
+in one unit of work; `filter_choices` lists what the year-end filter boxes offer;
+`target_names` / `target_labels` give short human names for records an operation
+targets. All of them return plain frozen dataclasses or dicts, and run in the caller's
+session (so a worker thread owns the whole read).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from connect_desktop.domain.entities import GRADES, EntityType, grade_rank
+from connect_desktop.store import queries
+from connect_desktop.store.effective import STAGED_STATES, effective_value_sql
+
+ORIGIN_TYPES: tuple[str, ...] = ("staff", "student", "contact", "classroom")
+"""Entity types whose records carry an origin (`sync` or `manual`)."""
+
+_STAGED = "(" + ", ".join(f"'{state}'" for state in STAGED_STATES) + ")"
+
+
+@dataclass(frozen=True)
+class SyncRunInfo:
+    """The newest sync run the cache knows of."""
+
+    status: str
+    started_at: str
+    finished_at: str | None
+    message: str | None
+
+
+@dataclass(frozen=True)
+class GradeCount:
+    """Students of one grade, by effective status."""
+
+    grade: str
+    active: int
+    archived: int
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Everything the dashboard and the wizard's welcome page show."""
+
+    counts: dict[str, int]
+    """Entity type → records, minus staged deletes (`queries.effective_counts`)."""
+    origins: dict[str, tuple[int, int]]
+    """Entity type → (synced, manual)."""
+    sync_source: str | None
+    """"kind – label" of the configured sync source, None when the account has none."""
+    last_sync_run: SyncRunInfo | None
+    last_pull_at: str | None
+    full_pull_done: bool
+    pending_states: dict[str, int]
+    """Outbox state → operations."""
+    steps: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Wizard step → operation state → count (all states, including applied)."""
+    grades: list[GradeCount] = field(default_factory=list)
+    current_school_year: int | None = None
+
+    @property
+    def synced_records(self) -> int:
+        return sum(s for s, _ in self.origins.values())
+
+    @property
+    def manual_records(self) -> int:
+        return sum(m for _, m in self.origins.values())
+
+    @property
+    def account_kind(self) -> str:
+        """ "synced", "manual", "mixed" or "empty", from the records' origins."""
+        synced, manual = self.synced_records, self.manual_records
+        if synced and manual:
+            return "mixed"
+        if synced:
+            return "synced"
+        return "manual" if manual else "empty"
+
+    @property
+    def waiting(self) -> int:
+        """Operations staged and not sent yet."""
+        return self.pending_states.get("pending", 0)
+
+
+def account_overview(session: Session, *, as_of: dt.date) -> Overview:
+    """The account's numbers, read in one session; `as_of` picks the current school year."""
+    settings = session.execute(text("SELECT source_kind, source_label FROM sync_settings LIMIT 1")).first()
+    run = session.execute(
+        text("SELECT status, started_at, finished_at, message FROM sync_run ORDER BY started_at DESC LIMIT 1")
+    ).first()
+    state = session.execute(text("SELECT last_pull_at, full_pull_done FROM sync_state LIMIT 1")).first()
+    source = None
+    if settings is not None and (settings[0] or settings[1]):
+        source = " – ".join(str(part) for part in settings if part)
+    return Overview(
+        counts=queries.effective_counts(session),
+        origins=origin_counts(session),
+        sync_source=source,
+        last_sync_run=SyncRunInfo(*(None if v is None else str(v) for v in run)) if run else None,  # type: ignore[arg-type]
+        last_pull_at=str(state[0]) if state and state[0] is not None else None,
+        full_pull_done=bool(state[1]) if state else False,
+        pending_states=queries.pending_state_counts(session),
+        steps=pending_by_step_and_state(session),
+        grades=students_by_grade(session),
+        current_school_year=current_school_year(session, as_of),
+    )
+
+
+def full_pull_done(session: Session) -> bool:
+    """Whether the first complete download has finished."""
+    value = session.execute(text("SELECT full_pull_done FROM sync_state LIMIT 1")).scalar()
+    return bool(value)
+
+
+def origin_counts(session: Session, types: Iterable[str] = ORIGIN_TYPES) -> dict[str, tuple[int, int]]:
+    """Entity type → (records from the sync, records entered by hand)."""
+    out: dict[str, tuple[int, int]] = {}
+    for table in types:
+        if table not in ORIGIN_TYPES:
+            raise ValueError(f"{table} has no origin")
+        rows = {o: c for o, c in session.execute(text(f"SELECT origin, count(*) FROM {table} GROUP BY origin"))}
+        out[table] = (int(rows.get("sync", 0)), int(rows.get("manual", 0)))
+    return out
+
+
+def pending_by_step_and_state(session: Session) -> dict[str, dict[str, int]]:
+    """Wizard step → operation state → count, over every state."""
+    steps: dict[str, dict[str, int]] = {}
+    for step, op_state, count in session.execute(
+        text("SELECT step, state, count(*) FROM pending_operation GROUP BY step, state")
+    ):
+        steps.setdefault(step, {})[op_state] = int(count)
+    return steps
+
+
+def students_by_grade(session: Session) -> list[GradeCount]:
+    """Students per grade, active vs archived, with staged status changes applied."""
+    staged = session.execute(
+        text(
+            "SELECT EXISTS (SELECT 1 FROM pending_operation WHERE target_type = 'student' "
+            f"AND state IN {_STAGED})"
+        )
+    ).scalar_one()
+    status = effective_value_sql(EntityType.STUDENT, "s") if staged else "s.status"
+    table: dict[str, list[int]] = {}
+    for grade, value, count in session.execute(
+        text(f"SELECT s.grade, {status} AS eff, count(*) FROM student s GROUP BY s.grade, eff")
+    ):
+        slot = table.setdefault(grade, [0, 0])
+        slot[0 if value == "active" else 1] += int(count)
+    ordered = sorted(table, key=lambda g: (grade_rank(g), g))
+    return [GradeCount(g, *table[g]) for g in ordered if g in GRADES or table[g] != [0, 0]]
+
+
+def current_school_year(session: Session, as_of: dt.date) -> int | None:
+    """The school year of a term running on `as_of`, else the newest school year known."""
+    day = as_of.isoformat()
+    year = session.execute(
+        text("SELECT max(school_year) FROM term WHERE start_date <= :day AND end_date >= :day"), {"day": day}
+    ).scalar()
+    if year is None:
+        year = session.execute(text("SELECT max(school_year) FROM term")).scalar()
+    return None if year is None else int(year)
+
+
+# -- filter choices --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """What the filter boxes offer; pairs are (id, shown name)."""
+
+    schools: list[tuple[str, str]] = field(default_factory=list)
+    grades: list[str] = field(default_factory=list)
+    school_years: list[int] = field(default_factory=list)
+    year_starts: dict[int, dt.date] = field(default_factory=dict)
+    """School year → the first day of its earliest term."""
+
+
+def filter_choices(session: Session) -> FilterChoices:
+    """Schools by name, grades in school order, and the school years of the terms."""
+    schools = [(str(i), str(n)) for i, n in session.execute(text("SELECT id, name FROM school ORDER BY name, id"))]
+    grades = [str(g) for (g,) in session.execute(text("SELECT DISTINCT grade FROM student")) if g is not None]
+    starts = session.execute(
+        text("SELECT school_year, min(start_date) FROM term GROUP BY school_year ORDER BY school_year")
+    ).all()
+    year_starts: dict[int, dt.date] = {}
+    for year, start in starts:
+        day = _date(start)
+        if year is not None and day is not None:
+            year_starts[int(year)] = day
+    return FilterChoices(
+        schools,
+        sorted(grades, key=lambda g: (grade_rank(g), g)),
+        [int(year) for year, _ in starts if year is not None],
+        year_starts,
+    )
+
+
+def _date(value: object) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+# -- names of targets ------------------------------------------------------------------------
+
+_LABEL_SQL: dict[str, str] = {
+    "classroom": "SELECT id, name FROM classroom WHERE id IN ({})",
+    "student": "SELECT id, last_name || ', ' || first_name || ' (' || student_number || ')' "
+    "FROM student WHERE id IN ({})",
+    "staff": "SELECT id, last_name || ', ' || first_name FROM staff WHERE id IN ({})",
+    "sync_settings": "SELECT id, 'Sync settings' FROM sync_settings WHERE id IN ({})",
+}
+_LABEL_CHUNK = 500
+
+
+def target_names(session: Session, targets: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """(target type, id) → a short name of the record; unknown types and ids are left out."""
+    names: dict[tuple[str, str], str] = {}
+    by_type: dict[str, set[str]] = {}
+    for target_type, target_id in targets:
+        by_type.setdefault(target_type, set()).add(target_id)
+    for target_type, ids in by_type.items():
+        sql = _LABEL_SQL.get(target_type)
+        if sql is None:
+            continue
+        id_list = sorted(ids)
+        for start in range(0, len(id_list), _LABEL_CHUNK):
+            part = id_list[start : start + _LABEL_CHUNK]
+            params = {f"id_{i}": value for i, value in enumerate(part)}
+            query = sql.format(", ".join(":" + name for name in params))
+            for target_id, name in session.execute(text(query), params):
+                names[(target_type, str(target_id))] = str(name)
+    return names
+
+
+def target_labels(session: Session, rows: Iterable[queries.PendingRow]) -> dict[str, str]:
+    """op_id → a short name of its target (the target id when the record is not cached)."""
+    rows = list(rows)
+    names = target_names(session, [(row.target_type, row.target_id) for row in rows])
+    return {row.op_id: names.get((row.target_type, row.target_id), row.target_id) for row in rows}
+
+
+__all__ = [
+    "ORIGIN_TYPES",
+    "FilterChoices",
+    "GradeCount",
+    "Overview",
+    "SyncRunInfo",
+    "account_overview",
+    "current_school_year",
+    "filter_choices",
+    "full_pull_done",
+    "origin_counts",
+    "pending_by_step_and_state",
+    "students_by_grade",
+    "target_labels",
+    "target_names",
+]
