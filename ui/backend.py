@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,13 +18,13 @@ from connect_desktop import session as account_session
 from connect_desktop.api.client import ApiClient
 from connect_desktop.api.schema import UserInfo
 from connect_desktop.rollover import undo_operations
+from connect_desktop.rollover.undo import UndoableChange, count_undoable, list_undoable
 from connect_desktop.settings import AccountSettings
-from connect_desktop.store import queries
+from connect_desktop.store import overview, queries
 from connect_desktop.store.db import Cache
 from connect_desktop.sync.progress import CancelToken, ProgressSink
 from connect_desktop.sync.pull import PullResult, pull
-from ui import lookups, outbox_adapter
-from ui.dashboard.summary import Summary, read_summary
+from ui import outbox_adapter
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +42,18 @@ class SendOutcome:
 class AccountService:
     """One signed-in account: its cache, a client factory and the services over them."""
 
-    def __init__(self, account: AccountSettings, user: UserInfo | None, cache: Cache) -> None:
+    def __init__(
+        self,
+        account: AccountSettings,
+        user: UserInfo | None,
+        cache: Cache,
+        today: Callable[[], dt.date] = dt.date.today,
+    ) -> None:
         self.account = account
         self.user = user
         self.cache = cache
+        self.today = today
+        """The app's one clock for "today" (a fixed day in the demo and in tests)."""
         self._pull_lock = threading.Lock()
 
     # -- sign in ---------------------------------------------------------------------
@@ -83,11 +91,13 @@ class AccountService:
             return pull(self.cache, client, progress=progress, cancel=cancel)
 
     def full_pull_done(self) -> bool:
-        return read_summary(self.cache, as_of=dt.date.today()).full_pull_done
+        with self.cache.sessions() as db:
+            return overview.full_pull_done(db)
 
     # -- reading ---------------------------------------------------------------------
-    def summary(self, as_of: dt.date | None = None) -> Summary:
-        return read_summary(self.cache, as_of=as_of or dt.date.today())
+    def summary(self, as_of: dt.date | None = None) -> overview.Overview:
+        with self.cache.sessions() as db:
+            return overview.account_overview(db, as_of=as_of or self.today())
 
     def pending(
         self, states: Iterable[str] = queries.REVIEW_STATES, limit: int = 100_000
@@ -103,14 +113,27 @@ class AccountService:
 
     def labels(self, rows: Iterable[queries.PendingRow]) -> dict[str, str]:
         """A short human name for each operation's target (classroom name, student name…)."""
-        return outbox_adapter.target_labels(self.cache, rows)
+        with self.cache.sessions() as db:
+            return overview.target_labels(db, rows)
 
     def target_names(self, targets: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
-        return outbox_adapter.target_names(self.cache, targets)
+        with self.cache.sessions() as db:
+            return overview.target_names(db, targets)
 
-    def filter_choices(self) -> lookups.FilterChoices:
+    def filter_choices(self) -> overview.FilterChoices:
         """Schools, grades and school years for the year-end pages' filters."""
-        return lookups.filter_choices(self.cache)
+        with self.cache.sessions() as db:
+            return overview.filter_choices(db)
+
+    def undoable_count(self) -> int:
+        """Sent year-end changes that can still be restored."""
+        with self.cache.engine.connect() as connection:
+            return count_undoable(connection)
+
+    def undoable_page(self, offset: int, limit: int) -> list[UndoableChange]:
+        """A page of sent year-end changes that can still be restored, newest first."""
+        with self.cache.engine.connect() as connection:
+            return list_undoable(connection, offset=offset, limit=limit)
 
     # -- staging and sending ----------------------------------------------------------
     def stage(self, operations: Iterable[Any], batch: str | None = None) -> int:
@@ -136,7 +159,7 @@ class AccountService:
         progress: ProgressSink | None = None,
         cancel: CancelToken | None = None,
     ) -> SendOutcome:
-        """Send every pending operation but `excluded` (taken out first), then pull the new state."""
+        """Send every pending operation but `excluded` (they stay pending), then pull the new state."""
         with self.client() as client:
             counts = outbox_adapter.push(self.cache, client, excluded, progress=progress, cancel=cancel)
         self.pull()

@@ -104,6 +104,9 @@ class AppController(QObject):
 
     def _signed_in(self, service: AccountService) -> None:
         self.service = service
+        if self.as_of is not None:
+            fixed = self.as_of
+            service.today = lambda: fixed  # one "today" for the core's reads, too
         self.runner.run(
             lambda _ctx: service.full_pull_done(), on_success=self._check_first, name="check cache"
         )

@@ -71,7 +71,7 @@ class DemoDistrict:
 def start_demo(folder: Path, students: int = DEMO_STUDENTS) -> DemoDistrict:
     """Seed (first time only) and serve the demo district from `folder`; blocks for seconds."""
     folder.mkdir(parents=True, exist_ok=True)
-    db_path = folder / "demo-server.sqlite3"
+    db_path = folder / "demo-server.db"
     url = f"sqlite:///{db_path}"
     packages = folder / "packages"
     fresh = not db_path.exists()

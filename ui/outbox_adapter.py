@@ -17,6 +17,7 @@ from connect_desktop.sync.push import push as push_operations
 
 STAGE_CHUNK = 5_000
 
+
 def stage(cache: Cache, operations: Iterable[Any], batch: str | None = None) -> int:
     """Stage planned operations (anything with kind, target_type, target_id, params, step).
 

@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 
 from connect_desktop.rollover.plan import Plan, PlannedOperation
 from connect_desktop.store import queries
-from ui import lookups
 from ui.backend import AccountService
 
 Row = tuple[Any, ...]
@@ -144,10 +143,10 @@ class RestorableSource:
         self._service = service
 
     def count(self) -> int:
-        return lookups.restorable_count(self._service.cache)
+        return self._service.undoable_count()
 
     def fetch(self, offset: int, limit: int) -> list[Row]:
-        changes = lookups.restorable_page(self._service.cache, offset, limit)
+        changes = self._service.undoable_page(offset, limit)
         labels = self._service.target_names([(c.target_type, c.target_id) for c in changes])
         return [
             (
@@ -164,7 +163,7 @@ class RestorableSource:
     def op_ids(self) -> list[str]:
         """Every restorable change's op_id (for "all but these")."""
         found: list[str] = []
-        while page := lookups.restorable_page(self._service.cache, len(found), 5000):
+        while page := self._service.undoable_page(len(found), 5000):
             found.extend(change.op_id for change in page)
         return found
 

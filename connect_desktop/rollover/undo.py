@@ -74,7 +74,13 @@ def list_undoable(connection: Connection, *, offset: int = 0, limit: int = 100) 
     query = (
         _undoable()
         .with_only_columns(
-            _SENT.op_id, _SENT.kind, _SENT.target_type, _SENT.target_id, _SENT.step, _SENT.batch, _SENT.sent_at
+            _SENT.op_id,
+            _SENT.kind,
+            _SENT.target_type,
+            _SENT.target_id,
+            _SENT.step,
+            _SENT.batch,
+            _SENT.sent_at,
         )
         .order_by(_SENT.created_at.desc(), _SENT.op_id)
         .offset(offset)

@@ -125,7 +125,9 @@ def origin_counts(session: Session, types: Iterable[str] = ORIGIN_TYPES) -> dict
     for table in types:
         if table not in ORIGIN_TYPES:
             raise ValueError(f"{table} has no origin")
-        rows = {o: c for o, c in session.execute(text(f"SELECT origin, count(*) FROM {table} GROUP BY origin"))}
+        rows = {
+            o: c for o, c in session.execute(text(f"SELECT origin, count(*) FROM {table} GROUP BY origin"))
+        }
         out[table] = (int(rows.get("sync", 0)), int(rows.get("manual", 0)))
     return out
 
@@ -186,7 +188,9 @@ class FilterChoices:
 
 def filter_choices(session: Session) -> FilterChoices:
     """Schools by name, grades in school order, and the school years of the terms."""
-    schools = [(str(i), str(n)) for i, n in session.execute(text("SELECT id, name FROM school ORDER BY name, id"))]
+    schools = [
+        (str(i), str(n)) for i, n in session.execute(text("SELECT id, name FROM school ORDER BY name, id"))
+    ]
     grades = [str(g) for (g,) in session.execute(text("SELECT DISTINCT grade FROM student")) if g is not None]
     starts = session.execute(
         text("SELECT school_year, min(start_date) FROM term GROUP BY school_year ORDER BY school_year")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,16 @@ import pytest
 from connect_desktop.rostering.diagnostics import Diagnostic, Diagnostics
 from connect_desktop.rostering.validate import read_snapshot, validate_source
 
-SAMPLES = Path("/work/shared/samples/oneroster")
-pytestmark = pytest.mark.skipif(not SAMPLES.is_dir(), reason="sample packages not available")
+# The project's shared folder sits beside the repository (CONNECT_SAMPLES_DIR overrides it).
+SAMPLES = (
+    Path(os.environ.get("CONNECT_SAMPLES_DIR", Path(__file__).resolve().parents[3] / "shared" / "samples"))
+    / "oneroster"
+)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _samples_present() -> None:
+    assert SAMPLES.is_dir(), f"the sample OneRoster packages are missing: expected them in {SAMPLES}"
 
 
 def find(

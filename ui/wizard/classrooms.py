@@ -58,7 +58,7 @@ class ArchiveClassroomsPage(PlanPage):
     def plan_params(self) -> ClassroomParams:
         year = self.school_year.currentData()
         return ClassroomParams(
-            self.context.as_of or dt.date.today(),
+            self.context.today(),
             None if year in (ALL, None) else (int(year),),
             self.plan_filter(),
         )

@@ -34,12 +34,16 @@ class WizardContext:
     step_done: Callable[[str, str], None] = field(default=lambda _step, _text: None)
     """Pages whose step stages nothing call this when the user finished it (checklist "Done")."""
 
+    def today(self) -> dt.date:
+        """The app's one "today": `as_of` when fixed (demo, tests), else the real date."""
+        return self.as_of or dt.date.today()
+
 
 def year_end_batch(context: WizardContext) -> str:
     """The label staged year-end changes share, so they can be restored together."""
     year = context.summary.current_school_year if context.summary is not None else None
     if year is None:
-        today = context.as_of or dt.date.today()
+        today = context.today()
         year = today.year + 1 if today.month >= 8 else today.year
     return f"year-end-{year}"
 

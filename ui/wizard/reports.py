@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -130,7 +129,7 @@ class ReportsPage(StepPage):
         self._queue: list[Target] = []
         self._decided: list[tuple[Target, Decision]] = []
         self._written: list[FileResult] = []
-        self._today = dt.date.today()
+        self._today = context.today()
 
     # -- choices ---------------------------------------------------------------------
     def chosen(self) -> list[str]:
@@ -163,7 +162,7 @@ class ReportsPage(StepPage):
         if not names:
             return
         cache = self.context.service.cache
-        today = self._today = self.context.as_of or dt.date.today()
+        today = self._today = self.context.today()
         self.results.clear()
         self.finished_results = []
         self.open_folder.setEnabled(False)
@@ -286,7 +285,7 @@ class ReportsPage(StepPage):
         self.status.setText(text)
         self.open_folder.setEnabled(bool(saved) or any(r.outcome == "skipped" for r in results))
         if saved or any(r.outcome == "skipped" for r in results):
-            when = dt.date.today().isoformat()
+            when = self._today.isoformat()
             self.context.step_done("reports", f"Reports saved in {folder} on {when}")
             self.context.bridge.info(text)
 

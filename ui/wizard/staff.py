@@ -78,7 +78,7 @@ class InactiveStaffPage(PlanPage):
         self.since.setAccessibleName("Not signed in since")
         self.since.setCalendarPopup(True)
         self.since.setDisplayFormat("yyyy-MM-dd")
-        start = school_year_start(context.as_of or dt.date.today())
+        start = school_year_start(context.today())
         self.since.setDate(QDate(start.year, start.month, start.day))
         self.no_classroom = QCheckBox("Teachers with no &classroom this year")
         self.no_classroom.setAccessibleName("Include teachers with no classroom this year")
@@ -141,7 +141,7 @@ class InactiveStaffPage(PlanPage):
         since = dt.date(date.year(), date.month(), date.day()) if self.use_since.isChecked() else None
         account = self.context.service.account
         return StaffParams(
-            as_of=self.context.as_of or dt.date.today(),
+            as_of=self.context.today(),
             since=since,
             no_classroom=self.no_classroom.isChecked(),
             left=self.left.isChecked(),

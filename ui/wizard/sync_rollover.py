@@ -188,7 +188,7 @@ class SyncRolloverPage(StepPage):
     def show_status(self, status: svc.SyncStatus) -> None:
         self.status_data = status
         self.settings = status.settings
-        today = self.context.as_of or dt.date.today()
+        today = self.context.today()
         settings = status.settings
         lines = []
         if settings is not None and (settings.source_kind or settings.source_label):
@@ -669,7 +669,7 @@ class SyncRolloverPage(StepPage):
     def preview_package(self, path: Path) -> None:
         """Run the rollover preview of `path` over the cache (background)."""
         self._close_preview()
-        service, today = self.context.service, self.context.as_of or dt.date.today()
+        service, today = self.context.service, self.context.today()
         self.preview_status.setText(f"Reading {path.name} and comparing it with your data…")
         self.problems.hide()
         self.counts.hide()
