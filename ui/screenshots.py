@@ -331,6 +331,10 @@ class ScreenshotWalker(QObject):
             model.set_selected(model.loaded - 1, False)
         self.shoot(window, f"{number}-wizard-review")
         if model.loaded:
-            page.send_changes()  # type: ignore[attr-defined]
+            page.ask_send()  # type: ignore[attr-defined]
+            yield lambda: page.confirm_box is not None and page.confirm_box.isVisible()  # type: ignore[attr-defined]
+            box = page.confirm_box  # type: ignore[attr-defined]
+            self.shoot(box, f"{number}a-wizard-review-send-confirm")
+            next(b for b in box.buttons() if b.text().startswith("&Send")).click()
             yield lambda: page.showing_results and model.total is not None and not model.loading  # type: ignore[attr-defined]
             self.shoot(window, f"{number}b-wizard-review-after-send")

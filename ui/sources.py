@@ -81,6 +81,50 @@ class PlanSource:
             self._connection = self._plan = None
 
 
+_LISTINGS: dict[str, Callable[..., queries.Page[Any]]] = {
+    "student": queries.list_students,
+    "staff": queries.list_staff,
+    "classroom": queries.list_classrooms,
+}
+
+
+class ListingSource:
+    """Students, staff or classrooms of the cache (effective state), paged by keyset.
+
+    `LazyTableModel` sees `fetch_after` and pages with the previous page's `next_after`
+    and `count=False`, so scrolling deep into a million rows costs the same per page.
+    `to_row` turns a row dataclass into the table's tuple.
+    """
+
+    def __init__(
+        self,
+        service: AccountService,
+        kind: str,
+        flt: queries.ListFilter = queries.ListFilter(),
+        to_row: Callable[[Any], Row] = lambda item: tuple(vars(item).values()),
+    ) -> None:
+        self._service = service
+        self._list = _LISTINGS[kind]
+        self._filter = flt
+        self._to_row = to_row
+
+    def count(self) -> int:
+        with self._service.cache.sessions() as db:
+            total = self._list(db, self._filter, 0, 0).total
+        return int(total or 0)
+
+    def fetch(self, offset: int, limit: int) -> list[Row]:
+        """By OFFSET (slow when deep); the model uses `fetch_after` instead."""
+        with self._service.cache.sessions() as db:
+            page = self._list(db, self._filter, offset, limit, count=False)
+        return [self._to_row(item) for item in page.rows]
+
+    def fetch_after(self, after: Sequence[Any] | None, limit: int) -> tuple[list[Row], Any]:
+        with self._service.cache.sessions() as db:
+            page = self._list(db, self._filter, 0, limit, after=after, count=False)
+        return [self._to_row(item) for item in page.rows], page.next_after
+
+
 class PendingSource:
     """Operations of the outbox in some states (of one step, if given), with target names."""
 
@@ -133,7 +177,13 @@ class PendingSource:
         ]
 
     def op_ids(self) -> list[str]:
-        return [row.op_id for row in self._rows() if self._op_ids is None or row.op_id in self._op_ids]
+        return [op_id for op_id, _state in self.op_states()]
+
+    def op_states(self) -> list[tuple[str, str]]:
+        """(op_id, state) of every operation this source lists."""
+        return [
+            (row.op_id, row.state) for row in self._rows() if self._op_ids is None or row.op_id in self._op_ids
+        ]
 
 
 class RestorableSource:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from connect_desktop.rollover import StudentRule
 from connect_server.models import Classroom, Staff, Student
 from tests.ui.conftest import District, RecordingReporter
-from tests.ui.test_year_end_flow import loaded, open_app, open_review
+from tests.ui.test_year_end_flow import confirm_send, loaded, open_app, open_review
 from ui.main_window import MainWindow
 from ui.messages import MessageBridge
 from ui.settings import UiSettings
@@ -97,7 +97,7 @@ def send_all(qtbot: QtBot, window: MainWindow, expected: int) -> None:
     review = open_review(qtbot, window)
     qtbot.waitUntil(lambda: not review.showing_results and review.model.total == expected, timeout=WAIT)
     with qtbot.waitSignal(window.summary_loaded, timeout=WAIT):
-        review.send.click()
+        confirm_send(qtbot, review)
     qtbot.waitUntil(lambda: review.showing_results and loaded(review.model), timeout=WAIT)
     assert {review.model.row(r)[3] for r in range(review.model.loaded)} == {"applied"}
     assert review.model.total == expected

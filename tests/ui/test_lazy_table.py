@@ -98,3 +98,43 @@ def test_pages_come_from_a_worker_thread(qtbot: QtBot) -> None:
     assert threading.get_ident() not in source.threads
     assert model.rowCount() == 10
     runner.shutdown()
+
+
+class KeysetSource(CountingSource):
+    """Pages by keyset: `fetch_after(last key, limit)`; OFFSET paging must not be used."""
+
+    def __init__(self, total: int) -> None:
+        super().__init__(total)
+        self.after_calls: list[object] = []
+
+    def fetch(self, offset: int, limit: int) -> list[tuple[object, ...]]:
+        raise AssertionError("a keyset source is paged by key, not by offset")
+
+    def fetch_after(self, after: object, limit: int) -> tuple[list[tuple[object, ...]], object]:
+        self.after_calls.append(after)
+        start = 0 if after is None else next(i for i, r in enumerate(self._rows) if r[2] == after) + 1
+        rows = self._rows[start : start + limit]
+        return rows, (rows[-1][2] if rows else None)
+
+
+def test_keyset_source_is_paged_by_the_last_key() -> None:
+    model = LazyTableModel(COLUMNS, TaskRunner(ImmediatePool()), page_size=10)
+    source = KeysetSource(25)
+    model.set_source(source)
+    while model.canFetchMore(QModelIndex()):
+        model.fetchMore(QModelIndex())
+    assert model.rowCount() == 25
+    assert source.after_calls == [None, 9, 19]
+    assert [model.data(model.index(r, 1)) for r in (0, 10, 24)] == ["#0", "#10", "#24"]
+    model.set_source(source)  # a new source (or reload) starts from the first key again
+    assert source.after_calls[-1] is None and model.rowCount() == 10
+
+
+def test_keyset_source_that_runs_dry_before_the_count() -> None:
+    model = LazyTableModel(COLUMNS, TaskRunner(ImmediatePool()), page_size=10)
+    source = KeysetSource(15)
+    source.count = lambda: 40  # type: ignore[method-assign]  # records went away after counting
+    model.set_source(source)
+    while model.canFetchMore(QModelIndex()):
+        model.fetchMore(QModelIndex())
+    assert model.rowCount() == 15 and model.total == 15

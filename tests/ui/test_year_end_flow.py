@@ -67,6 +67,17 @@ def open_review(qtbot: QtBot, window: MainWindow) -> ReviewPage:
     return page
 
 
+def confirm_send(qtbot: QtBot, review: ReviewPage, expected: str | None = None) -> None:
+    """Press Send, check the confirmation names the count, and confirm."""
+    review.send.click()
+    qtbot.waitUntil(lambda: review.confirm_box is not None and review.confirm_box.isVisible(), timeout=5_000)
+    box = review.confirm_box
+    assert box is not None
+    if expected is not None:
+        assert box.text() == expected
+    next(b for b in box.buttons() if b.text().startswith("&Send")).click()
+
+
 def test_bad_password_shows_a_plain_message(
     qtbot: QtBot, district: District, runner: TaskRunner, reporter: RecordingReporter,
     ui_settings: UiSettings, bridge: MessageBridge,
@@ -117,16 +128,25 @@ def test_stage_review_uncheck_send(
     review.model.set_selected(0, False)
     assert review.send.text() == "&Send 4 changes"
     with qtbot.waitSignal(window.summary_loaded, timeout=20_000):
-        review.send.click()
+        confirm_send(qtbot, review, "Send 4 changes to Connect?")
     qtbot.waitUntil(lambda: review.showing_results and loaded(review.model), timeout=10_000)
     states = {review.model.row(r)[3] for r in range(review.model.loaded)}
     assert states == {"applied"}
     assert review.model.total == 4
+    assert "1 unchecked kept in your list for later" in review.status.text()
     statuses = sorted(server_status(district, c["id"]) for c in district.old_classrooms)
     assert statuses == ["active", "archived", "archived", "archived", "archived"]
-    assert window.dashboard.waiting.text() == "0"
+    # the unchecked change stays pending (not discarded) and never reached the server
+    left_out_row = next(row for row in controller.service.pending(("pending",)) if row.op_id == left_out)  # type: ignore[union-attr]
+    assert left_out_row.state == "pending"
+    assert server_status(district, left_out_row.target_id) == "active"
+    assert window.dashboard.waiting.text() == "1"
     assert window.summary is not None and window.summary.steps["archive_classrooms"]["applied"] == 4
+    assert window.summary.steps["archive_classrooms"]["pending"] == 1
     assert left_out not in review.last_sent
+    review.show_waiting()
+    qtbot.waitUntil(lambda: loaded(review.model), timeout=10_000)
+    assert review.model.total == 1 and review.model.key(0) == left_out
     assert reporter.reported == []
     controller.shutdown()
 
@@ -149,7 +169,7 @@ def test_conflict_refresh_and_retry(
 
     review = open_review(qtbot, window)
     with qtbot.waitSignal(window.summary_loaded, timeout=20_000):
-        review.send.click()
+        confirm_send(qtbot, review)
     qtbot.waitUntil(lambda: review.showing_results and loaded(review.model), timeout=10_000)
     states = sorted(review.model.row(r)[3] for r in range(review.model.loaded))
     assert states == ["applied"] * 4 + ["conflict"]
@@ -162,7 +182,7 @@ def test_conflict_refresh_and_retry(
     assert review.model.total == 1
     assert review.model.row(0)[3] == "pending"
     with qtbot.waitSignal(window.summary_loaded, timeout=20_000):
-        review.send.click()
+        confirm_send(qtbot, review)
     qtbot.waitUntil(lambda: review.showing_results and loaded(review.model), timeout=10_000)
     assert review.model.row(0)[3] == "applied"
     assert server_status(district, changed["id"]) == "archived"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
@@ -28,6 +28,21 @@ class PageSource(Protocol):
     def count(self) -> int: ...
 
     def fetch(self, offset: int, limit: int) -> list[Row]: ...
+
+
+@runtime_checkable
+class KeysetPageSource(Protocol):
+    """A `PageSource` that can also page by keyset: fast at any depth (no OFFSET scan).
+
+    `fetch_after(None, limit)` is the first page; each call returns the rows and the key
+    to pass for the next page (None when there is no more).
+    """
+
+    def count(self) -> int: ...
+
+    def fetch(self, offset: int, limit: int) -> list[Row]: ...
+
+    def fetch_after(self, after: Any, limit: int) -> tuple[list[Row], Any]: ...
 
 
 class ListSource:
@@ -87,6 +102,8 @@ class LazyTableModel(QAbstractTableModel):
         self._total: int | None = None
         self._loading = False
         self._generation = 0
+        self._after: Any = None
+        """The keyset of the last loaded row (keyset sources only)."""
         self._all_selected = False
         self._marked: set[Any] = set()  # selected keys, or excluded keys when all selected
 
@@ -99,6 +116,7 @@ class LazyTableModel(QAbstractTableModel):
         self._rows = []
         self._total = None
         self._loading = False
+        self._after = None
         self._all_selected = False
         self._marked = set()
         self.endResetModel()
@@ -148,27 +166,32 @@ class LazyTableModel(QAbstractTableModel):
             return
         self._loading = True
         source, generation, offset = self._source, self._generation, len(self._rows)
-        limit = self._page_size
+        limit, after = self._page_size, self._after
+        keyset = isinstance(source, KeysetPageSource)
 
-        def work(_ctx: TaskContext) -> list[Row]:
-            return source.fetch(offset, limit)
+        def work(_ctx: TaskContext) -> tuple[list[Row], Any]:
+            if keyset:  # by keyset: each page costs the same at any depth
+                return source.fetch_after(after if offset else None, limit)  # type: ignore[union-attr]
+            return source.fetch(offset, limit), None
 
         self._runner.run(
             work,
-            on_success=lambda rows: self._page_arrived(generation, offset, rows),
+            on_success=lambda page: self._page_arrived(generation, offset, *page),
             on_failure=lambda exc: self._page_failed(generation, exc),
             name="fetch rows",
         )
 
-    def _page_arrived(self, generation: int, offset: int, rows: list[Row]) -> None:
+    def _page_arrived(self, generation: int, offset: int, rows: list[Row], after: Any = None) -> None:
         if generation != self._generation or offset != len(self._rows):
             return
         self._loading = False
+        self._after = after
         if rows:
             self.beginInsertRows(_ROOT, offset, offset + len(rows) - 1)
             self._rows.extend(rows)
             self.endInsertRows()
-        if len(rows) < self._page_size and (self._total is None or self._total > len(self._rows)):
+        ran_dry = len(rows) < self._page_size or (isinstance(self._source, KeysetPageSource) and after is None)
+        if ran_dry and (self._total is None or self._total > len(self._rows)):
             self._total = len(self._rows)  # the source ran dry earlier than counted
             self.countChanged.emit(self._total)
         self.pageLoaded.emit(len(self._rows))

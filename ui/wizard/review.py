@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QTableView,
@@ -24,6 +25,7 @@ from ui.wizard.page import StepPage, WizardContext, label
 from ui.wizard.registry import StepSpec, spec
 
 WAITING = ("pending", "sending", "conflict", "rejected")
+SENDABLE = ("pending", "sending")
 RESULT_STATES = ("applied", "conflict", "rejected", "pending", "sending")
 STATE_TEXT = {
     "pending": "Ready to send",
@@ -44,8 +46,8 @@ def step_title(step_id: str) -> str:
 
 class ReviewPage(StepPage):
     explanation = (
-        "These are all the changes you prepared, grouped by step. Uncheck a change to leave it out, or "
-        "discard it. Nothing reaches Connect until you press Send. Changes someone else made on the "
+        "These are all the changes you prepared, grouped by step. Uncheck a change to keep it for later, "
+        "or discard it. Nothing reaches Connect until you press Send. Changes someone else made on the "
         "server in the meantime are never overwritten: they come back as conflicts for you to decide."
     )
 
@@ -53,6 +55,8 @@ class ReviewPage(StepPage):
         super().__init__(spec_, context)
         self.showing_results = False
         self.last_sent: frozenset[str] = frozenset()
+        self.confirm_box: QMessageBox | None = None
+        self._kept_for_later = 0
         self.groups = label("", "sectionTitle")
         self.groups.setAccessibleName("Changes by step")
         columns = (
@@ -85,9 +89,9 @@ class ReviewPage(StepPage):
         )
         self.skip = self._button("S&kip", "Skip the highlighted conflicts", self.skip_conflicts)
         self.back = self._button("Show &remaining changes", "Show remaining changes", self.show_waiting)
-        self.send = self._button("&Send changes", "Send changes", self.send_changes)
+        self.send = self._button("&Send changes", "Send changes", self.ask_send)
         self.send.setObjectName("primary")
-        self.note = label("Unchecked changes are taken out of your list when you send.", "hint")
+        self.note = label("Unchecked changes stay in your list for later; they are not sent.", "hint")
         self.progress = QProgressBar()
         self.progress.setAccessibleName("Sending progress")
         self.progress.hide()
@@ -117,7 +121,12 @@ class ReviewPage(StepPage):
     def initialize_page(self) -> None:
         super().initialize_page()
         summary = self.context.summary
-        if self.showing_results and summary is not None and summary.waiting and not self._busy:
+        if (
+            self.showing_results
+            and summary is not None
+            and summary.waiting > self._kept_for_later
+            and not self._busy
+        ):
             self.showing_results = False  # new changes (e.g. restores) were prepared since the send
             self.status.setText("")
         if self.showing_results:
@@ -154,7 +163,10 @@ class ReviewPage(StepPage):
         total = self.model.total or 0
         selected = self.model.selected_count()
         self.send.setText(f"&Send {selected:,} change{'s' if selected != 1 else ''}")
-        self.send.setEnabled(not self._busy and not self.showing_results and selected > 0)
+        self.send.setAccessibleName(f"Send {selected:,} change{'s' if selected != 1 else ''}")
+        self.send.setEnabled(
+            not self._busy and not self.showing_results and selected > 0 and self.confirm_box is None
+        )
         self.discard.setEnabled(not self._busy and total > 0)
         self.retry.setEnabled(not self._busy and self._has_state("conflict"))
         self.skip.setEnabled(not self._busy and self._has_state("conflict"))
@@ -237,18 +249,51 @@ class ReviewPage(StepPage):
         self.context.outbox_changed()
         self.show_waiting()
 
+    def ask_send(self) -> None:
+        """Confirm before sending: "Send 12 changes to Connect?" (the box is `confirm_box`)."""
+        selected = self.model.selected_count()
+        if selected <= 0 or self._busy or self.confirm_box is not None:
+            return
+        left_out = max((self.model.total or 0) - selected, 0)
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Send changes")
+        box.setText(f"Send {selected:,} change{'s' if selected != 1 else ''} to Connect?")
+        details = "They take effect on the server at once. Sent year-end changes can be restored later."
+        if left_out:
+            details += (
+                f" {left_out:,} unchecked change{'s' if left_out != 1 else ''} "
+                f"{'stay' if left_out != 1 else 'stays'} in your list for later."
+            )
+        box.setInformativeText(details)
+        go = box.addButton(f"&Send {selected:,}", QMessageBox.ButtonRole.AcceptRole)
+        go.setAccessibleName(f"Send {selected:,} changes")
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+        def answered(_result: int) -> None:
+            self.confirm_box = None
+            if box.clickedButton() is go:
+                self.send_changes()
+            box.deleteLater()
+            self._update_buttons()
+
+        box.finished.connect(answered)
+        self.confirm_box = box
+        box.open()
+
     def send_changes(self) -> None:
+        """Send the checked changes; unchecked ones stay pending and unsent."""
         all_selected, keys = self.model.selection()
         source = self.model_source()
         service = self.context.service
 
         def work(ctx: TaskContext) -> tuple[SendOutcome, frozenset[str]]:
-            every = source.op_ids()
-            chosen = {k for k in every if (k not in keys) == all_selected}
-            excluded = [k for k in every if k not in chosen]
-            sendable = frozenset(k for k in chosen)
+            every = source.op_states()
+            chosen = {k for k, _state in every if (k not in keys) == all_selected}
+            excluded = [k for k, state in every if k not in chosen and state in SENDABLE]
             outcome = service.send(excluded, progress=ctx.progress, cancel=ctx.token)
-            return outcome, sendable
+            return outcome, frozenset(chosen)
 
         self._run(work, self._sent, "Sending your changes to Connect…")
 
@@ -258,6 +303,7 @@ class ReviewPage(StepPage):
     def _sent(self, result: tuple[SendOutcome, frozenset[str]]) -> None:
         outcome, sent = result
         self.last_sent = sent
+        self._kept_for_later = outcome.not_sent
         self.showing_results = True
         parts = [f"{outcome.applied:,} applied"]
         if outcome.conflict:
@@ -268,7 +314,7 @@ class ReviewPage(StepPage):
         if outcome.rejected:
             parts.append(f"{outcome.rejected:,} rejected (see the server's answer)")
         if outcome.not_sent:
-            parts.append(f"{outcome.not_sent:,} unchecked taken out")
+            parts.append(f"{outcome.not_sent:,} unchecked kept in your list for later")
         self._finish("Sent. " + ", ".join(parts) + ". Your data was downloaded again.")
         self.groups.setText("Results of your last send")
         self._load_results()
