@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -23,10 +24,15 @@ from connect_desktop.settings import AccountSettings
 from connect_desktop.store import overview, queries
 from connect_desktop.store.db import Cache
 from connect_desktop.sync.progress import CancelToken, ProgressSink
-from connect_desktop.sync.pull import PullResult, pull
+from connect_desktop.sync.pull import PAGE_SIZE_ENV, PullResult, pull
 from ui import outbox_adapter
 
 log = logging.getLogger(__name__)
+
+GUI_PULL_PAGE_SIZE = 2_000
+"""Smaller feed pages than the CLI's: decoding a page holds the GIL, and shorter holds keep
+the GUI thread's heartbeat steady (tests/benchmarks/gui_responsiveness.py). The
+`CONNECT_DESKTOP_PAGE_SIZE` environment variable still overrides it."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +94,8 @@ class AccountService:
     def pull(self, progress: ProgressSink | None = None, cancel: CancelToken | None = None) -> PullResult:
         """Bring the cache up to date (one pull at a time)."""
         with self._pull_lock, self.client() as client:
-            return pull(self.cache, client, progress=progress, cancel=cancel)
+            page_size = None if os.environ.get(PAGE_SIZE_ENV) else GUI_PULL_PAGE_SIZE
+            return pull(self.cache, client, page_size=page_size, progress=progress, cancel=cancel)
 
     def full_pull_done(self) -> bool:
         with self.cache.sessions() as db:

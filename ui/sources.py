@@ -100,12 +100,12 @@ class ListingSource:
         self,
         service: AccountService,
         kind: str,
-        flt: queries.ListFilter = queries.ListFilter(),
+        flt: queries.ListFilter | None = None,
         to_row: Callable[[Any], Row] = lambda item: tuple(vars(item).values()),
     ) -> None:
         self._service = service
         self._list = _LISTINGS[kind]
-        self._filter = flt
+        self._filter = flt if flt is not None else queries.ListFilter()
         self._to_row = to_row
 
     def count(self) -> int:
@@ -181,9 +181,8 @@ class PendingSource:
 
     def op_states(self) -> list[tuple[str, str]]:
         """(op_id, state) of every operation this source lists."""
-        return [
-            (row.op_id, row.state) for row in self._rows() if self._op_ids is None or row.op_id in self._op_ids
-        ]
+        wanted = self._op_ids
+        return [(row.op_id, row.state) for row in self._rows() if wanted is None or row.op_id in wanted]
 
 
 class RestorableSource:

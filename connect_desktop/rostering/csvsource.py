@@ -308,6 +308,10 @@ class CsvPackage:
                 if not values:
                     continue  # a blank line
                 header = header or values
+                joined = "".join(values)
+                if joined.isascii() and len(joined) <= limit:
+                    yield row, values  # the common case: nothing to check per value
+                    continue
                 for i, value in enumerate(values):
                     if not value.isascii() and _SURROGATE.search(value):
                         self.diags.error(

@@ -22,6 +22,7 @@ ID_RE = re.compile(r"[0-9A-Za-z./@_-]{1,255}")
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 DATETIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:?\d{2})")
 YEAR_RE = re.compile(r"\d{4}")
+_ID_MATCH = ID_RE.fullmatch
 
 STATUS = ("active", "tobedeleted")
 ORG_TYPES = ("department", "school", "district", "local", "state", "national")
@@ -285,7 +286,9 @@ class _FileReader:
         self.index: dict[str, int] = {}
         self.width = len(table.header)
         self._header(table.header, specs)
-        self.specs = [(c, k, req, self.index[c]) for c, k, req in specs if c in self.index]
+        self.specs = [
+            (c, k, req, self.index[c], _CHECKS[k.split(":")[0]]) for c, k, req in specs if c in self.index
+        ]
         self.absent = {c for c, _, _ in specs if c not in self.index}
 
     def _header(self, header: list[str], specs: list[Spec]) -> None:
@@ -377,7 +380,8 @@ class _FileReader:
         out: dict[str, object] = {}
         ok = True
         size = len(values)
-        for column, kind, required, i in self.specs:
+        delta = self.mode == "delta"
+        for column, kind, required, i, check in self.specs:
             raw = values[i].strip() if i < size else ""
             if not raw:
                 out[column] = [] if kind in ("ids", "list") else ""
@@ -391,7 +395,7 @@ class _FileReader:
                         column=column,
                     )
                     ok = False
-                elif (kind == "status" and self.mode == "delta") or (kind == "dlm" and self.mode == "delta"):
+                elif delta and kind in ("status", "dlm"):
                     self.diags.error(
                         "missing_value",
                         f"'{column}' is empty in a delta file.",
@@ -402,7 +406,13 @@ class _FileReader:
                     )
                     ok = False
                 continue
-            value = _CHECKS[kind.split(":")[0]](self, kind, raw, row, column)
+            if check is _check_text:
+                out[column] = raw
+                continue
+            if check is _check_id and _ID_MATCH(raw):
+                out[column] = raw
+                continue
+            value = check(self, kind, raw, row, column)
             if value is _BAD:
                 ok = False
             out[column] = value
@@ -561,7 +571,7 @@ _CHECKS: dict[str, Callable[[_FileReader, str, str, int, str], object]] = {
     "text": _check_text,
     "date": _check_date,
     "dlm": _check_dlm,
-    "quiet": _check_text,
+    "quiet": _check_text,  # same function: _parse's fast path takes both
     "year": _check_year,
     "bool": _check_bool,
     "enum": _check_enum,
@@ -622,8 +632,6 @@ def _read(pkg: CsvPackage, snap: Snapshot, diags: Diagnostics) -> None:
                 file=name,
             )
     model = OneRosterAssembler(snap, diags, dict(manifest.files))
-    db = snap.db
-    db.execute("CREATE TABLE s_ids(file TEXT, sid TEXT, row INT, PRIMARY KEY (file, sid)) WITHOUT ROWID")
     for stem in READ_ORDER:
         mode = manifest.files.get(stem)
         if mode is None or (stem == "roles" and manifest.version == "1.1"):
@@ -658,29 +666,41 @@ def _read(pkg: CsvPackage, snap: Snapshot, diags: Diagnostics) -> None:
 
 
 def _feed(stem: str, reader: _FileReader, model: OneRosterAssembler, snap: Snapshot, mode: Mode) -> None:
-    file = reader.file
-    diags = reader.diags
+    batch: list[tuple[str, int, dict[str, object]]] = []
     for row, rec, raw_sid in reader.rows():
         if rec is None:
             model.reject(stem, raw_sid)
             continue
-        sid = str(rec["sourcedId"])
+        batch.append((str(rec["sourcedId"]), row, rec))
+        if len(batch) >= _FEED_BATCH:
+            feed_batch(stem, reader.file, batch, model, snap, mode)
+            batch.clear()
+    feed_batch(stem, reader.file, batch, model, snap, mode)
+
+
+_FEED_BATCH = 2_000
+
+
+def feed_batch(
+    stem: str,
+    file: str,
+    batch: list[tuple[str, int, dict[str, object]]],
+    model: OneRosterAssembler,
+    snap: Snapshot,
+    mode: Mode,
+) -> None:
+    """Hand one batch of parsed (sourcedId, row, values) of a file to the assembler.
+
+    Shared with the REST readers (row = index in the endpoint's listing).
+    """
+    if not batch:
+        return
+    fresh = [True] * len(batch) if stem == "roles" else model.claim(stem, file, [(s, r) for s, r, _ in batch])
+    diags = model.diags
+    for (sid, row, rec), new in zip(batch, fresh, strict=True):
+        if not new:
+            continue
         at = Where(file, row)
-        if stem != "roles":
-            cur = snap.db.execute("INSERT OR IGNORE INTO s_ids VALUES (?,?,?)", (stem, sid, row))
-            if cur.rowcount != 1:
-                first = snap.db.execute(
-                    "SELECT row FROM s_ids WHERE file=? AND sid=?", (stem, sid)
-                ).fetchone()[0]
-                diags.error(
-                    "duplicate_id",
-                    f"The sourcedId '{sid}' already appears in row {first}.",
-                    "Each sourcedId must be unique within its file; remove or renumber the copy.",
-                    file=file,
-                    row=row,
-                    column="sourcedId",
-                )
-                continue
         status = rec.get("status") or ""
         if status == "tobedeleted":
             if mode == "delta":

@@ -4,16 +4,26 @@ Readers hand over already-parsed values, file by file, in dependency order: orgs
 academicSessions, courses, classes, roles, users, demographics, enrollments. Small sets
 (orgs, sessions, courses, classes) stay in memory; users, roles, demographics and
 enrollments are staged in the snapshot's SQLite file so that a million students cost
-disk, not memory.
+disk, not memory. Staged rows are buffered and written with executemany; duplicate
+sourcedIds are found per batch through a primary key (`claim`), and duplicate
+enrollments by reading the staged enrollments in key order (a merge, no lookups).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import json
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from connect_desktop.rostering.diagnostics import Diagnostics
-from connect_desktop.rostering.snapshot import Mode, Snapshot, grade_key, normalise_grade, school_level
+from connect_desktop.rostering.snapshot import (
+    BATCH,
+    Mode,
+    Snapshot,
+    grade_key,
+    normalise_grade,
+    school_level,
+)
 
 STAFF_ROLES: dict[str, str] = {
     "teacher": "teacher",
@@ -64,20 +74,67 @@ class OneRosterAssembler:
         self.dropped: dict[str, set[str]] = {}  # bulk rows marked tobedeleted, per file
         self.rejected: dict[str, set[str]] = {}  # rows left out because of their own errors, per file
         self.loaded: set[str] = set()  # files that were actually read
+        self.name: Callable[[str], str] = lambda stem: f"{stem}.csv"  # how messages name a file
+        self._staged: dict[str, list[tuple[object, ...]]] = {sql: [] for sql in _STAGE.values()}
         snapshot.db.executescript(
             """
+            CREATE TABLE s_ids(file TEXT, sid TEXT, row INT, PRIMARY KEY (file, sid)) WITHOUT ROWID;
             CREATE TABLE s_user(sid TEXT PRIMARY KEY, file TEXT, row INT, given TEXT, family TEXT, email TEXT,
                 phone TEXT, ident TEXT, grade TEXT, orgs TEXT, role TEXT, primary_org TEXT) WITHOUT ROWID;
             CREATE TABLE s_role(user TEXT, role_type TEXT, role TEXT, org TEXT, row INT);
             CREATE TABLE s_demo(sid TEXT PRIMARY KEY, birth TEXT) WITHOUT ROWID;
             CREATE TABLE s_agent(a TEXT, b TEXT, file TEXT, row INT);
-            CREATE TABLE s_enr(klass TEXT, user TEXT, role TEXT, file TEXT, row INT);
+            CREATE TABLE s_enr(klass TEXT, user TEXT, row INT, role TEXT, file TEXT,
+                PRIMARY KEY (klass, user, row)) WITHOUT ROWID;
             CREATE TABLE s_kind(sid TEXT PRIMARY KEY, kinds TEXT, rel TEXT) WITHOUT ROWID;
             """
         )
         snapshot.begin()
 
     # -- helpers -------------------------------------------------------------------
+    def _stage(self, table: str, values: tuple[object, ...]) -> None:
+        pending = self._staged[_STAGE[table]]
+        pending.append(values)
+        if len(pending) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write every buffered staging row."""
+        for sql, pending in self._staged.items():
+            if pending:
+                self.snap.db.executemany(sql, pending)
+                pending.clear()
+        self.snap.flush()
+
+    def claim(self, file: str, label: str, items: Sequence[tuple[str, int]]) -> list[bool]:
+        """Record one batch of (sourcedId, row) of `file`; False for ids seen before (reported).
+
+        One executemany into a primary key; only a batch that hit a duplicate is looked at again.
+        """
+        db = self.snap.db
+        cur = db.executemany("INSERT OR IGNORE INTO s_ids VALUES (?,?,?)", ((file, s, r) for s, r in items))
+        if cur.rowcount == len(items):
+            return [True] * len(items)
+        first = dict(
+            db.execute(
+                "SELECT sid, row FROM s_ids WHERE file=? AND sid IN (SELECT value FROM json_each(?))",
+                (file, json.dumps([s for s, _ in items])),
+            )
+        )
+        fresh: list[bool] = []
+        for sid, row in items:
+            fresh.append(first[sid] == row)
+            if not fresh[-1]:
+                self.diags.error(
+                    "duplicate_id",
+                    f"The sourcedId '{sid}' already appears in row {first[sid]}.",
+                    "Each sourcedId must be unique within its file; remove or renumber the copy.",
+                    file=label,
+                    row=row,
+                    column="sourcedId",
+                )
+        return fresh
+
     def _delta(self, file: str) -> bool:
         return self.modes.get(file) == "delta"
 
@@ -88,9 +145,9 @@ class OneRosterAssembler:
         if sid in self.rejected.get(target_file, ()):
             self.diags.warning(
                 "reference_to_rejected",
-                f"'{sid}' was left out of {target_file}.csv because of "
+                f"'{sid}' was left out of {self.name(target_file)} because of "
                 "an error reported there; this row was skipped too.",
-                f"Fix the error in {target_file}.csv.",
+                f"Fix the error in {self.name(target_file)}.",
                 file=at.file,
                 row=at.row,
                 column=column,
@@ -98,7 +155,7 @@ class OneRosterAssembler:
         elif sid in self.dropped.get(target_file, ()):
             self.diags.warning(
                 "reference_to_deleted",
-                f"'{sid}' is marked tobedeleted in {target_file}.csv; this row was skipped.",
+                f"'{sid}' is marked tobedeleted in {self.name(target_file)}; this row was skipped.",
                 f"Remove this row or keep '{sid}' active.",
                 file=at.file,
                 row=at.row,
@@ -107,8 +164,8 @@ class OneRosterAssembler:
         else:
             self.diags.error(
                 "broken_reference",
-                f"'{sid}' is not in {target_file}.csv.",
-                f"Add '{sid}' to {target_file}.csv or correct this reference.",
+                f"'{sid}' is not in {self.name(target_file)}.",
+                f"Add '{sid}' to {self.name(target_file)} or correct this reference.",
                 file=at.file,
                 row=at.row,
                 column=column,
@@ -125,7 +182,7 @@ class OneRosterAssembler:
             self.diags.error(
                 "not_a_school",
                 f"'{sid}' ({org.name}) is an org of type '{org.type}', not a school.",
-                f"Point this at a school, or set the type of '{sid}' to 'school' in orgs.csv.",
+                f"Point this at a school, or set the type of '{sid}' to 'school' in {self.name('orgs')}.",
                 file=at.file,
                 row=at.row,
                 column=column,
@@ -185,7 +242,7 @@ class OneRosterAssembler:
     def role(self, at: Where, user: str, role_type: str, role: str, org: str) -> None:
         if org not in self.orgs:
             self._missing(at, "orgSourcedId", "orgs", org)
-        self.snap.db.execute("INSERT INTO s_role VALUES (?,?,?,?,?)", (user, role_type, role, org, at.row))
+        self._stage("s_role", (user, role_type, role, org, at.row))
 
     def user(
         self,
@@ -202,14 +259,14 @@ class OneRosterAssembler:
         role: str | None,
         primary_org: str,
         agents: Sequence[str],
-    ) -> bool:
-        """Stage a user; False if the sourcedId was already seen."""
+    ) -> None:
+        """Stage a user (the first row of a sourcedId wins; `claim` reports the others)."""
         for org in (*orgs, *([primary_org] if primary_org else [])):
             if org not in self.orgs:
                 self._missing(at, "orgSourcedIds" if org in orgs else "primaryOrgSourcedId", "orgs", org)
         grade = next((g for g in (normalise_grade(x) for x in grades) if g), None)
-        cur = self.snap.db.execute(
-            "INSERT OR IGNORE INTO s_user VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        self._stage(
+            "s_user",
             (
                 sid,
                 at.file,
@@ -225,15 +282,12 @@ class OneRosterAssembler:
                 primary_org or None,
             ),
         )
-        if cur.rowcount != 1:
-            return False
         for agent in agents:
-            self.snap.db.execute("INSERT INTO s_agent VALUES (?,?,?,?)", (sid, agent, at.file, at.row))
-        return True
+            self._stage("s_agent", (sid, agent, at.file, at.row))
 
     def demographic(self, at: Where, sid: str, birth: str) -> None:
         if birth:
-            self.snap.db.execute("INSERT OR REPLACE INTO s_demo VALUES (?,?)", (sid, birth))
+            self._stage("s_demo", (sid, birth))
 
     def enrollment(self, at: Where, sid: str, klass: str, school: str, user: str, role: str) -> None:
         if role not in ("student", "teacher"):
@@ -252,10 +306,11 @@ class OneRosterAssembler:
                 row=at.row,
                 column="schoolSourcedId",
             )
-        self.snap.db.execute("INSERT INTO s_enr VALUES (?,?,?,?,?)", (klass, user, role, at.file, at.row))
+        self._stage("s_enr", (klass, user, at.row, role, at.file))
 
     # -- finishing -----------------------------------------------------------------
     def finish(self) -> None:
+        self.flush()
         db = self.snap.db
         db.execute("CREATE INDEX s_role_user ON s_role(user)")
         self._check_primary_roles()
@@ -267,6 +322,7 @@ class OneRosterAssembler:
                 grades = sorted(set(org.grades), key=grade_key)
                 low, high = (grades[0], grades[-1]) if grades else (None, None)
                 self.snap.add("school", sid, (org.name, school_level(org.name, low, high), low, high))
+        self.snap.flush()
 
     def _check_primary_roles(self) -> None:
         if "roles" not in self.loaded:
@@ -279,7 +335,7 @@ class OneRosterAssembler:
                 "two_primary_roles",
                 f"User '{user}' has more than one primary role at '{org}' (rows {rows}).",
                 "Keep one role as 'primary' and make the others 'secondary'.",
-                file="roles.csv",
+                file=self.name("roles"),
                 row=int(str(rows).split(",")[-1]),
                 column="roleType",
             )
@@ -324,8 +380,8 @@ class OneRosterAssembler:
                 if not self._delta("roles"):
                     self.diags.warning(
                         "no_role",
-                        f"User '{sid}' has no row in roles.csv; it was skipped.",
-                        "Give every user a primary role in roles.csv.",
+                        f"User '{sid}' has no row in {self.name('roles')}; it was skipped.",
+                        f"Give every user a primary role in {self.name('roles')}.",
                         file=file,
                         row=row,
                     )
@@ -334,7 +390,7 @@ class OneRosterAssembler:
                 self.diags.warning(
                     "no_primary_role",
                     f"User '{sid}' has no primary role.",
-                    "Mark one of the user's roles as 'primary' in roles.csv.",
+                    f"Mark one of the user's roles as 'primary' in {self.name('roles')}.",
                     file=file,
                     row=row,
                 )
@@ -411,8 +467,9 @@ class OneRosterAssembler:
         rows = cur.execute(
             """SELECT e.klass, e.user, e.role, e.file, e.row, k.kinds,
                       (SELECT 1 FROM s_user u WHERE u.sid = e.user)
-               FROM s_enr e LEFT JOIN s_kind k ON k.sid = e.user"""
+               FROM s_enr e LEFT JOIN s_kind k ON k.sid = e.user ORDER BY e.klass, e.user, e.row"""
         )
+        last: tuple[str, str] | None = None  # the last enrollment added: duplicates follow it
         for klass, user, role, file, row, kinds, exists in rows:
             at = Where(file, row)
             if not exists:
@@ -432,7 +489,10 @@ class OneRosterAssembler:
                     column="role",
                 )
                 continue
-            if not self.snap.add("enrollment", f"{klass}:{user}", (klass, user, role)):
+            if last != (klass, user):
+                last = (klass, user)
+                self.snap.add("enrollment", f"{klass}:{user}", (klass, user, role))
+            else:
                 self.diags.warning(
                     "duplicate_enrollment",
                     f"'{user}' is enrolled in '{klass}' more than once.",
@@ -440,3 +500,13 @@ class OneRosterAssembler:
                     file=file,
                     row=row,
                 )
+
+
+_STAGE: dict[str, str] = {
+    "s_user": "INSERT OR IGNORE INTO s_user VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+    "s_role": "INSERT INTO s_role VALUES (?,?,?,?,?)",
+    "s_demo": "INSERT OR IGNORE INTO s_demo VALUES (?,?)",
+    "s_agent": "INSERT INTO s_agent VALUES (?,?,?,?)",
+    "s_enr": "INSERT OR IGNORE INTO s_enr VALUES (?,?,?,?,?)",
+}
+"""Staging table -> its insert (the first row of a key wins)."""

@@ -183,6 +183,7 @@ def plan_rollover(
     settings = settings or PlanSettings()
     today = today or dt.date.today()
     db = snapshot.db
+    snapshot.flush()
     if db.in_transaction:
         db.execute("COMMIT")
     db.executescript(

@@ -57,13 +57,16 @@ class SnapshotRecord:
         return dict(zip(FIELDS[self.type], self.fields, strict=True))
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+BATCH = 10_000
+"""Rows per executemany when staging or writing records."""
+
+
 def encode_fields(type_: str, fields: Mapping[str, object] | tuple[Value, ...]) -> str:
     """Canonical text of a record's fields, so equal records compare equal as strings."""
     if isinstance(fields, tuple):
-        values: list[Value] = list(fields)
-    else:
-        values = [_plain(fields.get(name)) for name in FIELDS[type_]]
-    return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+        return _ENCODE(list(fields))
+    return _ENCODE([_plain(fields.get(name)) for name in FIELDS[type_]])
 
 
 def _plain(value: object) -> Value:
@@ -138,6 +141,7 @@ class Snapshot:
             BEGIN;
             """
         )
+        self._pending: list[tuple[str, str, str]] = []
         self.modes: dict[str, Mode] = dict.fromkeys(TYPES, "bulk")
         self.present: set[str] = set(TYPES)
         self.version: str | None = None
@@ -155,13 +159,17 @@ class Snapshot:
             self._dir.cleanup()
 
     # -- building ------------------------------------------------------------------
-    def add(self, type_: str, source_id: str, fields: tuple[Value, ...], *, replace: bool = False) -> bool:
-        """Add a record; False if that source_id already exists (kept the first unless `replace`)."""
-        verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
-        cur = self.db.execute(
-            f"{verb} INTO rec VALUES (?, ?, ?)", (type_, source_id, encode_fields(type_, fields))
-        )
-        return cur.rowcount == 1
+    def add(self, type_: str, source_id: str, fields: tuple[Value, ...]) -> None:
+        """Add a record (buffered); if that source_id already exists, the first one is kept."""
+        self._pending.append((type_, source_id, _ENCODE(list(fields))))
+        if len(self._pending) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write buffered records (readers call it; so does every read method)."""
+        if self._pending:
+            self.db.executemany("INSERT OR IGNORE INTO rec VALUES (?, ?, ?)", self._pending)
+            self._pending.clear()
 
     def delete(self, type_: str, source_id: str) -> None:
         """Record that a delta source says this record was deleted."""
@@ -174,29 +182,35 @@ class Snapshot:
 
     def finish(self) -> Snapshot:
         """Commit what was built (one transaction: the journal is off, it is a scratch file)."""
+        self.flush()
         if self.db.in_transaction:
             self.db.execute("COMMIT")
         return self
 
     # -- reading -------------------------------------------------------------------
     def count(self, type_: str) -> int:
+        self.flush()
         return int(self.db.execute("SELECT count(*) FROM rec WHERE t=?", (type_,)).fetchone()[0])
 
     def counts(self) -> dict[str, int]:
+        self.flush()
         found = dict(self.db.execute("SELECT t, count(*) FROM rec GROUP BY t").fetchall())
         return {t: int(found.get(t, 0)) for t in TYPES}
 
     def records(self, type_: str) -> Iterator[SnapshotRecord]:
         """Records of one type in source_id order."""
+        self.flush()
         cur = self.db.execute("SELECT sid, fields FROM rec WHERE t=? ORDER BY sid", (type_,))
         for sid, fields in cur:
             yield SnapshotRecord(type_, sid, tuple(json.loads(fields)))
 
     def get(self, type_: str, source_id: str) -> SnapshotRecord | None:
+        self.flush()
         row = self.db.execute("SELECT fields FROM rec WHERE t=? AND sid=?", (type_, source_id)).fetchone()
         return SnapshotRecord(type_, source_id, tuple(json.loads(row[0]))) if row else None
 
     def deleted(self, type_: str) -> Iterator[str]:
+        self.flush()
         for (sid,) in self.db.execute("SELECT sid FROM gone WHERE t=? ORDER BY sid", (type_,)):
             yield sid
 

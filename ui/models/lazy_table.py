@@ -190,7 +190,8 @@ class LazyTableModel(QAbstractTableModel):
             self.beginInsertRows(_ROOT, offset, offset + len(rows) - 1)
             self._rows.extend(rows)
             self.endInsertRows()
-        ran_dry = len(rows) < self._page_size or (isinstance(self._source, KeysetPageSource) and after is None)
+        keyset_done = isinstance(self._source, KeysetPageSource) and after is None
+        ran_dry = len(rows) < self._page_size or keyset_done
         if ran_dry and (self._total is None or self._total > len(self._rows)):
             self._total = len(self._rows)  # the source ran dry earlier than counted
             self.countChanged.emit(self._total)
