@@ -1,0 +1,72 @@
+"""Keyboard users: Tab walks the sign-in dialog and a wizard page in a sensible order, and
+every control that takes focus has a name a screen reader can say."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit, QWidget
+from pytestqt.qtbot import QtBot
+
+from tests.ui.conftest import AS_OF
+from ui.errors import ErrorReporter
+from ui.messages import MessageBridge
+from ui.settings import UiSettings
+from ui.signin import SignInDialog
+from ui.tasks import ImmediatePool, TaskRunner
+from ui.wizard.page import WizardContext
+from ui.wizard.registry import spec
+from ui.wizard.reports import ReportsPage
+
+
+def spoken(widget: QWidget) -> str:
+    """What a screen reader announces: the accessible name, else the control's own text."""
+    if widget.accessibleName():
+        return widget.accessibleName()
+    if isinstance(widget, QAbstractButton):
+        return widget.text().replace("&", "")
+    return ""
+
+
+def walk(qtbot: QtBot, top: QWidget, first: QWidget, steps: int) -> list[QWidget]:
+    top.show()
+    qtbot.waitExposed(top)
+    top.activateWindow()
+    first.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is first)
+    seen = [first]
+    for _ in range(steps):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        seen.append(QApplication.focusWidget())
+    return seen
+
+
+def test_sign_in_dialog_tab_order(qtbot: QtBot, ui_settings: UiSettings) -> None:
+    dialog = SignInDialog(lambda *_a: None, TaskRunner(ImmediatePool()), ui_settings, ErrorReporter())  # type: ignore[arg-type]
+    qtbot.addWidget(dialog)
+    order = walk(qtbot, dialog, dialog.server, 5)
+    assert order[:4] == [dialog.server, dialog.email, dialog.password, dialog.submit]
+    assert order[5] is dialog.server  # around again after Cancel
+    for widget in order:
+        assert spoken(widget), f"{type(widget).__name__} has no accessible name or text"
+
+
+def test_reports_page_tab_order(qtbot: QtBot) -> None:
+    context = WizardContext(
+        service=SimpleNamespace(cache=None),  # type: ignore[arg-type]  # only used inside tasks
+        runner=TaskRunner(ImmediatePool()),
+        reporter=ErrorReporter(),
+        bridge=MessageBridge(),
+        as_of=AS_OF,
+    )
+    page = ReportsPage(spec("reports"), context)
+    qtbot.addWidget(page)
+    boxes = list(page.checks.values())
+    order = walk(qtbot, page, boxes[0], len(boxes) + 2)
+    assert order[: len(boxes)] == boxes
+    assert order[len(boxes)] is page.folder and isinstance(page.folder, QLineEdit)
+    assert order[len(boxes) + 1] is page.choose
+    assert order[len(boxes) + 2] is page.export
+    for widget in order:
+        assert spoken(widget), f"{type(widget).__name__} has no accessible name or text"
