@@ -67,8 +67,10 @@ class WizardFrame(QWidget):
         self.steps = QListWidget()
         self.steps.setObjectName("stepList")
         self.steps.setAccessibleName("Year-end steps")
-        self.steps.setMinimumWidth(250)
-        self.steps.setMaximumWidth(330)
+        self.steps.setMinimumWidth(300)
+        self.steps.setMaximumWidth(340)
+        self.steps.setWordWrap(True)
+        self.steps.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.stack = QStackedWidget()
         self.pages: list[StepPage] = []
         for spec in STEPS:

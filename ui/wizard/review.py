@@ -164,6 +164,8 @@ class ReviewPage(StepPage):
         selected = self.model.selected_count()
         self.send.setText(f"&Send {selected:,} change{'s' if selected != 1 else ''}")
         self.send.setAccessibleName(f"Send {selected:,} change{'s' if selected != 1 else ''}")
+        # The style sheet's padding and focus border are not in the button's size hint.
+        self.send.setMinimumWidth(self.send.sizeHint().width() + 24)
         self.send.setEnabled(
             not self._busy and not self.showing_results and selected > 0 and self.confirm_box is None
         )
