@@ -118,8 +118,7 @@ def _set_source(args: argparse.Namespace) -> int:
     sessions = _open(args.db)
     with sessions.begin() as session:
         save_source(session, source)
-    runnable = "" if args.kind == "oneroster-csv" else " (saved; this server cannot run it yet)"
-    print(f"Sync source set: {args.kind} {source.label}{runnable}")
+    print(f"Sync source set: {args.kind} {source.label}")
     return 0
 
 

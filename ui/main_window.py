@@ -50,7 +50,12 @@ class MainWindow(QMainWindow):
         self.as_of = as_of
         self.summary: Summary | None = None
         self.context = WizardContext(
-            service, runner, reporter, bridge, as_of=as_of, outbox_changed=self.refresh,
+            service,
+            runner,
+            reporter,
+            bridge,
+            as_of=as_of,
+            outbox_changed=self.refresh,
             step_done=self._step_done,
         )
         self.dashboard = Dashboard()

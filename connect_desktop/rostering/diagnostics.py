@@ -102,3 +102,21 @@ class SourceError(Exception):
     def __init__(self, diagnostic: Diagnostic) -> None:
         super().__init__(str(diagnostic))
         self.diagnostic = diagnostic
+
+
+class Renamed(Diagnostics):
+    """Forwards to another collector, naming a source's own columns/files instead of OneRoster CSV's."""
+
+    def __init__(
+        self, inner: Diagnostics, columns: dict[str, str], files: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(inner.cap, inner.per_key)
+        self.inner, self.columns, self.files = inner, columns, files or {}
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        d = diagnostic
+        file = self.files.get(d.file or "", d.file)
+        column = self.columns.get(d.column or "", d.column)
+        fixed = Diagnostic(d.severity, d.code, d.message, d.hint, file, d.row, column)
+        super().add(fixed)
+        self.inner.add(fixed)

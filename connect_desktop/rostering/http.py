@@ -58,7 +58,9 @@ class JsonHttp:
         with response:
             return self._json(url, response)[0]
 
-    def get(self, url: str, sign: Signer, params: Mapping[str, str | int] | None = None) -> tuple[Any, requests.Response]:
+    def get(
+        self, url: str, sign: Signer, params: Mapping[str, str | int] | None = None
+    ) -> tuple[Any, requests.Response]:
         """GET JSON, retrying connection errors and 5xx with exponential backoff."""
         full = requests.Request("GET", url, params=params).prepare().url or url
         for attempt in range(self.retries + 1):
@@ -89,7 +91,9 @@ class JsonHttp:
     def _json(self, url: str, response: requests.Response) -> tuple[Any, requests.Response]:
         path = urlsplit(url).path
         if response.status_code in (401, 403):
-            raise source_error("rejected_credentials", self.rejected, "Check the credentials in the sync source.")
+            raise source_error(
+                "rejected_credentials", self.rejected, "Check the credentials in the sync source."
+            )
         if response.status_code >= 400:
             raise source_error(
                 "http_error",
@@ -106,9 +110,17 @@ class JsonHttp:
             ) from None
 
 
-def same_origin(base: str, link: str) -> str:
-    """`link` resolved against `base`; refuses to follow a paging link to another server."""
+def same_origin(base: str, link: str, seen: set[str] | None = None) -> str:
+    """`link` resolved against `base`; refuses a link to another server, or one already followed."""
     target = urljoin(base, link)
+    if seen is not None:
+        if target in seen:
+            raise source_error(
+                "paging_loop",
+                "A paging link points back to a page already read; reading stopped.",
+                "Ask the SIS vendor: the 'next' links of this listing go round in circles.",
+            )
+        seen.add(target)
     if urlsplit(target)[:2] != urlsplit(base)[:2]:
         raise source_error(
             "foreign_link",

@@ -286,8 +286,11 @@ class _FileReader:
         self.index: dict[str, int] = {}
         self.width = len(table.header)
         self._header(table.header, specs)
+        # columns nothing reads and nothing can find fault with are not parsed at all
         self.specs = [
-            (c, k, req, self.index[c], _CHECKS[k.split(":")[0]]) for c, k, req in specs if c in self.index
+            (c, k, req, self.index[c], _CHECKS[k.split(":")[0]], _allowed(k))
+            for c, k, req in specs
+            if c in self.index and (req or c in USED or k not in ("text", "quiet", "list"))
         ]
         self.absent = {c for c, _, _ in specs if c not in self.index}
 
@@ -381,7 +384,7 @@ class _FileReader:
         ok = True
         size = len(values)
         delta = self.mode == "delta"
-        for column, kind, required, i, check in self.specs:
+        for column, kind, required, i, check, allowed in self.specs:
             raw = values[i].strip() if i < size else ""
             if not raw:
                 out[column] = [] if kind in ("ids", "list") else ""
@@ -406,11 +409,8 @@ class _FileReader:
                     )
                     ok = False
                 continue
-            if check is _check_text:
-                out[column] = raw
-                continue
-            if check is _check_id and _ID_MATCH(raw):
-                out[column] = raw
+            if check is _check_text or raw in allowed or (check is _check_id and _ID_MATCH(raw)):
+                out[column] = raw  # the common cases, without a call
                 continue
             value = check(self, kind, raw, row, column)
             if value is _BAD:
@@ -420,6 +420,22 @@ class _FileReader:
 
 
 _BAD = object()
+# fmt: off
+USED = frozenset((
+    "sourcedId", "status", "name", "type", "title", "startDate", "endDate", "schoolYear", "courseCode",
+    "grades", "courseSourcedId", "classCode", "schoolSourcedId", "termSourcedIds", "userSourcedId",
+    "roleType", "role", "orgSourcedId", "givenName", "familyName", "email", "phone", "sms", "identifier",
+    "orgSourcedIds", "primaryOrgSourcedId", "agentSourcedIds", "birthDate", "classSourcedId",
+))
+# fmt: on
+"""Columns `_dispatch` reads."""
+
+
+def _allowed(kind: str) -> frozenset[str]:
+    """The exact values an enum accepts (empty for other kinds)."""
+    if kind == "status":
+        return frozenset(STATUS)
+    return frozenset(ENUMS[kind[5:]]) if kind.startswith("enum:") else frozenset()
 
 
 def _check_id(r: _FileReader, kind: str, raw: str, row: int, column: str) -> object:

@@ -34,6 +34,7 @@ STAFF_ROLES: dict[str, str] = {
     "siteAdministrator": "school_admin",
     "principal": "school_admin",
     "districtAdministrator": "district_admin",
+    "staff": "staff",  # Clever's staff role (OneRoster CSV files cannot say it: their roles are checked)
     "systemAdministrator": "district_admin",
 }
 """OneRoster role -> Connect staff role (teacher, school_admin, staff, district_admin).
@@ -190,6 +191,15 @@ class OneRosterAssembler:
             return False
         return True
 
+    def first_orgs(self, sids: Sequence[str]) -> dict[str, str]:
+        """The first org of each of these staged users (for sources whose contacts name no school)."""
+        self.flush()
+        rows = self.snap.db.execute(
+            "SELECT sid, orgs FROM s_user WHERE sid IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(sids)),),
+        )
+        return {sid: orgs.split(",")[0] for sid, orgs in rows if orgs}
+
     def drop(self, file: str, sid: str) -> None:
         self.dropped.setdefault(file, set()).add(sid)
 
@@ -240,7 +250,7 @@ class OneRosterAssembler:
         )
 
     def role(self, at: Where, user: str, role_type: str, role: str, org: str) -> None:
-        if org not in self.orgs:
+        if org and org not in self.orgs:
             self._missing(at, "orgSourcedId", "orgs", org)
         self._stage("s_role", (user, role_type, role, org, at.row))
 

@@ -14,13 +14,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from oauthlib.oauth1 import SIGNATURE_HMAC, Client
 
-from connect_desktop.rostering.diagnostics import Diagnostic, Diagnostics
+from connect_desktop.rostering.diagnostics import Diagnostics, Renamed
 from connect_desktop.rostering.http import JsonHttp, Signer, same_origin, source_error
-from connect_desktop.rostering.oneroster_csv import ID_RE, TYPE_FILE, feed_batch
+from connect_desktop.rostering.oneroster_csv import DATE_RE, ID_RE, TYPE_FILE, feed_batch
 from connect_desktop.rostering.oneroster_model import OneRosterAssembler, Where
 from connect_desktop.rostering.snapshot import Snapshot
 
@@ -68,6 +67,7 @@ class RestSource:
     page_size: int = 100
     timeout: float = 30.0
     retries: int = 3
+    backoff: float = 0.5  # seconds before the first retry; doubles each time
 
     @property
     def resolved_version(self) -> str:
@@ -85,23 +85,6 @@ class RestSource:
         return url.split("/ims/", 1)[0] if "/ims/" in url else url
 
 
-class _Renamed(Diagnostics):
-    """Diagnostics that name JSON fields instead of CSV columns, into another collector."""
-
-    def __init__(self, inner: Diagnostics) -> None:
-        super().__init__(inner.cap, inner.per_key)
-        self.inner = inner
-
-    def add(self, diagnostic: Diagnostic) -> None:
-        column = COLUMNS.get(diagnostic.column or "", diagnostic.column)
-        file = "users" if diagnostic.file == "roles" else diagnostic.file
-        fixed = Diagnostic(
-            diagnostic.severity, diagnostic.code, diagnostic.message, diagnostic.hint, file, diagnostic.row, column
-        )
-        super().add(fixed)
-        self.inner.add(fixed)
-
-
 def read_oneroster_rest(
     source: RestSource, diags: Diagnostics, *, work_dir: str | Path | None = None
 ) -> Snapshot:
@@ -110,9 +93,15 @@ def read_oneroster_rest(
     snap = Snapshot(f"oneroster-rest-{version}", work_dir)
     snap.version = version
     try:
-        with JsonHttp("The SIS", rejected=REJECTED, timeout=source.timeout, retries=source.retries) as http:
+        with JsonHttp(
+            "The SIS",
+            rejected=REJECTED,
+            timeout=source.timeout,
+            retries=source.retries,
+            backoff=source.backoff,
+        ) as http:
             sign = _oauth2(source, http) if version == "1.2" else _oauth1(source)
-            _read(source, http, sign, snap, _Renamed(diags))
+            _read(source, http, sign, snap, Renamed(diags, COLUMNS, {"roles": "users"}))
     except BaseException:
         snap.close()
         raise
@@ -155,6 +144,7 @@ def pages(http: JsonHttp, sign: Signer, base: str, stem: str, limit: int) -> Ite
     """Every object of one endpoint, page by page."""
     url, params = f"{base}/{stem}", {"limit": limit, "offset": 0}
     offset = 0
+    seen: set[str] = set()
     while True:
         data, response = http.get(url, sign, params)
         items = data.get(stem) if isinstance(data, dict) else None
@@ -172,7 +162,7 @@ def pages(http: JsonHttp, sign: Signer, base: str, stem: str, limit: int) -> Ite
         if not items:
             return
         if link:
-            url, params = same_origin(url, link), {}
+            url, params = same_origin(url, link, seen), {}
         elif (total.isdigit() and offset < int(total)) or (not total and len(items) >= limit):
             url, params = f"{base}/{stem}", {"limit": limit, "offset": offset}
         else:
@@ -219,7 +209,9 @@ def _flat(
 ) -> dict[str, object] | None:
     """The object in the CSV reader's column names; None (reported) when it cannot be used."""
     if not isinstance(obj, dict):
-        diags.error("malformed_json", "An entry is not a JSON object.", "Ask the SIS vendor.", file=stem, row=index)
+        diags.error(
+            "malformed_json", "An entry is not a JSON object.", "Ask the SIS vendor.", file=stem, row=index
+        )
         return None
     sid = obj.get("sourcedId")
     if not isinstance(sid, str) or not ID_RE.fullmatch(sid):
@@ -234,12 +226,36 @@ def _flat(
         return None
     missing = [f for f in REQUIRED[stem] if obj.get(f) in (None, "", {}, [])]
     for name in missing:
-        diags.error("missing_value", f"'{name}' is empty.", f"Fill in {name} in the SIS.", file=stem, row=index, column=name)
+        diags.error(
+            "missing_value",
+            f"'{name}' is empty.",
+            f"Fill in {name} in the SIS.",
+            file=stem,
+            row=index,
+            column=name,
+        )
     if missing:
         model.reject(stem, sid)
         return None
+    dates = {"academicSessions": ("startDate", "endDate"), "demographics": ("birthDate",)}.get(stem, ())
+    bad = [f for f in dates if obj.get(f) and not (isinstance(obj[f], str) and DATE_RE.fullmatch(obj[f]))]
+    for name in bad:
+        diags.error(
+            "bad_date",
+            f"{obj[name]!r} is not a date (YYYY-MM-DD).",
+            "Ask the SIS vendor.",
+            file=stem,
+            row=index,
+            column=name,
+        )
+    if bad:
+        model.reject(stem, sid)
+        return None
     text = {k: v for k, v in obj.items() if isinstance(v, str)}
-    rec: dict[str, object] = {**text, "status": text.get("status", "") if text.get("status") == "tobedeleted" else ""}
+    rec: dict[str, object] = {
+        **text,
+        "status": text.get("status", "") if text.get("status") == "tobedeleted" else "",
+    }
     if stem == "academicSessions":
         rec["schoolYear"] = str(obj.get("schoolYear") or "")
     elif stem in ("courses", "classes"):
@@ -258,12 +274,14 @@ def _flat(
             for role in obj.get("roles") or []:
                 if isinstance(role, dict):
                     at = Where(stem, index)
-                    model.role(at, sid, str(role.get("roleType", "")), str(role.get("role", "")), _ref(role.get("org")))
+                    model.role(
+                        at,
+                        sid,
+                        str(role.get("roleType", "")),
+                        str(role.get("role", "")),
+                        _ref(role.get("org")),
+                    )
     elif stem == "enrollments":
         for field in ("class", "school", "user"):
             rec[f"{field}SourcedId"] = _ref(obj.get(field))
     return rec
-
-
-def host_of(url: str) -> str:
-    return urlsplit(url).netloc

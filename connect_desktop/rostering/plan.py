@@ -10,13 +10,23 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
 from connect_desktop.domain.operations import SYNC_PORTIONS
-from connect_desktop.rostering.snapshot import FIELDS, PORTION_TYPES, TYPES, Snapshot, Value, encode_fields
+from connect_desktop.rostering.snapshot import (
+    BATCH,
+    FIELDS,
+    PORTION_TYPES,
+    TYPES,
+    Snapshot,
+    Value,
+    json_array_sql,
+    plain_values,
+)
 
 ChangeKind = Literal["create", "update", "archive"]
 DEFAULT_THRESHOLD = 10.0
@@ -195,15 +205,7 @@ def plan_rollover(
         BEGIN;
         """
     )
-    batch: list[tuple[str, str, str, str, int]] = []
-    for rec in current:
-        batch.append(
-            (rec.type, rec.source_id, rec.id, encode_fields(rec.type, rec.fields), int(rec.archived))
-        )
-        if len(batch) >= 10_000:
-            db.executemany("INSERT OR IGNORE INTO cur VALUES (?,?,?,?,?)", batch)
-            batch.clear()
-    db.executemany("INSERT OR IGNORE INTO cur VALUES (?,?,?,?,?)", batch)
+    _load_current(db, current)
     paused = settings.paused_types(today)
     types: dict[str, TypePlan] = {}
     for type_ in TYPES:
@@ -224,6 +226,24 @@ def plan_rollover(
     return RolloverPlan(snapshot, types, paused_all=paused.issuperset(TYPES))
 
 
+def _load_current(db: sqlite3.Connection, current: Iterable[CurrentRecord]) -> None:
+    """Insert the current records per type in batches; SQLite encodes their fields like the snapshot's."""
+    batches: dict[str, list[tuple[Value, ...]]] = {t: [] for t in TYPES}
+
+    def write(type_: str) -> None:
+        sql = f"INSERT OR IGNORE INTO cur VALUES ('{type_}', ?, ?, {json_array_sql(type_)}, ?)"
+        db.executemany(sql, batches[type_])
+        batches[type_].clear()
+
+    for rec in current:
+        batch = batches[rec.type]
+        batch.append((rec.source_id, rec.id, *plain_values(rec.type, rec.fields), int(rec.archived)))
+        if len(batch) >= BATCH:
+            write(rec.type)
+    for type_ in TYPES:
+        write(type_)
+
+
 def _plan_type(snapshot: Snapshot, type_: str, managed: int, threshold: float) -> TypePlan:
     db = snapshot.db
     creates = db.execute(
@@ -232,17 +252,18 @@ def _plan_type(snapshot: Snapshot, type_: str, managed: int, threshold: float) -
         (type_,),
     ).rowcount
     names = FIELDS[type_]
+    matched = db.execute(
+        "SELECT count(*) FROM rec r JOIN cur c ON c.t=r.t AND c.sid=r.sid WHERE r.t=?", (type_,)
+    ).fetchone()[0]
     updates = unchanged = 0
     pending: list[tuple[str, str, str, str, str, str]] = []
+    # the join runs in SQLite; only records that differ come back to Python
     cursor = db.cursor().execute(
         "SELECT r.sid, c.id, r.fields, c.fields, c.archived FROM rec r JOIN cur c ON c.t=r.t AND c.sid=r.sid "
-        "WHERE r.t=?",
+        "WHERE r.t=? AND (r.fields != c.fields OR c.archived != 0)",
         (type_,),
     )
     for sid, id_, new, old, archived in cursor:
-        if new == old and not archived:
-            unchanged += 1
-            continue
         diff: dict[str, tuple[Value, Value]] = {}
         if new != old:
             diff = {
@@ -260,6 +281,7 @@ def _plan_type(snapshot: Snapshot, type_: str, managed: int, threshold: float) -
             db.executemany("INSERT INTO p_change VALUES (?,?,?,?,?,?)", pending)
             pending.clear()
     db.executemany("INSERT INTO p_change VALUES (?,?,?,?,?,?)", pending)
+    unchanged += matched - updates - unchanged
     if snapshot.modes.get(type_) == "delta":
         vanished = (
             "SELECT c.t, 'archive', c.sid, c.id, c.fields, NULL FROM cur c JOIN gone g "

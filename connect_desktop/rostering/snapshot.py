@@ -62,11 +62,28 @@ BATCH = 10_000
 """Rows per executemany when staging or writing records."""
 
 
+def json_array_sql(type_: str) -> str:
+    """`json_array(?, …)` for a type's fields: SQLite encodes records, on both sides of a diff.
+
+    Its output equals `encode_fields` for str/int/None values (compact, UTF-8 kept).
+    """
+    return f"json_array({', '.join('?' * len(FIELDS[type_]))})"
+
+
+def plain_values(type_: str, fields: Mapping[str, object]) -> list[Value]:
+    """A mapping's values in FIELDS order, as str/int/None."""
+    get = fields.get
+    return [
+        v if (v := get(name)) is None or type(v) is str or type(v) is int else _plain(v)
+        for name in FIELDS[type_]
+    ]
+
+
 def encode_fields(type_: str, fields: Mapping[str, object] | tuple[Value, ...]) -> str:
     """Canonical text of a record's fields, so equal records compare equal as strings."""
     if isinstance(fields, tuple):
         return _ENCODE(list(fields))
-    return _ENCODE([_plain(fields.get(name)) for name in FIELDS[type_]])
+    return _ENCODE(plain_values(type_, fields))
 
 
 def _plain(value: object) -> Value:
@@ -141,7 +158,8 @@ class Snapshot:
             BEGIN;
             """
         )
-        self._pending: list[tuple[str, str, str]] = []
+        self._pending: dict[str, list[tuple[Value, ...]]] = {t: [] for t in TYPES}
+        self._buffered = 0
         self.modes: dict[str, Mode] = dict.fromkeys(TYPES, "bulk")
         self.present: set[str] = set(TYPES)
         self.version: str | None = None
@@ -161,15 +179,21 @@ class Snapshot:
     # -- building ------------------------------------------------------------------
     def add(self, type_: str, source_id: str, fields: tuple[Value, ...]) -> None:
         """Add a record (buffered); if that source_id already exists, the first one is kept."""
-        self._pending.append((type_, source_id, _ENCODE(list(fields))))
-        if len(self._pending) >= BATCH:
+        self._pending[type_].append((source_id, *fields))
+        self._buffered += 1
+        if self._buffered >= BATCH:
             self.flush()
 
     def flush(self) -> None:
         """Write buffered records (readers call it; so does every read method)."""
-        if self._pending:
-            self.db.executemany("INSERT OR IGNORE INTO rec VALUES (?, ?, ?)", self._pending)
-            self._pending.clear()
+        if not self._buffered:
+            return
+        for type_, rows in self._pending.items():
+            if rows:
+                sql = f"INSERT OR IGNORE INTO rec VALUES ('{type_}', ?, {json_array_sql(type_)})"
+                self.db.executemany(sql, rows)
+                rows.clear()
+        self._buffered = 0
 
     def delete(self, type_: str, source_id: str) -> None:
         """Record that a delta source says this record was deleted."""

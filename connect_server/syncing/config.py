@@ -16,7 +16,7 @@ from connect_server.models import SyncSettings, SyncSourceSecret
 from connect_server.sequence import allocate_seqs
 
 SOURCE_KINDS: tuple[str, ...] = ("oneroster-csv", "oneroster-rest", "clever-api", "clever-csv")
-"""Source kinds a sync can be set up with; only `oneroster-csv` can run so far."""
+"""Source kinds a sync can be set up with and run from."""
 
 _SECRET_ID = 1
 __all__ = [

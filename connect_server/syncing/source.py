@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from connect_desktop.rostering.clever_api import API_URL, CleverSource, read_clever_api
+from connect_desktop.rostering.clever_csv import read_clever_csv
 from connect_desktop.rostering.diagnostics import Diagnostics
+from connect_desktop.rostering.oneroster_rest import RestSource, read_oneroster_rest
 from connect_desktop.rostering.snapshot import Snapshot
 from connect_desktop.rostering.validate import read_snapshot
 from connect_server.syncing.config import SourceConfig, csv_path
@@ -17,15 +20,28 @@ class SourceUnavailableError(Exception):
 def read_source(source: SourceConfig | None, diags: Diagnostics, work_dir: Path | None = None) -> Snapshot:
     """The source's snapshot (close it when done); check `diags.errors` before using it.
 
-    Raises `SourceUnavailableError`, or the engine's `SourceError` for an unreadable export.
+    Raises `SourceUnavailableError`, or the engine's `SourceError` for an unreadable export
+    or a SIS that cannot be reached or rejects the credentials.
     """
     if source is None:
         raise SourceUnavailableError(
             "No sync source is set up. Set one with `connect-server sync set-source`."
         )
+    config = source.config
     if source.kind == "oneroster-csv":
         return read_snapshot(csv_path(source), diags, work_dir=work_dir)
-    raise SourceUnavailableError(
-        f"Syncing from {source.kind} is not available on this server yet; "
-        "use a OneRoster CSV export (oneroster-csv) for now."
-    )
+    if source.kind == "clever-csv":
+        return read_clever_csv(csv_path(source), diags, work_dir=work_dir)
+    if source.kind == "oneroster-rest":
+        rest = RestSource(
+            str(config.get("url", "")),
+            str(config.get("client_id", "")),
+            str(config.get("client_secret", "")),
+            version=config.get("version") or None,
+            token_url=config.get("token_url") or None,
+        )
+        return read_oneroster_rest(rest, diags, work_dir=work_dir)
+    if source.kind == "clever-api":
+        clever = CleverSource(str(config.get("token", "")), str(config.get("url") or API_URL))
+        return read_clever_api(clever, diags, work_dir=work_dir)
+    raise SourceUnavailableError(f"Syncing from {source.kind} is not available on this server.")

@@ -39,8 +39,16 @@ def seeded_database(students: int) -> tuple[str, float]:
     partial = path.with_suffix(".partial")
     partial.unlink(missing_ok=True)
     subprocess.run(
-        [str(BIN / "connect-server"), "seed", "--db", f"sqlite:///{partial}", "--students", str(students),
-         "--as-of", AS_OF],
+        [
+            str(BIN / "connect-server"),
+            "seed",
+            "--db",
+            f"sqlite:///{partial}",
+            "--students",
+            str(students),
+            "--as-of",
+            AS_OF,
+        ],
         check=True,
         stdout=subprocess.DEVNULL,
     )

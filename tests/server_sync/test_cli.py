@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connect_server.cli_sync import add_sync_commands, run_sync_command
 from connect_server.models import SyncSettings, SyncSourceSecret
+from tests.rostering.providers import CLIENT_ID, CLIENT_SECRET, OneRosterProvider
 from tests.server_sync.package import District
 
 
@@ -46,16 +47,23 @@ def test_set_source_run_and_list_as_json(
     assert runs[0]["approved_archives"] and runs[0]["counts"]["student"]["archived"] == 5
 
 
-def test_placeholder_kinds_are_stored_but_do_not_run(
+def test_rest_source_is_stored_and_runs(
     db_url: str, sessions: sessionmaker[Session], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli("set-source", "--db", db_url, "oneroster-rest", "https://sis.example/ims/oneroster/rostering/v1p2",
-               "--client-id", "abc", "--client-secret", "s3cret") == 0  # fmt: skip
-    with sessions() as session:
-        assert session.scalar(select(SyncSourceSecret.config))["client_secret"] == "s3cret"
-        assert "s3cret" not in (session.scalar(select(SyncSettings.source_label)) or "")
-    assert "s3cret" not in capsys.readouterr().out
-    assert cli("run", "--db", db_url, "--json") == 1
-    assert "not available on this server yet" in json.loads(capsys.readouterr().out)["message"]
+    with OneRosterProvider("1.2") as provider:
+        base = provider.url + "/ims/oneroster/rostering/v1p2"
+        assert cli("set-source", "--db", db_url, "oneroster-rest", base,
+                   "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET) == 0  # fmt: skip
+        with sessions() as session:
+            assert session.scalar(select(SyncSourceSecret.config))["client_secret"] == CLIENT_SECRET
+            assert CLIENT_SECRET not in (session.scalar(select(SyncSettings.source_label)) or "")
+        assert CLIENT_SECRET not in capsys.readouterr().out
+        assert cli("run", "--db", db_url, "--json") == 0
+        run = json.loads(capsys.readouterr().out)
+        assert run["status"] == "succeeded" and run["counts"]["student"]["created"] == 4
+        assert cli("set-source", "--db", db_url, "oneroster-rest", provider.url,
+                   "--client-id", CLIENT_ID, "--client-secret", "wrong") == 0  # fmt: skip
+        capsys.readouterr()
+        assert cli("run", "--db", db_url, "--json") == 1
+        assert "The SIS rejected the client id/secret" in json.loads(capsys.readouterr().out)["message"]
     assert cli("set-source", "--db", db_url, "oneroster-csv", "/no/such/file.zip") == 2
-    assert "does not exist" in capsys.readouterr().err

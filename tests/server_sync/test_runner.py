@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connect_server.models import FeedCounter, SyncRun
 from connect_server.sync_runner import preview_sync, run_archives, run_sync
+from connect_server.syncing.config import SourceConfig, save_source
 from tests.rostering.district import oneroster_files, write_zip
+from tests.rostering.providers import CLIENT_ID, CLIENT_SECRET, OneRosterProvider
 from tests.server_sync.conftest import rows, set_settings, state, use_source
 from tests.server_sync.package import District
 
@@ -218,3 +220,21 @@ def test_preview_counts_without_writing(sessions, use_district) -> None:  # type
     assert (student.create, student.update, student.archive, student.managed) == (2, 7, 3, 10)
     assert student.archive_percent == 30.0 and student.threshold == 10.0
     assert state(sessions) == before and counter(sessions) == seq
+
+
+def test_rest_source_syncs_the_same_records_as_the_csv_package(sessions, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The district synced from its CSV package, then from a OneRoster 1.2 REST server: nothing changes."""
+    use_source(sessions, write_zip(tmp_path / "district.zip", oneroster_files()))
+    first = run(sessions)
+    assert first.status == "succeeded" and first.counts["enrollment"]["created"] == 8
+    before = state(sessions)
+    with OneRosterProvider("1.2") as provider:
+        config = {"url": provider.url, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+        with sessions.begin() as session:
+            save_source(session, SourceConfig("oneroster-rest", config))
+        again = run(sessions)
+    assert again.status == "succeeded", again
+    assert all(
+        c == {"created": 0, "updated": 0, "archived": 0, "tried_to_archive": 0} for c in again.counts.values()
+    )
+    assert state(sessions) == before

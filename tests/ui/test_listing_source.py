@@ -20,9 +20,16 @@ from ui.tasks import ImmediatePool, TaskRunner
 
 def _student(n: int) -> dict[str, Any]:
     data = {
-        "school_id": "sch-1", "student_number": f"N{n:04d}", "first_name": f"Kid{n % 7}",
-        "last_name": f"Last{n % 13:02d}", "birth_date": "2015-01-02", "grade": "3", "status": "active",
-        "withdrawn_on": None, "source_id": None, "origin": "manual",
+        "school_id": "sch-1",
+        "student_number": f"N{n:04d}",
+        "first_name": f"Kid{n % 7}",
+        "last_name": f"Last{n % 13:02d}",
+        "birth_date": "2015-01-02",
+        "grade": "3",
+        "status": "active",
+        "withdrawn_on": None,
+        "source_id": None,
+        "origin": "manual",
     }
     return {"seq": 0, "type": "student", "id": f"stu-{n:04d}", "version": 1, "deleted": False, "data": data}
 

@@ -64,7 +64,9 @@ def test_cancelled_work_reports_cancelled_not_failure() -> None:
         ctx.token.raise_if_cancelled()
 
     TaskRunner(ImmediatePool()).run(
-        work, on_success=lambda _r: calls.append("success"), on_failure=lambda _e: calls.append("failure"),
+        work,
+        on_success=lambda _r: calls.append("success"),
+        on_failure=lambda _e: calls.append("failure"),
         on_cancelled=lambda: calls.append("cancelled"),
     )
     assert calls == ["cancelled"]
@@ -105,8 +107,11 @@ def test_real_pool_cancel(qtbot: QtBot) -> None:
             ctx.token.cancelled  # noqa: B018 - poll
         raise Cancelled
 
-    handle = runner.run(work, on_cancelled=lambda: outcome.append("cancelled"),
-                        on_failure=lambda _e: outcome.append("failure"))
+    handle = runner.run(
+        work,
+        on_cancelled=lambda: outcome.append("cancelled"),
+        on_failure=lambda _e: outcome.append("failure"),
+    )
     assert started.wait(5)
     with qtbot.waitSignal(handle.signals.finished, timeout=5000):
         handle.cancel()
@@ -117,6 +122,7 @@ def test_real_pool_cancel(qtbot: QtBot) -> None:
 @pytest.mark.parametrize("total", [None, 0])
 def test_unknown_total(total: int | None) -> None:
     reports: list[Progress] = []
-    TaskRunner(ImmediatePool()).run(lambda ctx: ctx.progress.on_progress(3, total, 1.0, None),
-                                    on_progress=reports.append)
+    TaskRunner(ImmediatePool()).run(
+        lambda ctx: ctx.progress.on_progress(3, total, 1.0, None), on_progress=reports.append
+    )
     assert reports[0].fraction is None

@@ -20,8 +20,14 @@ from ui.wizard.classrooms import ArchiveClassroomsPage
 from ui.wizard.review import ReviewPage
 
 
-def open_app(qtbot: QtBot, district: District, runner: TaskRunner, reporter: RecordingReporter,
-             settings: UiSettings, bridge: MessageBridge) -> tuple[AppController, MainWindow]:
+def open_app(
+    qtbot: QtBot,
+    district: District,
+    runner: TaskRunner,
+    reporter: RecordingReporter,
+    settings: UiSettings,
+    bridge: MessageBridge,
+) -> tuple[AppController, MainWindow]:
     controller = AppController(runner, reporter, settings, bridge, as_of=AS_OF, sync_interval_ms=0)
     dialog = controller.show_sign_in()
     qtbot.addWidget(dialog)
@@ -79,8 +85,12 @@ def confirm_send(qtbot: QtBot, review: ReviewPage, expected: str | None = None) 
 
 
 def test_bad_password_shows_a_plain_message(
-    qtbot: QtBot, district: District, runner: TaskRunner, reporter: RecordingReporter,
-    ui_settings: UiSettings, bridge: MessageBridge,
+    qtbot: QtBot,
+    district: District,
+    runner: TaskRunner,
+    reporter: RecordingReporter,
+    ui_settings: UiSettings,
+    bridge: MessageBridge,
 ) -> None:
     controller = AppController(runner, reporter, ui_settings, bridge, as_of=AS_OF, sync_interval_ms=0)
     dialog = controller.show_sign_in()
@@ -97,8 +107,12 @@ def test_bad_password_shows_a_plain_message(
 
 
 def test_unreachable_server_is_explained(
-    qtbot: QtBot, district: District, runner: TaskRunner, reporter: RecordingReporter,
-    ui_settings: UiSettings, bridge: MessageBridge,
+    qtbot: QtBot,
+    district: District,
+    runner: TaskRunner,
+    reporter: RecordingReporter,
+    ui_settings: UiSettings,
+    bridge: MessageBridge,
 ) -> None:
     url = district.url
     district.server.stop()
@@ -114,8 +128,12 @@ def test_unreachable_server_is_explained(
 
 
 def test_stage_review_uncheck_send(
-    qtbot: QtBot, district: District, runner: TaskRunner, reporter: RecordingReporter,
-    ui_settings: UiSettings, bridge: MessageBridge,
+    qtbot: QtBot,
+    district: District,
+    runner: TaskRunner,
+    reporter: RecordingReporter,
+    ui_settings: UiSettings,
+    bridge: MessageBridge,
 ) -> None:
     controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
     assert window.dashboard.count_labels["classroom"].text() == "7"
@@ -152,18 +170,32 @@ def test_stage_review_uncheck_send(
 
 
 def test_conflict_refresh_and_retry(
-    qtbot: QtBot, district: District, runner: TaskRunner, reporter: RecordingReporter,
-    ui_settings: UiSettings, bridge: MessageBridge,
+    qtbot: QtBot,
+    district: District,
+    runner: TaskRunner,
+    reporter: RecordingReporter,
+    ui_settings: UiSettings,
+    bridge: MessageBridge,
 ) -> None:
     controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
     stage_all_old_classrooms(qtbot, window)
     changed = district.old_classrooms[0]
-    token = requests.post(district.server.api + "/auth/token",
-                          json={"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, timeout=10).json()
+    token = requests.post(
+        district.server.api + "/auth/token",
+        json={"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD},
+        timeout=10,
+    ).json()
     headers = {"Authorization": f"Bearer {token['access_token']}"}
     for kind, version in (("archive_classroom", 1), ("unarchive_classroom", 2)):
-        body = {"operations": [{"op_id": str(uuid.uuid4()), "kind": kind,
-                                "target": {"type": "classroom", "id": changed["id"], "version": version}}]}
+        body = {
+            "operations": [
+                {
+                    "op_id": str(uuid.uuid4()),
+                    "kind": kind,
+                    "target": {"type": "classroom", "id": changed["id"], "version": version},
+                }
+            ]
+        }
         answer = requests.post(district.server.api + "/operations", json=body, headers=headers, timeout=10)
         assert answer.json()["results"][0]["status"] == "applied"
 
@@ -190,8 +222,12 @@ def test_conflict_refresh_and_retry(
 
 
 def test_wizard_resumes_where_the_user_was(
-    qtbot: QtBot, district: District, runner: TaskRunner, reporter: RecordingReporter,
-    ui_settings: UiSettings, bridge: MessageBridge,
+    qtbot: QtBot,
+    district: District,
+    runner: TaskRunner,
+    reporter: RecordingReporter,
+    ui_settings: UiSettings,
+    bridge: MessageBridge,
 ) -> None:
     controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
     assert window.wizard.current_step == "welcome"

@@ -54,8 +54,7 @@ class WelcomePage(StepPage):
             }[kind]
         )
         self.detail.setText(
-            KIND_TEXT[kind].format(source=source)
-            + f" ({summary.synced_records:,} records from the sync,"
+            KIND_TEXT[kind].format(source=source) + f" ({summary.synced_records:,} records from the sync,"
             f" {summary.manual_records:,} entered by hand.)"
         )
         lines = []
