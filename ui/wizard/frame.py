@@ -110,6 +110,11 @@ class WizardFrame(QWidget):
     def page(self, step_id: str) -> StepPage:
         return self.pages[self._index(step_id)]
 
+    def release(self) -> None:
+        """Let every page free what it holds (the window is closing)."""
+        for page in self.pages:
+            page.release()
+
     def _index(self, step_id: str) -> int:
         return next(i for i, s in enumerate(STEPS) if s.step_id == step_id)
 

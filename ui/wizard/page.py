@@ -95,3 +95,6 @@ class StepPage(QWidget):
 
     def leave_page(self) -> None:
         """Called when the user moves on (pages may release resources)."""
+
+    def release(self) -> None:
+        """Called once when the window closes: free files, threads and connections now."""

@@ -782,5 +782,12 @@ class SyncRolloverPage(StepPage):
     def leave_page(self) -> None:
         """Keep the preview (the user may come back); nothing to release."""
 
+    def release(self) -> None:
+        """Close the preview on its own thread before the window goes away."""
+        if self.preview is not None:
+            old, self.preview = self.preview, None
+            self.changes_model.set_source(None)
+            old.close()
+
 
 __all__ = ["SyncRolloverPage"]
