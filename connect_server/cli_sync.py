@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -83,6 +83,12 @@ def run_sync_command(args: argparse.Namespace) -> int:
     except _Error as error:
         print(f"connect-server: {error}", file=sys.stderr)
         return error.code
+    finally:
+        while _OPENED:  # the command may run in-process (tests): close its connections
+            _OPENED.pop().dispose()
+
+
+_OPENED: list[Engine] = []
 
 
 def _open(value: str | None) -> sessionmaker[Session]:
@@ -93,12 +99,14 @@ def _open(value: str | None) -> sessionmaker[Session]:
     except ArgumentError:
         raise _Error(f"Not a database URL: {value!r}", 2) from None
     try:
-        return open_database(value)
+        sessions = open_database(value)
     except OperationalError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else "unknown error"
         raise _Error(
             f"Cannot open the database {url.render_as_string(hide_password=True)}: {reason}"
         ) from None
+    _OPENED.append(sessions.kw["bind"])
+    return sessions
 
 
 def _set_source(args: argparse.Namespace) -> int:

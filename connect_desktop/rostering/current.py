@@ -95,7 +95,9 @@ def _table(type_: str, alias: str | None = None) -> Any:
 def current_records(connection: Connection, types: Iterable[str] = TYPES) -> Iterator[CurrentRecord]:
     """Every record with origin `sync` of the given types; archived and history ones flagged."""
     for type_ in types:
-        result = connection.execution_options(yield_per=_PAGE).execute(_select(type_))
+        # Options on the statement, not the Connection: Connection.execution_options changes
+        # the connection itself, and every later statement would then open a server-side cursor.
+        result = connection.execute(_select(type_).execution_options(yield_per=_PAGE))
         for row in result:
             yield _record(type_, row._mapping)
 

@@ -181,7 +181,7 @@ class PackageWriter:
 
 
 def _stream(connection: Connection, sql: str, **params: Any) -> Iterator[dict[str, Any]]:
-    result = connection.execution_options(stream_results=True, yield_per=5_000).execute(text(sql), params)
+    result = connection.execute(text(sql).execution_options(stream_results=True, yield_per=5_000), params)
     for row in result:
         yield row._asdict()
 
