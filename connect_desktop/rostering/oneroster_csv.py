@@ -165,6 +165,14 @@ ROLES_SPEC: list[Spec] = [
     ("orgSourcedId", "id", True),
     ("userProfileSourcedId", "id", False),
 ]
+
+
+def columns_12(name: str) -> tuple[str, ...]:
+    """The OneRoster 1.2 columns of file `name` (e.g. "users"), in the specification's order."""
+    spec = {**SPECS, "users": USERS_12, "roles": ROLES_SPEC}[name]
+    return tuple(column for column, *_ in spec)
+
+
 ENUMS: dict[str, tuple[str, ...]] = {
     "org": ORG_TYPES,
     "session": SESSION_TYPES,

@@ -19,6 +19,7 @@ from typing import IO, Any
 
 from sqlalchemy import Connection, create_engine, text
 
+from connect_desktop.rostering.oneroster_csv import columns_12
 from connect_server.seeding.context import SeedContext
 
 DISTRICT_SOURCED_ID = "org-district-1"
@@ -31,115 +32,9 @@ STAFF_ROLES = {
 }
 """Connect staff role -> OneRoster role. OneRoster has no office-staff role; `aide` is the
 closest (support staff, not a teacher of record) and the reader maps it back to `staff`."""
-HEADERS: dict[str, tuple[str, ...]] = {
-    "orgs": ("sourcedId", "status", "dateLastModified", "name", "type", "identifier", "parentSourcedId"),
-    "academicSessions": (
-        "sourcedId",
-        "status",
-        "dateLastModified",
-        "title",
-        "type",
-        "startDate",
-        "endDate",
-        "parentSourcedId",
-        "schoolYear",
-    ),
-    "courses": (
-        "sourcedId",
-        "status",
-        "dateLastModified",
-        "schoolYearSourcedId",
-        "title",
-        "courseCode",
-        "grades",
-        "orgSourcedId",
-        "subjects",
-        "subjectCodes",
-    ),
-    "classes": (
-        "sourcedId",
-        "status",
-        "dateLastModified",
-        "title",
-        "grades",
-        "courseSourcedId",
-        "classCode",
-        "classType",
-        "location",
-        "schoolSourcedId",
-        "termSourcedIds",
-        "subjects",
-        "subjectCodes",
-        "periods",
-    ),
-    "users": (
-        "sourcedId",
-        "status",
-        "dateLastModified",
-        "enabledUser",
-        "username",
-        "userIds",
-        "givenName",
-        "familyName",
-        "middleName",
-        "identifier",
-        "email",
-        "sms",
-        "phone",
-        "agentSourcedIds",
-        "grades",
-        "password",
-        "userMasterIdentifier",
-        "preferredGivenName",
-        "preferredMiddleName",
-        "preferredFamilyName",
-        "primaryOrgSourcedId",
-        "pronouns",
-    ),
-    "roles": (
-        "sourcedId",
-        "status",
-        "dateLastModified",
-        "userSourcedId",
-        "roleType",
-        "role",
-        "beginDate",
-        "endDate",
-        "orgSourcedId",
-        "userProfileSourcedId",
-    ),
-    "enrollments": (
-        "sourcedId",
-        "status",
-        "dateLastModified",
-        "classSourcedId",
-        "schoolSourcedId",
-        "userSourcedId",
-        "role",
-        "primary",
-        "beginDate",
-        "endDate",
-    ),
-    "demographics": (
-        "sourcedId",
-        "status",
-        "dateLastModified",
-        "birthDate",
-        "sex",
-        "americanIndianOrAlaskaNative",
-        "asian",
-        "blackOrAfricanAmerican",
-        "nativeHawaiianOrOtherPacificIslander",
-        "white",
-        "demographicRaceTwoOrMoreRaces",
-        "hispanicOrLatinoEthnicity",
-        "countryOfBirthCode",
-        "stateOfBirthAbbreviation",
-        "cityOfBirth",
-        "publicSchoolResidenceStatus",
-    ),
-}
 FILES = ("orgs", "academicSessions", "courses", "classes", "users", "roles", "enrollments", "demographics")
+HEADERS: dict[str, tuple[str, ...]] = {name: columns_12(name) for name in FILES}
+"""The files written, with their columns taken from the reader's OneRoster 1.2 specification."""
 
 
 class PackageWriter:
