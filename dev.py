@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Set-up and entry point for developers: `python3 dev.py demo` or `python3 dev.py test`.
 
+`python3 dev.py package [--self-test] [--prove-broken] [--installer]` builds the frozen
+app into dist/ConnectDesktop/ (see installer/package.py).
+
 Creates `.venv` on first use (and again whenever pyproject.toml changes), installs the
 project with its test tools, then runs the demo or the test suite inside it.
 """
@@ -40,9 +43,9 @@ def ensure_environment() -> Path:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"demo", "test", "lint", "run"}:
+    if not argv or argv[0] not in {"demo", "test", "lint", "run", "package"}:
         print(__doc__)
-        print("commands: demo [ARGS], test [PYTEST ARGS], lint, run CONNECT-DESKTOP-ARGS")
+        print("commands: demo [ARGS], test [PYTEST ARGS], lint, run CONNECT-DESKTOP-ARGS, package [OPTIONS]")
         return 2
     python = ensure_environment()
     command, rest = argv[0], argv[1:]
@@ -51,6 +54,8 @@ def main(argv: list[str]) -> int:
         return subprocess.call([python, ROOT / "main.py", "--demo", *rest])
     if command == "run":
         return subprocess.call([python, ROOT / "main.py", *rest])
+    if command == "package":
+        return subprocess.call([python, ROOT / "installer" / "package.py", *rest])
     if command == "lint":
         status = subprocess.call([bindir / "ruff", "check", ROOT])
         return status or subprocess.call([bindir / "lint-imports"], cwd=ROOT)

@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ui.display import NO_DISPLAY_MESSAGE, has_display
+
+if TYPE_CHECKING:
+    from ui.headless import HeadlessGuard
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +34,16 @@ def parse_args(args: list[str]) -> argparse.Namespace:
         metavar="DIR",
         help="with --demo: walk every screen offscreen, save PNGs into DIR, exit",
     )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation offscreen on a small demo district; exit 0 when all is well",
+    )
+    parser.add_argument(
+        "--startup-probe",
+        action="store_true",
+        help="print how long the first window (with --demo: the main window) took to appear, then exit",
+    )
     return parser.parse_args(args)
 
 
@@ -45,12 +60,16 @@ def run_gui(args: list[str]) -> int:
     if options.screenshots is not None:
         options.demo = True
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    if options.self_test:
+        options.demo = True
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
     if not has_display():
         print(NO_DISPLAY_MESSAGE, file=sys.stderr)
         return 3
     demo_dir: Path | None = None
     if options.demo:
-        demo_dir = options.demo_dir or Path(tempfile.mkdtemp(prefix="connect-demo-"))
+        prefix = "connect-self-test-" if options.self_test else "connect-demo-"
+        demo_dir = options.demo_dir or Path(tempfile.mkdtemp(prefix=prefix))
         os.environ["CONNECT_DESKTOP_HOME"] = str(demo_dir / "home")
 
     from PySide6.QtCore import QSettings
@@ -64,21 +83,37 @@ def run_gui(args: list[str]) -> int:
     from ui.tasks import TaskRunner
 
     log_file = setup_logging()
+    guard = headless_guard(options)
     log.info("starting Connect Desktop (demo=%s)", options.demo)
     app = QApplication.instance() or QApplication([sys.argv[0]])
     assert isinstance(app, QApplication)
     app.setApplicationName("Connect Desktop")
     app.setOrganizationName("Connect")
     app.setStyleSheet(load_style_sheet())
-    reporter = ErrorReporter(lambda: app.activeWindow())
+    reporter = ErrorReporter(lambda: app.activeWindow()) if guard is None else guard.reporter()
     runner = TaskRunner(on_unhandled=reporter.report)
-    sys.excepthook = reporter.excepthook
+    if guard is None:
+        sys.excepthook = reporter.excepthook
     settings = UiSettings(
         QSettings(str(demo_dir / "ui-settings.ini"), QSettings.Format.IniFormat) if demo_dir else None
     )
     controller = AppController(runner, reporter, settings, MessageBridge())
     controller.quit_requested.connect(app.quit)
-    if options.screenshots is not None:
+    if options.startup_probe:
+        from ui.startup import StartupProbe
+
+        probe = StartupProbe(app, wait_for_main=options.demo)
+        controller.main_shown.connect(lambda window: window.summary_loaded.connect(probe.main_ready))
+    if options.self_test:
+        from PySide6.QtCore import QTimer
+
+        from ui.selftest import SelfTest
+
+        assert demo_dir is not None and guard is not None
+        self_test = SelfTest(controller, demo_dir, guard)
+        self_test.finished.connect(app.exit)
+        QTimer.singleShot(0, self_test.start)
+    elif options.screenshots is not None:
         from ui.screenshots import ScreenshotWalker
 
         assert demo_dir is not None
@@ -94,4 +129,23 @@ def run_gui(args: list[str]) -> int:
     code = app.exec()
     controller.shutdown()
     log.info("exit %d (log: %s)", code, log_file.name)
+    if options.self_test and demo_dir is not None and options.demo_dir is None:
+        if code == 0:
+            logging.shutdown()
+            shutil.rmtree(demo_dir, ignore_errors=True)
+        else:
+            print(f"self-test: its files and log are kept in {demo_dir}", file=sys.stderr)
     return code
+
+
+def headless_guard(options: argparse.Namespace) -> HeadlessGuard | None:
+    """In --self-test and --screenshots, unexpected errors end the run at once (see ui.headless)."""
+    if not options.self_test and options.screenshots is None:
+        return None
+    from ui.headless import HeadlessGuard
+
+    guard = HeadlessGuard(
+        "self-test" if options.self_test else "screenshots", problems_fail=options.self_test
+    )
+    guard.install()
+    return guard
