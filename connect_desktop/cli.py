@@ -8,7 +8,7 @@ Exit codes scripts can rely on:
     0  done
     1  the operation failed (e.g. conflicts or rejections after a push, a change that
        cannot be staged)
-    2  usage error (unknown command or option)
+    2  usage error (unknown command or option, a server address or file that cannot be used)
     3  not signed in, wrong e-mail or password, or the session expired
     4  the server cannot be reached
     5  the account is not allowed to do this
@@ -32,12 +32,20 @@ from typing import Any
 
 from connect_desktop import session as accounts
 from connect_desktop.api import errors as api_errors
+from connect_desktop.api.address import (
+    INSECURE_HTTP_WARNING,
+    AddressError,
+    InsecureAddressError,
+    check_server_url,
+    needs_insecure_choice,
+)
 from connect_desktop.reports.cli import add_report_command, run_report_command
 from connect_desktop.rollover.cli import add_plan_commands, run_plan_command
 from connect_desktop.rollover.plan import PlannedOperation
 from connect_desktop.rostering.cli import COMMANDS as ROSTERING_COMMANDS
 from connect_desktop.rostering.cli import add_rostering_commands, run_rostering_command
 from connect_desktop.settings import load_account
+from connect_desktop.signout import revoked_earlier_message
 from connect_desktop.store.db import Cache
 from connect_desktop.store.errors import CacheError
 from connect_desktop.store.queries import effective_counts, list_pending, pending_state_counts
@@ -78,6 +86,7 @@ _ERROR_CODES: tuple[tuple[type[BaseException], int], ...] = (
     (api_errors.ApiError, SERVER),
     (CacheError, LOCAL_DATA),
     (StagingError, FAILED),
+    (AddressError, USAGE),
 )
 
 
@@ -105,28 +114,41 @@ def _emit(data: dict[str, Any]) -> None:
 
 
 def cmd_login(args: argparse.Namespace) -> int:
+    try:  # before asking for the password
+        check_server_url(args.server, insecure_http=args.insecure_http)
+    except InsecureAddressError as exc:
+        say(f"{exc.user_message} To do so, add --insecure-http.")
+        return USAGE
+    if needs_insecure_choice(args.server):
+        say(f"Warning: {INSECURE_HTTP_WARNING}")
     password = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else getpass.getpass("Password: ")
     if not password:
         say("No password given.")
         return USAGE
-    signed_in = accounts.login(args.server, args.user, password, ca_bundle=args.ca_bundle, notify=say)
+    signed_in = accounts.login(
+        args.server,
+        args.user,
+        password,
+        ca_bundle=args.ca_bundle,
+        insecure_http=args.insecure_http,
+        notify=say,
+    )
     say(
         f"Signed in to {signed_in.account.server_url} as {signed_in.user.email} "
         f"({signed_in.user.role.value})."
     )
+    if signed_in.revoked_earlier:
+        say(revoked_earlier_message(signed_in.revoked_earlier))
     return OK
 
 
 def cmd_logout(_args: argparse.Namespace) -> int:
-    account = accounts.logout()
-    say("Signed out." if account else "Nobody was signed in.")
+    say(accounts.logout().message)
     return OK
 
 
 def cmd_remove_local_data(_args: argparse.Namespace) -> int:
-    account = accounts.current_account()
-    removed = accounts.remove_local_data(account)
-    say(f"Signed out and removed {len(removed)} local file(s).")
+    say(accounts.remove_local_data(accounts.current_account()).message)
     return OK
 
 
@@ -154,6 +176,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
             if pushed.failed:
                 say("Some changes were not applied; see `connect-desktop pending`.")
                 code = FAILED
+        revoked = accounts.revoke_pending(account)  # the server answered: a good moment
+        if revoked:
+            say(revoked_earlier_message(revoked))
         return code
 
 
@@ -291,9 +316,22 @@ def _parser() -> argparse.ArgumentParser:
     login.add_argument("--server", required=True, help="e.g. https://connect.example.org")
     login.add_argument("--user", required=True, help="your e-mail address")
     login.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
-    login.add_argument("--ca-bundle", default=None, help="a PEM file of extra trusted certificates")
-    add("logout", cmd_logout, "sign out (the local data stays)")
-    add("remove-local-data", cmd_remove_local_data, "sign out and delete this account's local data")
+    login.add_argument(
+        "--ca-bundle",
+        default=None,
+        help="a PEM file of the certificates to trust instead of the usual ones (remembered)",
+    )
+    login.add_argument(
+        "--insecure-http",
+        action="store_true",
+        help="allow a plain http:// address of another computer (unencrypted)",
+    )
+    add("logout", cmd_logout, "sign out and end the session on the server (the local data stays)")
+    add(
+        "remove-local-data",
+        cmd_remove_local_data,
+        "sign out (as logout) and delete this account's local data, unsent staged changes included",
+    )
     sync = add("sync", cmd_sync, "download changes, then send staged changes")
     only = sync.add_mutually_exclusive_group()
     only.add_argument("--pull-only", action="store_true")

@@ -1,4 +1,4 @@
-"""Where the access token lives: the OS keyring, or a private file where there is none."""
+"""Where access tokens (and signed-out ones still to revoke) live: the OS keyring, or a private file."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import keyring
@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 
 SERVICE = "connect-desktop"
 FALLBACK_FILE = "tokens.json"
+MAX_TO_REVOKE = 20
+"""Signed-out tokens kept per server: they expire within hours anyway, and keyrings limit
+a secret's size (Windows: 2,560 bytes)."""
 
 Notify = Callable[[str], None]
 
@@ -32,6 +35,10 @@ FALLBACK_WARNING = (
 
 def token_key(server_url: str, email: str) -> str:
     return f"{server_key(server_url)}|{email.strip().lower()}"
+
+
+def revocation_key(server_url: str) -> str:
+    return f"{server_key(server_url)}|to-revoke"
 
 
 def keyring_usable(backend: KeyringBackend | None = None) -> bool:
@@ -54,34 +61,66 @@ class TokenStore:
         return (self._folder or data_dir()) / FALLBACK_FILE
 
     def save(self, server_url: str, email: str, token: str) -> None:
-        key = token_key(server_url, email)
+        self._put(token_key(server_url, email), token, announce=True)
+
+    def load(self, server_url: str, email: str) -> str | None:
+        return self._get(token_key(server_url, email))
+
+    def delete(self, server_url: str, email: str) -> None:
+        self._remove(token_key(server_url, email))
+
+    # -- tokens still to be revoked on their server ----------------------------------------
+
+    def remember_revocation(self, server_url: str, token: str) -> None:
+        """Keep a signed-out token (same store as tokens) to revoke at the next contact."""
+        kept = [t for t in self.to_revoke(server_url) if t != token] + [token]
+        self._put(revocation_key(server_url), json.dumps(kept[-MAX_TO_REVOKE:]), announce=False)
+
+    def to_revoke(self, server_url: str) -> list[str]:
+        raw = self._get(revocation_key(server_url))
+        try:
+            tokens = json.loads(raw) if raw else []
+        except ValueError:
+            return []
+        return [t for t in tokens if isinstance(t, str)] if isinstance(tokens, list) else []
+
+    def forget_revocations(self, server_url: str, tokens: Iterable[str]) -> None:
+        done = set(tokens)
+        kept = [t for t in self.to_revoke(server_url) if t not in done]
+        if kept:
+            self._put(revocation_key(server_url), json.dumps(kept), announce=False)
+        else:
+            self._remove(revocation_key(server_url))
+
+    # -- keyring first, the private file where there is none --------------------------------
+
+    def _put(self, key: str, value: str, *, announce: bool) -> None:
         if keyring_usable():
             try:
-                keyring.set_password(SERVICE, key, token)
+                keyring.set_password(SERVICE, key, value)
             except keyring.errors.KeyringError as exc:
-                log.warning("keyring refused the token (%s); using the private file", type(exc).__name__)
+                log.warning("keyring refused a secret (%s); using the private file", type(exc).__name__)
             else:
                 self._forget_file(key)
                 return
-        self._warn()
+        if announce:
+            self._warn()
         entries = self._read_file()
-        entries[_file_key(key)] = token
+        entries[_file_key(key)] = value
         self._write_file(entries)
 
-    def load(self, server_url: str, email: str) -> str | None:
-        key = token_key(server_url, email)
+    def _get(self, key: str) -> str | None:
         if keyring_usable():
             try:
-                token = keyring.get_password(SERVICE, key)
+                value = keyring.get_password(SERVICE, key)
             except keyring.errors.KeyringError as exc:
                 log.warning("keyring could not be read (%s)", type(exc).__name__)
             else:
-                if token:
-                    return token
+                if value:
+                    return value
         return self._read_file().get(_file_key(key))
 
-    def delete(self, server_url: str, email: str) -> None:
-        key = token_key(server_url, email)
+    def _remove(self, key: str) -> None:
         if keyring_usable():
             with contextlib.suppress(keyring.errors.KeyringError):
                 keyring.delete_password(SERVICE, key)

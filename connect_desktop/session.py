@@ -8,6 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import delete
 
+from connect_desktop import signout
+from connect_desktop.api.address import check_ca_bundle, check_server_url
 from connect_desktop.api.client import ApiClient, RetryPolicy
 from connect_desktop.api.schema import UserInfo
 from connect_desktop.credentials import Notify, TokenStore
@@ -29,6 +31,8 @@ class NotSignedIn(Exception):  # noqa: N818
 class SignedIn:
     account: AccountSettings
     user: UserInfo
+    revoked_earlier: int = 0
+    """Tokens of earlier offline sign-outs from this server, revoked now (see `signout`)."""
 
 
 def login(
@@ -37,13 +41,21 @@ def login(
     password: str,
     *,
     ca_bundle: str | None = None,
+    insecure_http: bool = False,
     notify: Notify | None = None,
     tokens: TokenStore | None = None,
 ) -> SignedIn:
-    """Sign in, keep the token (keyring or private file), remember the account, open its cache."""
+    """Sign in, keep the token (keyring or private file), remember the account, open its cache.
+
+    `AddressError` for plain http:// to another computer without `insecure_http`, or a
+    `ca_bundle` that is not a file; the bundle is remembered with the account.
+    """
+    server_url = check_server_url(server_url, insecure_http=insecure_http)
+    ca_bundle = check_ca_bundle(ca_bundle)
     with ApiClient(server_url, ca_bundle=ca_bundle) as client:
         answer = client.sign_in(email, password)
-    (tokens or TokenStore(notify=notify)).save(server_url, email, answer.access_token)
+    store = tokens or TokenStore(notify=notify)
+    store.save(server_url, email, answer.access_token)
     account = AccountSettings(
         server_url=server_url.rstrip("/"), email=email, user_id=answer.user.id, ca_bundle=ca_bundle
     )
@@ -62,7 +74,8 @@ def login(
             )
         )
     log.info("signed in as user %s", answer.user.id)
-    return SignedIn(account=account, user=answer.user)
+    revoked = signout.revoke_pending(server_url, ca_bundle, store)
+    return SignedIn(account=account, user=answer.user, revoked_earlier=revoked)
 
 
 def current_account() -> AccountSettings:
@@ -86,22 +99,51 @@ def open_account_cache(account: AccountSettings) -> Cache:
     return open_cache(account.cache_path)
 
 
-def logout(*, tokens: TokenStore | None = None) -> AccountSettings | None:
-    """Forget the token; the account stays remembered (without secrets) and its cache kept."""
-    account = load_account()
-    if account is not None:
-        (tokens or TokenStore()).delete(account.server_url, account.email)
-        log.info("signed out user %s", account.user_id)
-    return account
+def revoke_pending(account: AccountSettings, *, tokens: TokenStore | None = None) -> int:
+    """At a contact with the account's server: revoke tokens left by offline sign-outs; how many."""
+    return signout.revoke_pending(account.server_url, account.ca_bundle, tokens or TokenStore())
 
 
-def remove_local_data(account: AccountSettings, *, tokens: TokenStore | None = None) -> list[Path]:
-    """Sign out and delete the account's cache with its side files and backups."""
-    (tokens or TokenStore()).delete(account.server_url, account.email)
+def logout(
+    account: AccountSettings | None = None, *, tokens: TokenStore | None = None
+) -> signout.SignOutResult:
+    """Sign out `account` (default: the remembered one): the server revokes the token (at
+    the next contact if it cannot be reached). The account stays remembered (without
+    secrets) and its cache kept.
+    """
+    return signout.sign_out(account or load_account(), tokens or TokenStore())
+
+
+@dataclass(frozen=True)
+class Removal:
+    removed: list[Path]
+    unsent: int | None
+    """Staged changes that were never sent and are gone now (None: could not be counted)."""
+    signed_out: signout.SignOutResult
+
+    @property
+    def message(self) -> str:
+        """What happened, in words for the user."""
+        if self.unsent is None:
+            lost = " Staged changes that were not sent could not be counted; they are gone too."
+        elif self.unsent == 0:
+            lost = ""
+        elif self.unsent == 1:
+            lost = " 1 staged change that was not sent is gone with it."
+        else:
+            lost = f" {self.unsent:,} staged changes that were not sent are gone with it."
+        files = f"{len(self.removed)} file{'' if len(self.removed) == 1 else 's'}"
+        return f"This computer's copy was removed ({files}).{lost} {self.signed_out.message}"
+
+
+def remove_local_data(account: AccountSettings, *, tokens: TokenStore | None = None) -> Removal:
+    """Sign out (as `logout`) and delete the account's cache with its side files and backups."""
+    unsent = signout.unsent_changes(account.cache_path)
+    signed_out = signout.sign_out(account, tokens or TokenStore())
     removed = cache_files(account.cache_path)
     for path in removed:
         path.unlink(missing_ok=True)
     if load_account() == account:
         save_account(None)
     log.info("removed %d local file(s) of user %s", len(removed), account.user_id)
-    return removed
+    return Removal(removed, unsent, signed_out)

@@ -10,7 +10,8 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from connect_desktop.api.schema import API_PREFIX
-from connect_server import audit, auth, feed, operations, routes_sync, sync_api
+from connect_server import audit, auth, auth_admin, feed, operations, routes_sync, sync_api
+from connect_server.body_limit import BodyLimitMiddleware
 from connect_server.clock import Clock, utc_now
 from connect_server.context import ServerContext
 
@@ -34,9 +35,10 @@ def create_app(
     )
     app.state.context = ServerContext(sessions=sessions, clock=clock or utc_now, token_ttl=token_ttl)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, feed, operations, audit, sync_api, routes_sync):
+    for module in (auth, auth_admin, feed, operations, audit, sync_api, routes_sync):
         api.include_router(module.router)
     app.include_router(api)
+    app.add_middleware(BodyLimitMiddleware)
     return app
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
-from sqlalchemy import delete, func, insert, select
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request, Response, status
+from sqlalchemy import delete, func, select
 
 from connect_desktop.api.schema import TokenRequest, TokenResponse, UserInfo
 from connect_desktop.domain.entities import Role
 from connect_server.context import ServerContext, get_context
 from connect_server.models import AccessToken, User
 from connect_server.scope import Principal
-from connect_server.security import new_token, token_digest, verify_password
+from connect_server.security import token_digest, verify_password
+from connect_server.throttle import Lockout
+from connect_server.tokens import TOUCH_EVERY, issue_token, touch
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -34,21 +36,28 @@ def _bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def current_principal(request: Request, context: Annotated[ServerContext, Depends(get_context)]) -> Principal:
+def current_principal(
+    request: Request, background: BackgroundTasks, context: Annotated[ServerContext, Depends(get_context)]
+) -> Principal:
     """The user behind the request's bearer token; 401 when missing, unknown or expired."""
     digest = token_digest(_bearer_token(request))
     with context.sessions() as session:
         row = session.execute(
-            select(User, AccessToken.expires_at)
+            select(User, AccessToken.expires_at, AccessToken.last_used_at, AccessToken.public_id)
             .join(AccessToken, AccessToken.user_id == User.id)
             .where(AccessToken.token_hash == digest)
         ).first()
     if row is None:
         raise _unauthorized("Your session is not valid: sign in again")
-    user, expires_at = row
-    if expires_at <= context.clock():
+    user, expires_at, last_used_at, public_id = row
+    now = context.clock()
+    if expires_at <= now:
         raise _unauthorized("Your session has expired: sign in again")
+    if last_used_at is None or now - last_used_at >= TOUCH_EVERY:
+        # After the response: a write here would wait behind a long sync run on SQLite.
+        background.add_task(touch, context.sessions, digest, now)
     request.state.token_digest = digest
+    request.state.token_id = public_id
     return principal_of(user)
 
 
@@ -60,6 +69,7 @@ def principal_of(user: User) -> Principal:
         school_ids=tuple(user.school_ids or ()),
         staff_id=user.staff_id,
         display_name=user.display_name,
+        scope_seq=user.scope_seq or 0,
     )
 
 
@@ -91,37 +101,31 @@ def sign_in(
     lockout = context.throttle.check(keys, now)
     if lockout is not None:
         log.warning("sign-in refused: throttled for %s s", lockout.retry_after)
-        minutes = max(1, round(lockout.retry_after / 60))
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS,
-            f"Too many failed sign-in attempts. Try again in about {minutes} minute(s).",
-            headers={"Retry-After": str(lockout.retry_after)},
-        )
+        raise _too_many(lockout)
     with context.sessions() as session:
         user = session.scalar(select(User).where(func.lower(User.email) == body.username.strip().lower()))
     if not verify_password(user.password_hash if user else None, body.password) or user is None:
         context.throttle.fail(keys, now)
         log.info("sign-in failed")
         raise _unauthorized(WRONG_CREDENTIALS)
-    context.throttle.succeed(keys[0])
-    token = new_token()
     with context.sessions.begin() as session:
-        session.execute(
-            insert(AccessToken).values(
-                token_hash=token_digest(token),
-                user_id=user.id,
-                created_at=now,
-                expires_at=now + context.token_ttl,
-            )
-        )
-        session.execute(
-            delete(AccessToken).where(AccessToken.user_id == user.id, AccessToken.expires_at <= now)
-        )
+        context.throttle.succeed(session, keys)
+        token = issue_token(session, user.id, now, context.token_ttl)
     log.info("signed in user %s", user.id)
     return TokenResponse(
         access_token=token,
         expires_in=int(context.token_ttl.total_seconds()),
         user=user_info(principal_of(user)),
+    )
+
+
+def _too_many(lockout: Lockout) -> HTTPException:
+    wait = lockout.retry_after
+    when = f"{wait} second(s)" if wait < 60 else f"about {round(wait / 60)} minute(s)"
+    return HTTPException(
+        status.HTTP_429_TOO_MANY_REQUESTS,
+        f"Too many failed sign-in attempts. Try again in {when}.",
+        headers={"Retry-After": str(wait)},
     )
 
 

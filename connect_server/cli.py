@@ -1,4 +1,4 @@
-"""`connect-server`: run the reference server, add users, seed a demo district.
+"""`connect-server`: run the reference server, add users, seed a demo district, manage sign-ins.
 
 Expected problems (unreachable database, unknown school, existing e-mail) end with
 a plain message on stderr and a non-zero exit code, never a traceback.
@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
+from connect_server.cli_auth import add_auth_commands, run_auth_command
 from connect_server.cli_sync import add_sync_commands, run_sync_command
 from connect_server.db import open_database
 from connect_server.users import DuplicateUserError, UserError
@@ -56,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument(
         "--password-stdin", action="store_true", required=True, help="read the password from stdin"
     )
+    scope = users.add_parser("set-scope", help="change a user's role or schools")
+    scope.add_argument("--db", default=os.environ.get(DB_ENV), help=db_help)
+    scope.add_argument("--email", required=True)
+    scope.add_argument("--role", default=None, help="district_admin, school_admin or teacher")
+    scope.add_argument("--school", action="append", default=None, metavar="SCHOOL_ID", help="repeat for more")
 
     seed = commands.add_parser("seed", help="fill the database with a generated demo district")
     seed.add_argument("--db", default=os.environ.get(DB_ENV), help=db_help)
@@ -72,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     seed.add_argument("--as-of", type=dt.date.fromisoformat, default=None, help="today's date, YYYY-MM-DD")
     add_sync_commands(commands)
+    add_auth_commands(commands, {"default": os.environ.get(DB_ENV), "help": db_help})
     return parser
 
 
@@ -123,6 +130,22 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _users(args: argparse.Namespace) -> int:
+    return _set_scope(args) if args.action == "set-scope" else _add_user(args)
+
+
+def _set_scope(args: argparse.Namespace) -> int:
+    from connect_server.users import set_scope
+
+    sessions = _open(_database_url(args.db))
+    try:
+        set_scope(sessions, args.email, args.role, args.school)
+    except UserError as error:
+        raise CliError(str(error), 2) from None
+    print(f"Changed {args.email.strip().lower()}; their app will download its data again at the next sync")
+    return 0
+
+
 def _add_user(args: argparse.Namespace) -> int:
     from connect_server.users import add_user
 
@@ -159,10 +182,25 @@ def _seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _auth(args: argparse.Namespace) -> int:
+    sessions = _open(_database_url(args.db))
+    try:
+        return run_auth_command(args, sessions)
+    finally:
+        sessions.kw["bind"].dispose()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the process exit code."""
     args = _parser().parse_args(argv)
-    handler = {"serve": _serve, "users": _add_user, "seed": _seed, "sync": run_sync_command}[args.command]
+    handler = {
+        "serve": _serve,
+        "users": _users,
+        "seed": _seed,
+        "sync": run_sync_command,
+        "tokens": _auth,
+        "throttle": _auth,
+    }[args.command]
     try:
         return handler(args)
     except CliError as error:

@@ -9,7 +9,7 @@ from fastapi import Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from connect_server.clock import Clock
-from connect_server.security import SignInThrottle
+from connect_server.throttle import SignInThrottle
 
 
 @dataclass
@@ -17,7 +17,10 @@ class ServerContext:
     sessions: sessionmaker[Session]
     clock: Clock
     token_ttl: dt.timedelta
-    throttle: SignInThrottle = field(default_factory=SignInThrottle)
+    throttle: SignInThrottle = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.throttle = SignInThrottle(self.sessions)
 
 
 def get_context(request: Request) -> ServerContext:

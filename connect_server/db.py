@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +13,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, insert, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from connect_server.models import FeedCounter, SyncSettings
@@ -22,6 +25,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def make_engine(url: str) -> Engine:
     """An engine for `url` (SQLite file or PostgreSQL), tuned for this server."""
     if url.startswith("sqlite"):
+        _make_private(make_url(url).database)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -34,6 +38,22 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _make_private(database: str | None) -> None:
+    """Create the SQLite file owner-only, or make it so (it holds personal data).
+
+    SQLite gives the -wal and -shm files the mode of the database file; side files left
+    from before are tightened here too.
+    """
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    with contextlib.suppress(OSError):  # e.g. no such folder: SQLite then says so itself
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        with contextlib.suppress(OSError):  # absent, or a file system without modes
+            file.chmod(0o600)
 
 
 def alembic_config(url: str) -> Config:

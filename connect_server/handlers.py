@@ -19,6 +19,7 @@ from connect_desktop.domain.operations import STATUS_CHANGE, TARGET_TYPE, Operat
 from connect_server.scope import TABLES, TOMBSTONE, Principal, writable
 from connect_server.sequence import allocate_seqs
 from connect_server.sync_settings import InvalidSettingsError, parse_settings_change
+from connect_server.visibility import scope_changes
 from connect_server.wire import CODECS, encode_fields, tombstone_change
 
 _LABEL = {
@@ -133,7 +134,7 @@ def _delete_student(session: Session, principal: Principal, op: Operation) -> Ap
     links_table = TABLES[EntityType.STUDENT_CONTACT]
     enrollments_table = TABLES[EntityType.ENROLLMENT]
     links = session.execute(
-        select(links_table.c.id, links_table.c.version, links_table.c.school_id)
+        select(links_table.c.id, links_table.c.version, links_table.c.school_id, links_table.c.contact_id)
         .where(links_table.c.student_id == row.id)
         .order_by(links_table.c.id)
     ).all()
@@ -159,6 +160,9 @@ def _delete_student(session: Session, principal: Principal, op: Operation) -> Ap
         for seq, (kind, record) in zip(seqs, doomed, strict=True)
     ]
     session.execute(insert(TOMBSTONE), tombstones)
+    scope = scope_changes(session)
+    for link in links:
+        scope.link_gone(link.contact_id, link.school_id or row.school_id)
     if links:
         session.execute(delete(links_table).where(links_table.c.id.in_([link.id for link in links])))
     if enrollments:

@@ -89,6 +89,11 @@ class SyncSettings(SeqMixin, columns.SyncSettingsColumns, Base):
 class SyncRun(SeqMixin, columns.SyncRunColumns, Base):
     __tablename__ = "sync_run"
 
+    counts_by_school: Mapped[dict[str, dict[str, dict[str, int]]] | None] = mapped_column(
+        JSON(none_as_null=True), default=None
+    )
+    """Server only (never on the wire): `counts` per school key (`syncing.schools`); None: not recorded."""
+
 
 ENTITY_MODELS: dict[EntityType, type[Base]] = {
     EntityType.SCHOOL: School,
@@ -147,17 +152,38 @@ class User(Base):
     school_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     staff_id: Mapped[str | None] = mapped_column(String(36), default=None)
     display_name: Mapped[str] = mapped_column(String(200), default="")
+    scope_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    """The feed position when role or schools last changed: older cursors must pull again from 0."""
 
 
 class AccessToken(Base):
-    """A bearer token, stored as its SHA-256 only."""
+    """A bearer token, stored as its SHA-256 only; `public_id` names it to admins (not a secret)."""
 
     __tablename__ = "access_token"
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(36), index=True, unique=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
+
+
+class ThrottleCounter(Base):
+    """Failed sign-ins of one account from one address, of one account, or from one address.
+
+    The empty string stands for "any": (account, "") counts an account's failures from
+    every address, ("", address) an address's failures for every account.
+    """
+
+    __tablename__ = "signin_throttle"
+
+    account: Mapped[str] = mapped_column(String(254), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    first_failure_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    blocked_until: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
 
 
 class AppliedOperation(Base):
@@ -207,4 +233,9 @@ class SyncRunArchive(Base):
     record_id: Mapped[str] = mapped_column(String(36))
     source_id: Mapped[str] = mapped_column(String(255))
     label: Mapped[str] = mapped_column(String(300), default="")
-    __table_args__ = (Index("ix_sync_run_archive_run", "run_id", "type", "id"),)
+    school_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    """The record's school when listed (None: district level); what school admins are filtered by."""
+    __table_args__ = (
+        Index("ix_sync_run_archive_run", "run_id", "type", "id"),
+        Index("ix_sync_run_archive_school", "run_id", "school_id", "type", "id"),
+    )

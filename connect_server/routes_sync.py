@@ -1,7 +1,8 @@
 """Sync endpoints that run, preview and explain runs (`/sync/...`).
 
-Running and approving are for district admins; every admin may read. The listing of
-runs and the settings record are served by `sync_api`.
+Running and approving are for district admins; every admin may read, within their
+scope (`sync_scope`: a school admin reads their schools' counts and list items only).
+The listing of runs and the settings record are served by `sync_api`.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, status
 
 from connect_desktop.api.schema import (
     Change,
@@ -21,23 +22,13 @@ from connect_desktop.api.schema import (
     SyncRunResult,
     SyncTypePreview,
 )
-from connect_desktop.domain.entities import EntityType
 from connect_desktop.rostering.diagnostics import Diagnostic
 from connect_desktop.rostering.snapshot import TYPES
-from connect_server.auth import CurrentPrincipal, require_admin, require_district_admin
-from connect_server.context import ServerContext, get_context
-from connect_server.sync_runner import preview_sync, run_archives, run_sync
-from connect_server.wire import CODECS
+from connect_server.auth import require_district_admin
+from connect_server.sync_runner import run_sync
+from connect_server.sync_scope import ScopedSync
 
 router = APIRouter(prefix="/sync", tags=["sync"])
-Context = Annotated[ServerContext, Depends(get_context)]
-
-
-def _run_change(context: ServerContext, run_id: str) -> dict[str, Any] | None:
-    codec = CODECS[EntityType.SYNC_RUN]
-    with context.sessions() as session:
-        row = session.execute(codec.select().where(codec.table.c.id == run_id)).first()
-    return codec.change(row) if row is not None else None
 
 
 def _diagnostics(items: list[Diagnostic]) -> list[SyncDiagnostic]:
@@ -45,20 +36,20 @@ def _diagnostics(items: list[Diagnostic]) -> list[SyncDiagnostic]:
 
 
 @router.post("/runs", response_model=SyncRunResult, responses={403: {"description": "Not a district admin"}})
-def post_run(body: SyncRunRequest, principal: CurrentPrincipal, context: Context) -> SyncRunResult:
+def post_run(body: SyncRunRequest, sync: ScopedSync) -> SyncRunResult:
     """Run the sync now; `approve_archives` releases a held run's archives for this run only."""
-    require_district_admin(principal)
+    require_district_admin(sync.principal)
+    context = sync.context
     outcome = run_sync(context.sessions, approve_archives=body.approve_archives, clock=context.clock)
-    change = _run_change(context, outcome.run.id)
+    change = sync.run(outcome.run.id)
     assert change is not None
     return SyncRunResult(run=Change(**change), diagnostics=_diagnostics(outcome.diagnostics))
 
 
 @router.get("/runs/{run_id}", response_model=Change, responses={404: {"description": "No such run"}})
-def get_run(run_id: str, principal: CurrentPrincipal, context: Context) -> dict[str, Any]:
+def get_run(run_id: str, sync: ScopedSync) -> dict[str, Any]:
     """One sync run (as on the changes feed)."""
-    require_admin(principal)
-    change = _run_change(context, run_id)
+    change = sync.run(run_id)
     if change is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No sync run with this id")
     return change
@@ -69,20 +60,18 @@ def get_run(run_id: str, principal: CurrentPrincipal, context: Context) -> dict[
 )
 def get_archives(
     run_id: str,
-    principal: CurrentPrincipal,
-    context: Context,
+    sync: ScopedSync,
     type_: Annotated[str | None, Query(alias="type", description="one entity type, e.g. student")] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=5_000)] = 100,
 ) -> SyncArchivePage:
-    """What a run archived, or (when held) tried to archive, a page at a time."""
-    require_admin(principal)
+    """What a run archived, or (when held) tried to archive, a page at a time (the caller's part)."""
     if type_ is not None and type_ not in TYPES:
         raise HTTPException(
             422,
             f"Unknown type {type_!r}; expected one of {', '.join(TYPES)}",
         )
-    page = run_archives(context.sessions, run_id, type_=type_, offset=offset, limit=limit)
+    page = sync.archives(run_id, type_, offset, limit)
     if page is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No sync run with this id")
     return SyncArchivePage(
@@ -97,10 +86,10 @@ def get_archives(
 
 
 @router.post("/preview", response_model=SyncPreview)
-def post_preview(principal: CurrentPrincipal, context: Context) -> SyncPreview:
-    """A dry run against the configured source: counts per type and whether it would be held."""
-    require_admin(principal)
-    preview = preview_sync(context.sessions, clock=context.clock)
+def post_preview(sync: ScopedSync) -> SyncPreview:
+    """A dry run against the configured source: counts per type (the caller's schools') and whether
+    it would be held."""
+    preview = sync.preview()
     return SyncPreview(
         ok=preview.ok,
         message=preview.message,

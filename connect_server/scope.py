@@ -28,6 +28,8 @@ class Principal:
     school_ids: tuple[str, ...]
     staff_id: str | None
     display_name: str
+    scope_seq: int = 0
+    """The feed position at which this user's role or schools last changed."""
 
     @property
     def is_district_admin(self) -> bool:
@@ -164,3 +166,26 @@ def writable(principal: Principal, kind: EntityType) -> ColumnElement[bool] | No
     if "school_id" in table.c:
         return table.c.school_id.in_(list(principal.school_ids))
     return false()
+
+
+ARCHIVE_LIST: Table = models.SyncRunArchive.__table__  # type: ignore[assignment]
+
+
+def archive_visible(principal: Principal) -> ColumnElement[bool] | None:
+    """The condition on `sync_run_archive` selecting the items `principal` may see (None: all).
+
+    A school admin sees the items filed under their schools; a contact item also while the
+    contact is `visible` to them (through any family link in their schools). District-level
+    items (schools, terms, school-less staff and contacts) are for district admins only;
+    teachers see none.
+    """
+    if principal.is_district_admin:
+        return None
+    if principal.is_teacher:
+        return false()
+    items, contacts = ARCHIVE_LIST, TABLES[EntityType.CONTACT]
+    seen = select(contacts.c.id).where(visible(principal, EntityType.CONTACT))  # type: ignore[arg-type]
+    return or_(
+        items.c.school_id.in_(list(principal.school_ids)),
+        (items.c.type == EntityType.CONTACT.value) & items.c.record_id.in_(seen),
+    )

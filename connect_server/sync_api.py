@@ -1,4 +1,4 @@
-"""Read-only sync endpoints: the settings record and the history of runs."""
+"""Read-only sync endpoints: the settings record and the history of runs (narrowed by `sync_scope`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from connect_desktop.api.schema import Change
 from connect_desktop.domain.entities import EntityType
 from connect_server.auth import CurrentPrincipal, require_admin
 from connect_server.context import ServerContext, get_context
+from connect_server.sync_scope import ScopedSync
 from connect_server.wire import CODECS
 
 router = APIRouter(prefix="/sync")
@@ -30,17 +31,6 @@ def sync_settings(
 
 
 @router.get("/runs", response_model=list[Change])
-def sync_runs(
-    principal: CurrentPrincipal,
-    context: Annotated[ServerContext, Depends(get_context)],
-    limit: Annotated[int, Query(ge=1, le=1_000)] = 100,
-) -> list[dict[str, Any]]:
-    """The most recent sync runs, newest first."""
-    require_admin(principal)
-    codec = CODECS[EntityType.SYNC_RUN]
-    table = codec.table
-    with context.sessions() as session:
-        rows = session.execute(
-            codec.select().order_by(table.c.started_at.desc(), table.c.seq.desc()).limit(limit)
-        ).all()
-    return [codec.change(row) for row in rows]
+def sync_runs(sync: ScopedSync, limit: Annotated[int, Query(ge=1, le=1_000)] = 100) -> list[dict[str, Any]]:
+    """The most recent sync runs, newest first (a school admin's: their schools' counts)."""
+    return sync.runs(limit)

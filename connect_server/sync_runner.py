@@ -12,15 +12,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from connect_desktop.domain.entities import SyncRunStatus
 from connect_desktop.rostering.diagnostics import Diagnostic, Diagnostics, SourceError
-from connect_desktop.rostering.plan import RolloverPlan, plan_rollover
+from connect_desktop.rostering.plan import ChangeKind, RolloverPlan, plan_rollover
 from connect_desktop.rostering.snapshot import TYPES, Snapshot
 from connect_server.clock import Clock, utc_now
 from connect_server.models import SyncRunArchive
@@ -29,6 +30,7 @@ from connect_server.syncing.apply import PlanApplier
 from connect_server.syncing.config import load_config, load_source
 from connect_server.syncing.current import current_records
 from connect_server.syncing.runs import RunRecord, finish_run, get_run, start_run
+from connect_server.syncing.schools import DISTRICT_TYPES, KINDS, base_counts, plan_counts, sum_for
 from connect_server.syncing.source import SourceUnavailableError, read_source
 
 __all__ = [
@@ -161,11 +163,14 @@ def _apply(
             return
         allow = approve or not plan.held
         result = PlanApplier(session, plan, run_id).apply(allow_archives=allow)
+        names: dict[ChangeKind, str] = {"create": "created", "update": "updated"}
+        names["archive"] = "archived" if allow else "tried_to_archive"
+        by_school = plan_counts(session, plan, names, run_id)
         if allow:
             status, message = SyncRunStatus.SUCCEEDED, messages.done(result, plan, approve, settings, day)
         else:
             status, message = SyncRunStatus.FAILED_THRESHOLD, messages.held(result, plan, settings, day)
-        finish_run(session, run_id, clock(), status, message, result.counts())
+        finish_run(session, run_id, clock(), status, message, result.counts(), by_school)
         log.info("sync run %s: %s (%d records written)", run_id, status.value, result.changed)
 
 
@@ -195,8 +200,13 @@ def preview_sync(
     clock: Clock = utc_now,
     today: dt.date | None = None,
     work_dir: Path | None = None,
+    schools: Sequence[str] | None = None,
 ) -> Preview:
-    """Plan a run against the configured source without writing anything."""
+    """Plan a run against the configured source without writing anything.
+
+    With `schools`, the counts are those schools' only (`syncing.schools`; schools and
+    terms left out); the verdict (held or not) stays the district's.
+    """
     day = today or clock().date()
     with sessions() as session:
         settings = load_config(session).plan_settings()
@@ -213,6 +223,8 @@ def preview_sync(
             )
         with sessions() as session:
             plan = plan_rollover(snapshot, current_records(session), settings, day)
+            if schools is not None:
+                return _school_preview(session, plan, diags, schools)
         return _preview(plan, diags)
 
 
@@ -246,6 +258,26 @@ def _preview(plan: RolloverPlan, diags: Diagnostics) -> Preview:
     return Preview(True, message, plan.held, plan.held_types, plan.paused_all, types, diags.items)
 
 
+def _school_preview(
+    session: Session, plan: RolloverPlan, diags: Diagnostics, schools: Sequence[str]
+) -> Preview:
+    found = sum_for(plan_counts(session, plan, {k: k for k in KINDS}), schools)
+    for type_, numbers in sum_for(base_counts(session, plan), schools).items():
+        found.setdefault(type_, {}).update(numbers)
+    types: dict[str, TypePreview] = {}
+    for t, p in plan.types.items():
+        if t in DISTRICT_TYPES:
+            continue
+        n = found.get(t, {})
+        managed, archive = n.get("managed", 0), n.get("archive", 0)
+        types[t] = TypePreview(
+            t, n.get("create", 0), n.get("update", 0), archive, n.get("unchanged", 0), managed,
+            p.threshold, round(100 * archive / managed, 2) if managed else 0.0, p.paused, p.in_source, p.held,
+        )  # fmt: skip
+    message = messages.preview_for_schools(plan)
+    return Preview(True, message, plan.held, plan.held_types, plan.paused_all, types, diags.items)
+
+
 def run_archives(
     sessions: sessionmaker[Session],
     run_id: str,
@@ -253,8 +285,12 @@ def run_archives(
     type_: str | None = None,
     offset: int = 0,
     limit: int = 100,
+    visible: ColumnElement[bool] | None = None,
 ) -> ArchivePage | None:
-    """One page of what a run archived (or, when it was held, tried to archive); None: no such run."""
+    """One page of what a run archived (or, when it was held, tried to archive); None: no such run.
+
+    `visible` narrows the list to what the caller may see (`scope.archive_visible`).
+    """
     with sessions() as session:
         run = get_run(session, run_id)
         if run is None:
@@ -262,6 +298,8 @@ def run_archives(
         condition = [SyncRunArchive.run_id == run_id]
         if type_:
             condition.append(SyncRunArchive.type == type_)
+        if visible is not None:
+            condition.append(visible)
         total = session.scalar(select(func.count()).select_from(SyncRunArchive).where(*condition)) or 0
         rows = session.execute(
             select(

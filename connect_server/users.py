@@ -7,12 +7,13 @@ import uuid
 from collections.abc import Iterable
 
 from argon2 import PasswordHasher
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from connect_desktop.domain.entities import Role
 from connect_server.models import School, Staff, User
 from connect_server.security import DEFAULT_HASHER, hash_password
+from connect_server.sequence import allocate_seqs
 
 log = logging.getLogger(__name__)
 
@@ -71,3 +72,44 @@ def add_user(
         )
     log.info("added user %s with role %s", user_id, user_role.value)
     return user_id
+
+
+def set_scope(
+    sessions: sessionmaker[Session],
+    email: str,
+    role: str | None = None,
+    school_ids: Iterable[str] | None = None,
+) -> None:
+    """Change a user's role and/or schools; their app then downloads its data again.
+
+    The change takes a feed position (`scope_seq`): a client whose cursor is older is
+    told to start over, so it never keeps what it may no longer see nor misses what it
+    may now see.
+    """
+    email = email.strip().lower()
+    with sessions.begin() as session:
+        user = session.scalar(select(User).where(func.lower(User.email) == email))
+        if user is None:
+            raise UserError(f"No user with the e-mail {email}")
+        new_role = Role(user.role)
+        if role is not None:
+            try:
+                new_role = Role(role)
+            except ValueError:
+                raise UserError(
+                    f"Unknown role {role!r}: use one of {', '.join(r.value for r in Role)}"
+                ) from None
+        schools = list(dict.fromkeys(school_ids)) if school_ids is not None else list(user.school_ids or [])
+        if new_role is not Role.DISTRICT_ADMIN and not schools:
+            raise UserError(f"A {new_role.value} needs at least one school (--school)")
+        known = set(session.scalars(select(School.id).where(School.id.in_(schools))))
+        missing = [school for school in schools if school not in known]
+        if missing:
+            raise UserError(f"No school with id {', '.join(missing)}")
+        (seq,) = allocate_seqs(session, 1)
+        session.execute(
+            update(User)
+            .where(User.id == user.id)
+            .values(role=new_role.value, school_ids=schools, scope_seq=seq)
+        )
+    log.info("changed the scope of user %s", user.id)

@@ -18,6 +18,8 @@ from connect_desktop.domain.entities import EntityType
 from connect_server.scope import TABLES
 
 _BOOKKEEPING = {"id", "version", "seq"}
+SERVER_ONLY = {"counts_by_school"}
+"""Columns never sent as record data (read through `connect_server.sync_scope` instead)."""
 
 
 Encoder = Callable[[Row[Any] | Sequence[Any]], dict[str, Any]]
@@ -72,7 +74,7 @@ class EntityCodec:
 
 
 def _codec(kind: EntityType, table: Table) -> EntityCodec:
-    columns = tuple(c for c in table.columns if c.name not in _BOOKKEEPING)
+    columns = tuple(c for c in table.columns if c.name not in _BOOKKEEPING | SERVER_ONLY)
     dates = tuple(c.name for c in columns if isinstance(c.type, Date))
     datetimes = tuple(c.name for c in columns if isinstance(c.type, DateTime))
     return EntityCodec(kind, table, columns, tuple(c.name for c in columns), dates, datetimes)

@@ -12,6 +12,7 @@ import pytest
 from tests.support.databases import PostgresDatabases, migrated_sqlite, sqlite_url
 from tests.support.demo import Demo, seed_demo
 from tests.support.server import LiveServer, make_database
+from tests.support.tls import self_signed
 
 PG_URL = os.environ.get("CONNECT_TEST_PG_URL")
 
@@ -52,6 +53,18 @@ def live_server(db_url: str) -> Iterator[LiveServer]:
     """The real server over a fresh, migrated database, on a loopback port."""
     sessions = make_database(db_url)
     server = LiveServer(sessions)
+    try:
+        with server:
+            yield server
+    finally:
+        sessions.kw["bind"].dispose()
+
+
+@pytest.fixture
+def tls_server(db_url: str, tmp_path: Path) -> Iterator[LiveServer]:
+    """The real server over HTTPS, with a self-signed certificate (`tls_server.tls.cert_file`)."""
+    sessions = make_database(db_url)
+    server = LiveServer(sessions, tls=self_signed(tmp_path / "tls"))
     try:
         with server:
             yield server

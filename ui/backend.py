@@ -21,6 +21,7 @@ from connect_desktop.api.schema import UserInfo
 from connect_desktop.rollover import undo_operations
 from connect_desktop.rollover.undo import UndoableChange, count_undoable, list_undoable
 from connect_desktop.settings import AccountSettings
+from connect_desktop.signout import revoked_earlier_message, unsent_changes
 from connect_desktop.store import overview, queries
 from connect_desktop.store.db import Cache
 from connect_desktop.sync.progress import CancelToken, ProgressSink
@@ -61,14 +62,28 @@ class AccountService:
         self.today = today
         """The app's one clock for "today" (a fixed day in the demo and in tests)."""
         self._pull_lock = threading.Lock()
+        self.notice: str | None = None
+        """Something to tell once the main window shows (e.g. earlier sessions ended)."""
 
     # -- sign in ---------------------------------------------------------------------
     @classmethod
-    def sign_in(cls, server_url: str, email: str, password: str) -> AccountService:
-        """Sign in (token to the keyring) and open the account's cache."""
-        signed_in = account_session.login(server_url, email, password)
+    def sign_in(
+        cls,
+        server_url: str,
+        email: str,
+        password: str,
+        ca_bundle: str | None = None,
+        insecure_http: bool = False,
+    ) -> AccountService:
+        """Sign in (token to the keyring) and open the account's cache; the bundle is remembered."""
+        signed_in = account_session.login(
+            server_url, email, password, ca_bundle=ca_bundle, insecure_http=insecure_http
+        )
         cache = account_session.open_account_cache(signed_in.account)
-        return cls(signed_in.account, signed_in.user, cache)
+        service = cls(signed_in.account, signed_in.user, cache)
+        if signed_in.revoked_earlier:
+            service.notice = revoked_earlier_message(signed_in.revoked_earlier)
+        return service
 
     @property
     def display_name(self) -> str:
@@ -90,12 +105,30 @@ class AccountService:
     def close(self) -> None:
         self.cache.close()
 
+    # -- signing out -------------------------------------------------------------------
+    def sign_out(self) -> str:
+        """End the session on the server (or at the next contact); what to tell the user."""
+        with self._pull_lock:
+            return account_session.logout(self.account).message
+
+    def unsent_changes(self) -> int | None:
+        """Staged changes not sent yet (None: they cannot be counted)."""
+        return unsent_changes(self.account.cache_path)
+
+    def remove_local_data(self) -> str:
+        """Close the cache, sign out and delete this computer's copy; what to tell the user."""
+        with self._pull_lock:
+            self.cache.close()
+            return account_session.remove_local_data(self.account).message
+
     # -- sync ------------------------------------------------------------------------
     def pull(self, progress: ProgressSink | None = None, cancel: CancelToken | None = None) -> PullResult:
         """Bring the cache up to date (one pull at a time)."""
         with self._pull_lock, self.client() as client:
             page_size = None if os.environ.get(PAGE_SIZE_ENV) else GUI_PULL_PAGE_SIZE
-            return pull(self.cache, client, page_size=page_size, progress=progress, cancel=cancel)
+            result = pull(self.cache, client, page_size=page_size, progress=progress, cancel=cancel)
+        account_session.revoke_pending(self.account)  # the server answered: end offline sign-outs
+        return result
 
     def full_pull_done(self) -> bool:
         with self.cache.sessions() as db:

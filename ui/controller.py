@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from ui.errors import ErrorReporter
 from ui.main_window import MainWindow
 from ui.messages import MessageBridge
 from ui.settings import UiSettings
-from ui.signin import SignInDialog
+from ui.signin import SignIn, SignInDialog
 from ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -39,7 +38,7 @@ class AppController(QObject):
         settings: UiSettings,
         bridge: MessageBridge,
         *,
-        sign_in: Callable[[str, str, str], AccountService] = AccountService.sign_in,
+        sign_in: SignIn = AccountService.sign_in,
         as_of: dt.date | None = None,
         sync_interval_ms: int | None = None,
     ) -> None:
@@ -132,12 +131,24 @@ class AppController(QObject):
         )
         self.window = window
         window.closed.connect(self.quit_requested)
+        window.signed_out.connect(self._signed_out)
         window.show()
         window.start()
         if sync:
             window.sync_in_background()
         self.main_shown.emit(window)
         return window
+
+    def _signed_out(self, message: str) -> None:
+        """Back to the sign-in dialog, which says what signing out did."""
+        window, self.window = self.window, None
+        if window is not None:
+            window.closed.disconnect(self.quit_requested)  # closing it is not quitting now
+            window.close()
+        if self.service is not None:
+            self.service.close()
+            self.service = None
+        self.show_sign_in().show_notice(message)
 
     def shutdown(self) -> None:
         self.runner.shutdown()

@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-log = logging.getLogger(__name__)
+from connect_desktop.version import app_version
 
-APP_VERSION = "0.1.0"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def bug_report(exc: BaseException) -> str:
     """A report safe to share: versions and the traceback (no values, no personal data)."""
     frames = traceback.extract_tb(exc.__traceback__)
     lines = [
-        f"Connect Desktop {APP_VERSION}",
+        f"Connect Desktop {app_version()}" + (" (installed build)" if getattr(sys, "frozen", False) else ""),
         f"Python {platform.python_version()} on {platform.system()} {platform.release()}"
         f" ({platform.machine()})",
         f"PySide6 {pyside_version}, Qt {qVersion()}",

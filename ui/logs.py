@@ -1,12 +1,15 @@
 """Logging: a rotating file in the platform log folder, and Qt's own messages routed in.
 
 The folder is `platformdirs.user_log_dir("ConnectDesktop")`, or `$CONNECT_DESKTOP_HOME/logs`
-when that is set. Log lines carry record counts, types and ids at most: no names,
-e-mail addresses or passwords (the code that logs is responsible for that).
+when that is set; it is owner-only (0700) and so are the log files (0600). Log lines
+carry record counts, types and ids at most: no names, e-mail addresses or passwords
+(the code that logs is responsible for that).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import logging.handlers
 import os
@@ -30,10 +33,33 @@ _QT_LEVELS = {
 
 
 def log_dir() -> Path:
+    """The log folder, created (or tightened) owner-only."""
     home = os.environ.get(HOME_ENV)
     folder = Path(home) / "logs" if home else Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(OSError):  # file systems without modes
+        folder.chmod(0o700)
     return folder
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose every file (the current one and each new one) is owner-only."""
+
+    def _open(self) -> io.TextIOWrapper:  # the stdlib hook that opens each file
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with contextlib.suppress(OSError):  # a file from an older version, or no modes
+            Path(self.baseFilename).chmod(0o600)
+        return open(fd, self.mode, encoding=self.encoding, errors=self.errors)  # noqa: PTH123
+
+
+def private_file_handler(path: Path) -> logging.Handler:
+    """The app's log file handler: 1 MB x 5 files, owner-only."""
+    for old in path.parent.glob(path.name + ".*"):  # backups written before files were private
+        with contextlib.suppress(OSError):
+            old.chmod(0o600)
+    handler = PrivateRotatingFileHandler(path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    return handler
 
 
 def setup_logging(level: int = logging.INFO) -> Path:
@@ -41,10 +67,7 @@ def setup_logging(level: int = logging.INFO) -> Path:
     path = log_dir() / LOG_FILE
     root = logging.getLogger()
     if not any(getattr(h, "connect_desktop", False) for h in root.handlers):
-        handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=1_000_000, backupCount=5, encoding="utf-8"
-        )
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler = private_file_handler(path)
         handler.connect_desktop = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     root.setLevel(level)

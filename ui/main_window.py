@@ -7,8 +7,10 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QTabWidget
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget
 
+from ui.about import about_box
+from ui.account_actions import AccountActions
 from ui.backend import AccountService
 from ui.dashboard.summary import Summary
 from ui.dashboard.view import Dashboard
@@ -23,10 +25,12 @@ SYNC_INTERVAL_MS = 5 * 60 * 1000
 
 
 class MainWindow(QMainWindow):
-    """Emits `summary_loaded` each time fresh numbers were shown (tests wait on it)."""
+    """Emits `summary_loaded` each time fresh numbers were shown (tests wait on it), and
+    `signed_out(message)` when Account → Sign out or the removal of the local copy is done."""
 
     summary_loaded = Signal(object)
     synced = Signal(object)
+    signed_out = Signal(str)
     closed = Signal()
 
     def __init__(
@@ -49,6 +53,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.as_of = as_of
         self.summary: Summary | None = None
+        self.about_dialog: QMessageBox | None = None
         self.context = WizardContext(
             service,
             runner,
@@ -72,8 +77,9 @@ class MainWindow(QMainWindow):
         self.wizard.page_changed.connect(lambda _step: self._show_checklist())
         bridge.info_posted.connect(lambda text: self.statusBar().showMessage(text, 8000))
         bridge.warning_posted.connect(lambda text: self.statusBar().showMessage(text, 15000))
-        self._add_actions()
         self._sync_busy = False
+        self._leaving = self._released = False
+        self._add_actions()
         self.timer = QTimer(self)
         self.timer.setInterval(sync_interval_ms)
         self.timer.timeout.connect(self.sync_in_background)
@@ -95,11 +101,27 @@ class MainWindow(QMainWindow):
         action("Sync now", QKeySequence.StandardKey.Refresh, self.sync_in_background)
         action("Dashboard", "Ctrl+1", lambda: self.tabs.setCurrentIndex(0))
         action("Year-end steps", "Ctrl+2", lambda: self.tabs.setCurrentIndex(1))
+        self.account_actions = AccountActions(
+            self, self.service, self.runner, self.reporter, before_leaving=self._before_leaving
+        )
+        self.account_actions.left.connect(self.signed_out)
+        help_menu = self.menuBar().addMenu("&Help")
+        about = help_menu.addAction("&About Connect Desktop")
+        about.setMenuRole(QAction.MenuRole.AboutRole)  # macOS: in the application menu
+        about.triggered.connect(self.show_about)
+
+    def show_about(self) -> QMessageBox:
+        """Help → About: version, platform, data and log folders."""
+        self.about_dialog = about_box(self)
+        self.about_dialog.open()
+        return self.about_dialog
 
     def start(self) -> None:
         """Show the saved wizard place and load the numbers."""
         self.wizard.restore()
         self.refresh()
+        if self.service.notice:
+            self.statusBar().showMessage(self.service.notice, 15000)
 
     def show_wizard(self, step_id: str | None = None) -> None:
         self.tabs.setCurrentWidget(self.wizard)
@@ -136,7 +158,7 @@ class MainWindow(QMainWindow):
 
     # -- background sync ----------------------------------------------------------------
     def sync_in_background(self) -> None:
-        if self._sync_busy:
+        if self._sync_busy or self._leaving:
             return
         self._sync_busy = True
         self.statusBar().showMessage("Downloading changes from Connect…")
@@ -161,9 +183,20 @@ class MainWindow(QMainWindow):
             name="background sync",
         )
 
+    def _before_leaving(self) -> None:
+        """Signing out: no more syncs, and the pages let go of the cache."""
+        self._leaving = True
+        self.timer.stop()
+        self._release_pages()
+
+    def _release_pages(self) -> None:
+        if not self._released:
+            self._released = True
+            self.wizard.release()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.timer.stop()
-        self.wizard.release()
+        self._release_pages()
         self.settings.set_window_geometry(self.saveGeometry())
         self.settings.sync()
         super().closeEvent(event)

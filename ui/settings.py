@@ -1,4 +1,5 @@
-"""UI state kept in QSettings, declared in one place: last server and e-mail, wizard place.
+"""UI state kept in QSettings, declared in one place: last server, e-mail and certificate
+file, wizard place.
 
 Never a password or a token: those live in the OS keyring (connect_desktop.auth).
 """
@@ -43,6 +44,15 @@ class UiSettings:
     @email.setter
     def email(self, value: str) -> None:
         self._store.setValue("signin/email", value)
+
+    @property
+    def ca_bundle(self) -> str:
+        """The certificate file chosen under "Advanced" at the last sign-in; "" for none."""
+        return self._str("signin/ca_bundle")
+
+    @ca_bundle.setter
+    def ca_bundle(self, value: str) -> None:
+        self._store.setValue("signin/ca_bundle", value)
 
     def wizard_page(self, server_url: str, user_id: str) -> str:
         return self._str(f"wizard/{_account_key(server_url, user_id)}/page")

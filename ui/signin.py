@@ -1,6 +1,8 @@
-"""The sign-in dialog: server address, e-mail, password.
+"""The sign-in dialog: server address, e-mail, password; under "Advanced" a certificate file.
 
-The address and e-mail are remembered (QSettings); the password never is. Signing in
+The address, e-mail and certificate file are remembered (QSettings); the password never
+is. A plain http:// address of another computer shows a warning and needs a tick in
+"Connect without encryption" (the rule is `connect_desktop.api.address`). Signing in
 runs as a background task; a problem the user can fix (wrong password, server
 unreachable, certificate) is shown in plain words right in the dialog.
 """
@@ -8,25 +10,34 @@ unreachable, certificate) is shown in plain words right in the dialog.
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
+    QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from connect_desktop.api.address import INSECURE_HTTP_WARNING, needs_insecure_choice
 from ui.errors import ErrorReporter, known_problem
 from ui.settings import UiSettings
 from ui.tasks import TaskRunner
 
-SignIn = Callable[[str, str, str], Any]
-"""(server_url, email, password) -> the signed-in account; runs on a worker thread."""
+SignIn = Callable[[str, str, str, str | None, bool], Any]
+"""(server_url, email, password, ca_bundle, insecure_http) -> the signed-in account; runs on a
+worker thread."""
 
 
 class SignInDialog(QDialog):
@@ -71,10 +82,46 @@ class SignInDialog(QDialog):
         self.password.setAccessibleName("Password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
 
+        self.insecure_warning = QLabel(INSECURE_HTTP_WARNING)
+        self.insecure_warning.setObjectName("warningText")
+        self.insecure_warning.setWordWrap(True)
+        self.insecure_ok = QCheckBox("Connect &without encryption anyway")
+        self.insecure_ok.setAccessibleName("Connect without encryption anyway")
+
         form = QFormLayout()
         form.addRow("&Server address:", self.server)
+        form.addRow(self.insecure_warning)
+        form.addRow(self.insecure_ok)
         form.addRow("&E-mail:", self.email)
         form.addRow("&Password:", self.password)
+
+        self.advanced = QToolButton()
+        self.advanced.setText("A&dvanced")
+        self.advanced.setAccessibleName("Advanced settings")
+        self.advanced.setCheckable(True)
+        self.advanced.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.advanced.setArrowType(Qt.ArrowType.RightArrow)
+        self.advanced.toggled.connect(self._show_advanced)
+        self.ca_bundle = QLineEdit(settings.ca_bundle)
+        self.ca_bundle.setAccessibleName("Certificate file")
+        self.ca_bundle.setPlaceholderText("Only if your IT department gave you one (.pem)")
+        self.choose_ca = QPushButton("C&hoose…")
+        self.choose_ca.setAccessibleName("Choose the certificate file")
+        self.choose_ca.clicked.connect(self._choose_ca_bundle)
+        self.choose_ca.setAutoDefault(False)  # Enter in a field signs in; it never opens a file dialog
+        ca_row = QHBoxLayout()
+        ca_row.addWidget(self.ca_bundle, 1)
+        ca_row.addWidget(self.choose_ca)
+        self.advanced_box = QWidget()
+        advanced_form = QFormLayout(self.advanced_box)
+        advanced_form.setContentsMargins(0, 0, 0, 0)
+        ca_label = QLabel("&Certificate file:")
+        ca_label.setBuddy(self.ca_bundle)
+        advanced_form.addRow(ca_label, ca_row)
+        ca_hint = QLabel("The certificates to trust for this server instead of the usual ones.")
+        ca_hint.setObjectName("hint")
+        ca_hint.setWordWrap(True)
+        advanced_form.addRow(ca_hint)
 
         self.error = QLabel()
         self.error.setObjectName("errorText")
@@ -92,15 +139,24 @@ class SignInDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
+        # The dialog grows with what is shown (a warning, the advanced part, an error) instead
+        # of squeezing the fields to a few pixels.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         layout.addWidget(title)
         layout.addWidget(intro)
         layout.addLayout(form)
+        layout.addWidget(self.advanced, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.advanced_box)
         layout.addWidget(self.error)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
-        self.setTabOrder(self.server, self.email)
-        self.setTabOrder(self.email, self.password)
-        self.setTabOrder(self.password, self.submit)
+        chain = (self.server, self.insecure_ok, self.email, self.password, self.advanced)
+        for first, second in pairwise((*chain, self.ca_bundle, self.choose_ca, self.submit)):
+            self.setTabOrder(first, second)
+        self.server.textChanged.connect(self._check_address)
+        self._check_address(self.server.text())
+        self.advanced.setChecked(bool(settings.ca_bundle))
+        self._show_advanced(self.advanced.isChecked())
         first_empty = next((w for w in (self.server, self.email) if not _filled(w.text())), None)
         (first_empty or self.password).setFocus()
 
@@ -122,19 +178,65 @@ class SignInDialog(QDialog):
         if "://" not in server:
             server = "https://" + server
             self.server.setText(server)
+        insecure = needs_insecure_choice(server)
+        if insecure and not self.insecure_ok.isChecked():
+            self.show_error(
+                "This address is not encrypted (http://). Use https://, or tick "
+                "“Connect without encryption anyway” if your IT department says so."
+            )
+            return
+        ca_bundle = self.ca_bundle.text().strip() or None
         self._settings.server_url = server
         self._settings.email = email
+        self._settings.ca_bundle = ca_bundle or ""
         self._busy(True)
         self._runner.run(
-            lambda _ctx: self._sign_in(server, email, password),
+            lambda _ctx: self._sign_in(server, email, password, ca_bundle, insecure),
             on_success=self._succeeded,
             on_failure=self._failed,
             name="sign in",
         )
 
+    def _check_address(self, text: str) -> None:
+        """Warn about (and ask to confirm) plain http:// to another computer, as it is typed."""
+        server = text.strip()
+        insecure = needs_insecure_choice(server if "://" in server else "https://" + server)
+        self.insecure_warning.setVisible(insecure)
+        self.insecure_ok.setVisible(insecure)
+        if not insecure:
+            self.insecure_ok.setChecked(False)  # a later http:// address is confirmed anew
+        self._fit()
+
+    def _show_advanced(self, shown: bool) -> None:
+        self.advanced.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self.advanced_box.setVisible(shown)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Grow (never shrink below) the dialog to what it now shows."""
+        if self.isVisible():
+            QTimer.singleShot(0, self.adjustSize)
+
+    def _choose_ca_bundle(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Choose the certificate file",
+            self.ca_bundle.text(),
+            "Certificates (*.pem *.crt *.cer);;All files (*)",
+        )
+        if path:
+            self.ca_bundle.setText(path)
+
     def show_error(self, text: str) -> None:
         self.error.setText(text)
         self.error.show()
+        self._fit()
+
+    def show_notice(self, text: str) -> None:
+        """A plain note above the buttons, e.g. what signing out did."""
+        self.status.setWordWrap(True)
+        self.status.setText(text)
+        self._fit()
 
     def _busy(self, busy: bool) -> None:
         self.submit.setEnabled(not busy)

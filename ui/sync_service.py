@@ -23,6 +23,7 @@ from openpyxl import Workbook
 from connect_desktop.api import sync_calls
 from connect_desktop.domain.entities import EntityType
 from connect_desktop.domain.operations import SYNC_PORTIONS, OperationKind
+from connect_desktop.reports.atomic import atomic_path
 from connect_desktop.reports.cells import RISKY_FIRST, text_converter
 from connect_desktop.rollover.plan import PlannedOperation
 from connect_desktop.rostering.plan import DEFAULT_THRESHOLD, Change
@@ -68,11 +69,28 @@ Row = tuple[Any, ...]
 class SyncStatus:
     settings: SyncSettingsRow | None
     runs: list[SyncRunRow]
+    schools: list[str] | None = None
+    """The schools the runs' counts and lists cover (a school admin's); None: the whole district."""
 
 
 def load_status(service: AccountService, limit: int = 200) -> SyncStatus:
     with service.cache.sessions() as db:
-        return SyncStatus(sync_history.sync_settings(db), sync_history.list_runs(db, limit=limit))
+        return SyncStatus(
+            sync_history.sync_settings(db),
+            sync_history.list_runs(db, limit=limit),
+            sync_history.counts_scope(db),
+        )
+
+
+def scope_note(schools: list[str] | None) -> str:
+    """What a school admin is told: the counts and lists are their schools' ("" for the district)."""
+    if schools is None:
+        return ""
+    which = ", ".join(schools) if schools else "none yet"
+    return (
+        f"Counts and lists here are for your schools only ({which}), not the whole district. "
+        "The deletion threshold counts the whole district; approving a held run is for district admins."
+    )
 
 
 def threshold_of(settings: SyncSettingsRow | None, portion: str) -> float:
@@ -179,10 +197,14 @@ def describe_held(h: HeldType) -> str:
     return text
 
 
-def explain_run(run: SyncRunRow, settings: SyncSettingsRow | None) -> RunExplanation:
+def explain_run(
+    run: SyncRunRow, settings: SyncSettingsRow | None, for_schools: bool = False
+) -> RunExplanation:
     """A run in plain words: what happened, whether anything was archived, who was told,
-    whether the next run will do the same, and what to do."""
+    whether the next run will do the same, and what to do (`for_schools`: to a school admin,
+    whose counts are their schools')."""
     when = long_date(run.started_at)
+    it = "In your schools, it" if for_schools else "It"
     created, updated = run.total("created"), run.total("updated")
     archived, tried = run.total("archived"), run.total("tried_to_archive")
     told = (
@@ -190,6 +212,16 @@ def explain_run(run: SyncRunRow, settings: SyncSettingsRow | None) -> RunExplana
         "Rostering page of the Connect web portal) is the only place it shows. If others need to "
         "know, tell them."
     )
+    if for_schools and not run.counts and run.status in (HELD, "succeeded"):
+        result = "was held at the deletion threshold" if run.status == HELD else "finished"
+        return RunExplanation(
+            f"Your sync on {when} {result}.",
+            "How many records it changed in your schools was not recorded: the run is older than that.",
+            "A district admin sees what it did across the district.",
+            told,
+            "A district admin can tell whether the next run will do the same.",
+            run.message or "",
+        )
     if run.status != HELD:
         from_status = {
             "succeeded": "finished without problems",
@@ -198,20 +230,26 @@ def explain_run(run: SyncRunRow, settings: SyncSettingsRow | None) -> RunExplana
             "running": "is still running",
         }.get(run.status, run.status)
         archived_text = (
-            f"It archived {archived:,} record{'s' if archived != 1 else ''}."
+            f"{it} archived {archived:,} record{'s' if archived != 1 else ''}."
             if archived
             else "Nothing was archived."
         )
         approved = " Archives were approved for this run only." if run.approved_archives else ""
         return RunExplanation(
             f"Your sync on {when} {from_status}.",
-            f"It created {created:,} and updated {updated:,} record{'s' if updated != 1 else ''}.{approved}",
+            f"{it} created {created:,} and updated {updated:,} record{'s' if updated != 1 else ''}."
+            + approved,
             archived_text,
             told,
             "The next run will work the same way: the thresholds and pauses below apply to it.",
             run.message or "",
         )
     held = held_types(run)
+    approver = (
+        "a district admin approves this run once or raises the threshold"
+        if for_schools
+        else "you approve this run once or raise the threshold"
+    )
     parts = [describe_held(h) for h in held]
     wanted = "; and ".join(parts) if parts else f"{tried:,} records"
     raised = []
@@ -228,20 +266,29 @@ def explain_run(run: SyncRunRow, settings: SyncSettingsRow | None) -> RunExplana
         )
     else:
         next_run = (
-            "Yes, the next run will be held too, in the same way, unless you approve this run once "
-            "or raise the threshold. Until then, every sync creates and updates records but archives nothing."
+            f"Yes, the next run will be held too, in the same way, unless {approver}. "
+            "Until then, every sync creates and updates records but archives nothing."
+        )
+    what_to_do = (
+        "What to do: check the list of what it tried to archive. If it is right (say, graduates and "
+        "staff who left), approve this run once; your threshold stays as it is. If it is wrong, fix the "
+        "export in your SIS and let the next sync run. To allow this many archives every time, raise "
+        "the threshold instead."
+    )
+    if for_schools:
+        what_to_do = (
+            "What to do: check the list of what it tried to archive in your schools. If it is wrong, fix "
+            "the export in your SIS. If it is right, tell your district admin: only they can approve this "
+            "run once or raise the threshold, which counts the whole district."
         )
     return RunExplanation(
         f"Your sync on {when} was held at the deletion threshold.",
-        f"It wanted to archive {wanted}.",
+        f"{it} wanted to archive {wanted}.",
         f"Nothing was archived. Creates ({created:,}) and updates ({updated:,}) did apply; "
         f"the {tried:,} records it tried to archive are listed under “Tried to archive”.",
         told,
         next_run,
-        "What to do: check the list of what it tried to archive. If it is right (say, graduates and "
-        "staff who left), approve this run once; your threshold stays as it is. If it is wrong, fix the "
-        "export in your SIS and let the next sync run. To allow this many archives every time, raise "
-        "the threshold instead.",
+        what_to_do,
         held,
     )
 
@@ -287,10 +334,12 @@ def _csv_safe(value: str) -> str:
 
 
 def export_archives(source: ArchiveSource, path: Path, cancel: Any = None) -> int:
-    """Write the whole list to CSV or XLSX (by `path`'s suffix); text cells only. Returns rows."""
+    """Write the whole list to CSV or XLSX (by `path`'s suffix); text cells only. Returns rows.
+
+    Written like the reports: complete or not at all, readable by the owner only.
+    """
     rows = 0
-    tmp = path.with_name(f".~{path.name}.part")
-    try:
+    with atomic_path(path, overwrite=True) as tmp:  # the save dialog already asked about overwriting
         if path.suffix.lower() == ".csv":
             with tmp.open("w", newline="", encoding="utf-8-sig") as fh:
                 writer = csv.writer(fh)
@@ -319,9 +368,6 @@ def export_archives(source: ArchiveSource, path: Path, cancel: Any = None) -> in
                 rows += 1
             with tmp.open("wb") as fh:
                 wb.save(fh)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return rows
 
 

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import requests
+from pydantic import ValidationError
 
 from connect_desktop.api import errors
+from connect_desktop.api.limits import body_limit, encode_body
 from connect_desktop.api.schema import (
     API_PREFIX,
     Operation,
@@ -26,6 +28,7 @@ from connect_desktop.api.schema import (
     TokenResponse,
     UserInfo,
 )
+from connect_desktop.version import user_agent
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,10 @@ class FeedPage:
     next_since: int
     has_more: bool
     total_estimate: int | None = None
+    reset: bool = False
+    """The user's access changed: the cache must be emptied and pulled again from 0."""
+    scope: int = 0
+    """The user's scope stamp; sent back with the next request."""
 
 
 @dataclass(frozen=True)
@@ -72,9 +79,12 @@ class ApiClient:
         self.retry = retry or RetryPolicy()
         self.timeout = timeout
         self.session = requests.Session()
-        self.session.verify = ca_bundle or True  # TLS verification always on
+        # TLS verification always on. Passed with every request too: requests lets
+        # REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a session's `verify`, not a request's.
+        self.verify: str | bool = ca_bundle or True
+        self.session.verify = self.verify
         self.session.headers["Accept"] = "application/json"
-        self.session.headers["User-Agent"] = "ConnectDesktop/0.1"
+        self.session.headers["User-Agent"] = user_agent()
         if token:
             self.set_token(token)
 
@@ -97,19 +107,34 @@ class ApiClient:
 
     def sign_in(self, email: str, password: str) -> TokenResponse:
         """`POST /auth/token`; `WrongCredentials` on a 401. Not retried on 5xx."""
-        body = TokenRequest(username=email, password=password).model_dump()
+        try:
+            body = TokenRequest(username=email, password=password).model_dump()
+        except ValidationError:  # longer than any account's e-mail or password can be
+            raise errors.WrongCredentials("too long") from None
         try:
             response = self._request("POST", "/auth/token", json=body, idempotent=False)
         except errors.SignedOut as exc:
             raise errors.WrongCredentials(exc.detail, status=401) from None
         return _parse(TokenResponse, response)
 
+    def sign_out(self) -> None:
+        """`POST /auth/logout`: the server revokes this client's token (`SignedOut` if it already had)."""
+        self._request("POST", "/auth/logout").close()
+
     def me(self) -> UserInfo:
         return _parse(UserInfo, self._request("GET", "/me"))
 
-    def changes(self, since: int, limit: int) -> FeedPage:
-        """`GET /changes`: validates only the envelope; records stay plain dicts (speed)."""
-        response = self._request("GET", "/changes", params={"since": since, "limit": limit})
+    def changes(self, since: int, limit: int, *, scope: int | None = None) -> FeedPage:
+        """`GET /changes`: validates only the envelope; records stay plain dicts (speed).
+
+        `scope` is the stamp of the page the cursor came from (see `ChangesPage.scope`).
+        """
+        params = (
+            {"since": since, "limit": limit}
+            if scope is None
+            else {"since": since, "limit": limit, "scope": scope}
+        )
+        response = self._request("GET", "/changes", params=params)
         try:
             body = json.loads(response.content)  # bytes straight in: no text decoding pass
         except ValueError:
@@ -120,7 +145,16 @@ class ApiClient:
         if not isinstance(changes, list) or not isinstance(next_since, int) or not isinstance(has_more, bool):
             raise errors.ServerError("malformed changes page")
         total = body.get("total_estimate")
-        return FeedPage(changes, next_since, has_more, total if isinstance(total, int) else None)
+        reset = body.get("reset") is True
+        stamp = body.get("scope")
+        return FeedPage(
+            changes,
+            next_since,
+            has_more,
+            total if isinstance(total, int) else None,
+            reset,
+            stamp if isinstance(stamp, int) else 0,
+        )
 
     def operations(self, operations: Sequence[Operation]) -> OperationsResponse:
         """`POST /operations`.
@@ -151,12 +185,26 @@ class ApiClient:
         idempotent: bool = True,
     ) -> requests.Response:
         url = self.base + path
+        data = headers = None
+        if json is not None:
+            data = encode_body(json)
+            if len(data) > body_limit(path):  # the server would refuse it unread (413)
+                raise errors.InvalidRequest(f"a request body of {len(data)} bytes is over the limit")
+            headers = {"Content-Type": "application/json"}
         attempts = self.retry.attempts if idempotent else 1
         wait = self.retry.backoff_s
         for attempt in range(1, attempts + 1):
             last = attempt == attempts
             try:
-                response = self.session.request(method, url, params=params, json=json, timeout=self.timeout)
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    data=data,
+                    headers=headers,
+                    verify=self.verify,
+                    timeout=self.timeout,
+                )
             except requests.exceptions.SSLError as exc:
                 log.warning("TLS verification failed for %s %s", method, path)
                 raise errors.CertificateProblem(type(exc).__name__) from None
@@ -165,6 +213,11 @@ class ApiClient:
                     log.warning("%s %s: server unreachable (%s)", method, path, type(exc).__name__)
                     raise errors.Unreachable(type(exc).__name__) from None
                 log.info("%s %s: %s, retrying in %.1f s", method, path, type(exc).__name__, wait)
+            except requests.exceptions.RequestException:
+                raise
+            except OSError:  # not requests' own: the CA bundle file cannot be read
+                log.warning("the CA bundle of %s %s cannot be read", method, path)
+                raise errors.CertificateFileProblem("CA bundle unreadable") from None
             else:
                 if response.status_code in RETRY_STATUSES and idempotent and not last:
                     log.info("%s %s: HTTP %d, retrying in %.1f s", method, path, response.status_code, wait)
@@ -202,7 +255,7 @@ def _raise_for_status(response: requests.Response) -> None:
         raise errors.ConflictError(detail, status=status)
     if status == 429:
         raise errors.Throttled(detail, retry_after=_retry_after(response))
-    if status in (400, 422):
+    if status in (400, 413, 422):
         raise errors.InvalidRequest(detail, status=status)
     raise errors.ServerError(detail or f"HTTP {status}", status=status)
 

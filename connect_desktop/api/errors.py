@@ -86,6 +86,15 @@ class CertificateProblem(ApiError):  # noqa: N818 - names read as the situation
     )
 
 
+class CertificateFileProblem(CertificateProblem):
+    """The certificate file chosen for this server (CA bundle) cannot be read."""
+
+    user_message = (
+        "The certificate file chosen for this Connect server cannot be read (moved or deleted?). "
+        "Sign in again and choose it under Advanced (connect-desktop login --ca-bundle FILE)."
+    )
+
+
 class ServerError(ApiError):
     """5xx, or an answer that is not what the API promises."""
 

@@ -10,15 +10,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from connect_desktop.api.limits import (
+    MAX_ID_LENGTH,
+    MAX_KIND_LENGTH,
+    MAX_OPERATIONS_PER_REQUEST,
+    MAX_PARAMS_BYTES,
+    MAX_PASSWORD_LENGTH,
+    MAX_USERNAME_LENGTH,
+    MAX_VERSION,
+    encode_body,
+)
 from connect_desktop.domain.entities import EntityType, Role
 from connect_desktop.domain.operations import OperationKind, OperationStatus
 
 API_PREFIX = "/api/v1"
 MAX_CHANGES_PAGE = 50_000
 DEFAULT_CHANGES_PAGE = 5_000
-MAX_OPERATIONS_PER_REQUEST = 1_000
 
 
 class WireModel(BaseModel):
@@ -26,8 +35,8 @@ class WireModel(BaseModel):
 
 
 class TokenRequest(WireModel):
-    username: str = Field(min_length=1, max_length=254)
-    password: str = Field(min_length=1, max_length=1024)
+    username: str = Field(min_length=1, max_length=MAX_USERNAME_LENGTH)
+    password: str = Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)
 
 
 class UserInfo(WireModel):
@@ -45,6 +54,47 @@ class TokenResponse(WireModel):
     user: UserInfo
 
 
+class TokenInfo(WireModel):
+    """One unexpired sign-in, as district admins see it: never the token or its hash."""
+
+    id: str = Field(description="public id of the sign-in, for revoking it")
+    user_id: str
+    email: str
+    role: Role
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    last_used_at: dt.datetime | None = Field(description="to the minute; null before the first use")
+    current: bool = Field(description="the sign-in this request was made with")
+
+
+class TokenList(WireModel):
+    tokens: list[TokenInfo]
+    total: int
+    offset: int
+    limit: int
+    has_more: bool
+
+
+class ThrottleEntry(WireModel):
+    """A counter of failed sign-ins: of an account from an address, of an account, or of an address."""
+
+    kind: str = Field(description="account_address, account or address")
+    account: str | None
+    address: str | None
+    failures: int
+    first_failure_at: dt.datetime
+    last_failure_at: dt.datetime
+    blocked_until: dt.datetime | None = Field(description="null when tries are not refused now")
+
+
+class ThrottleList(WireModel):
+    entries: list[ThrottleEntry]
+
+
+class ThrottleCleared(WireModel):
+    cleared: int
+
+
 class Change(WireModel):
     seq: int
     type: EntityType
@@ -59,19 +109,32 @@ class ChangesPage(WireModel):
     next_since: int
     has_more: bool
     total_estimate: int | None = None
+    reset: bool = False
+    """The user's access changed: drop every cached record and pull again from 0."""
+    scope: int = 0
+    """The user's scope stamp (changes when their role or schools change). A client sends
+    it back as `scope` with its next request; a stamp that no longer matches gets `reset`."""
 
 
 class OperationTarget(WireModel):
     type: EntityType
-    id: str
-    version: int
+    id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
+    version: int = Field(ge=0, le=MAX_VERSION)
 
 
 class Operation(WireModel):
-    op_id: str = Field(min_length=1, max_length=64)
-    kind: str
+    op_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
+    kind: str = Field(min_length=1, max_length=MAX_KIND_LENGTH)
     target: OperationTarget
     params: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("params")
+    @classmethod
+    def _params_fit(cls, params: dict[str, Any]) -> dict[str, Any]:
+        size = len(encode_body(params))
+        if size > MAX_PARAMS_BYTES:
+            raise ValueError(f"params may take at most {MAX_PARAMS_BYTES} bytes as JSON, these take {size}")
+        return params
 
 
 class OperationsRequest(WireModel):

@@ -3,6 +3,11 @@
 Pure helpers: each takes a client, makes one request and returns dataclasses. Running
 the sync (and approving a held run's archives) is a direct call, not an outbox
 operation; changing the sync settings is (`update_sync_settings`).
+
+The server answers within the caller's scope: a school admin's runs carry their
+schools' counts (summed, without schools and terms), their archive lists only their
+schools' records, and their previews their schools' counts (`store.sync_history.counts_scope`
+names those schools for the UI).
 """
 
 from __future__ import annotations

@@ -173,6 +173,25 @@ class RolloverPlan:
         ):
             yield _change(type_, kind, *row)
 
+    def managed_ids(self, type_: str) -> Iterator[str]:
+        """Ids of the type's sync-managed, not archived records (the threshold's base, `managed`)."""
+        cur = self.snapshot.db.cursor()
+        for (id_,) in cur.execute("SELECT id FROM cur WHERE t=? AND archived=0 ORDER BY sid", (type_,)):
+            yield id_
+
+    def unchanged_ids(self, type_: str) -> Iterator[str]:
+        """Ids of the records the plan leaves as they are (`unchanged`; none for a paused type)."""
+        plan = self.types[type_]
+        if plan.paused or not plan.in_source:
+            return
+        cur = self.snapshot.db.cursor()
+        for (id_,) in cur.execute(
+            "SELECT c.id FROM rec r JOIN cur c ON c.t=r.t AND c.sid=r.sid WHERE r.t=? AND NOT EXISTS "
+            "(SELECT 1 FROM p_change p WHERE p.t=r.t AND p.kind='update' AND p.sid=r.sid) ORDER BY r.sid",
+            (type_,),
+        ):
+            yield id_
+
 
 def _change(type_: str, kind: ChangeKind, sid: str, id_: str | None, data: str, diff: str | None) -> Change:
     fields = dict(zip(FIELDS[type_], json.loads(data), strict=True))

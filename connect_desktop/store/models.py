@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from connect_desktop.domain.entities import EntityType
@@ -136,6 +136,8 @@ class SyncState(CacheBase):
     last_pull_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
     last_push_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
     full_pull_done: Mapped[bool] = mapped_column(default=False)
+    scope: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    """The server's scope stamp the cursor was pulled under (see `ChangesPage.scope`)."""
 
 
 class Account(CacheBase):

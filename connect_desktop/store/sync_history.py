@@ -2,7 +2,9 @@
 
 `list_runs` gives the runs newest first; `sync_settings` gives the settings record
 with any staged (pending, not yet sent) `update_sync_settings` operations applied, so
-an editor shows what the user already asked for.
+an editor shows what the user already asked for. The server narrows what a school
+admin receives (a run's counts are their schools', summed); `counts_scope` names those
+schools so the UI can say so.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from connect_desktop.store.models import PendingOperation, SyncRun, SyncSettings
+from connect_desktop.domain.entities import Role
+from connect_desktop.store.models import Account, PendingOperation, School, SyncRun, SyncSettings
 
-__all__ = ["SyncRunRow", "SyncSettingsRow", "list_runs", "run_count", "sync_settings"]
+__all__ = ["SyncRunRow", "SyncSettingsRow", "counts_scope", "list_runs", "run_count", "sync_settings"]
 
 _STAGED = ("pending", "sending")
 
@@ -71,6 +74,20 @@ def list_runs(session: Session, *, offset: int = 0, limit: int = 100) -> list[Sy
     """Sync runs, newest first."""
     query = select(SyncRun).order_by(SyncRun.started_at.desc(), SyncRun.id).offset(offset).limit(limit)
     return [_run(row) for row in session.scalars(query)]
+
+
+def counts_scope(session: Session) -> list[str] | None:
+    """The names of the schools whose records a run's counts and lists cover (None: the district's).
+
+    Anyone but a district admin is served their schools' part only.
+    """
+    account = session.scalars(select(Account).limit(1)).first()
+    if account is None or account.role == Role.DISTRICT_ADMIN.value:
+        return None
+    ids = list(account.school_ids or [])
+    rows = session.execute(select(School.id, School.name).where(School.id.in_(ids)))
+    names = {school_id: name for school_id, name in rows}
+    return sorted(names.get(i, "a school not downloaded yet") for i in ids)
 
 
 def run_count(session: Session) -> int:

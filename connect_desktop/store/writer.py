@@ -108,6 +108,12 @@ def apply_changes(connection: sqlite3.Connection, changes: Sequence[Mapping[str,
     return counts
 
 
+def clear_records(connection: sqlite3.Connection) -> None:
+    """Delete every downloaded record (staged changes and the outbox stay)."""
+    for writer in WRITERS.values():
+        connection.execute(f"DELETE FROM {writer.table}")
+
+
 def apply_newer(connection: sqlite3.Connection, changes: Iterable[Mapping[str, Any]]) -> int:
     """Apply records from operation results, skipping any older than what the cache holds."""
     written = 0
@@ -132,15 +138,23 @@ SYNC_STATE_TABLE = SyncState.__tablename__
 
 
 def read_cursor(connection: sqlite3.Connection) -> int:
-    row = connection.execute(f"SELECT cursor FROM {SYNC_STATE_TABLE} WHERE id = 1").fetchone()
-    return int(row[0]) if row else 0
+    return read_position(connection)[0]
 
 
-def write_cursor(connection: sqlite3.Connection, cursor: int, *, finished: bool, now: str) -> None:
-    """Store the pull cursor (inside the same transaction as the page it follows)."""
+def read_position(connection: sqlite3.Connection) -> tuple[int, int]:
+    """The stored pull cursor and the server's scope stamp it was pulled under."""
+    row = connection.execute(f"SELECT cursor, scope FROM {SYNC_STATE_TABLE} WHERE id = 1").fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+def write_cursor(
+    connection: sqlite3.Connection, cursor: int, *, finished: bool, now: str, scope: int = 0
+) -> None:
+    """Store the pull cursor and its scope stamp (inside the same transaction as the page it follows)."""
     connection.execute(
-        f"INSERT INTO {SYNC_STATE_TABLE} (id, cursor, last_pull_at, full_pull_done) VALUES (1, ?, ?, ?) "
+        f"INSERT INTO {SYNC_STATE_TABLE} (id, cursor, last_pull_at, full_pull_done, scope) "
+        "VALUES (1, ?, ?, ?, ?) "
         "ON CONFLICT(id) DO UPDATE SET cursor = excluded.cursor, last_pull_at = excluded.last_pull_at, "
-        "full_pull_done = MAX(full_pull_done, excluded.full_pull_done)",
-        (cursor, now, int(finished)),
+        "full_pull_done = MAX(full_pull_done, excluded.full_pull_done), scope = excluded.scope",
+        (cursor, now, int(finished), scope),
     )

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
+from connect_desktop.api.limits import MAX_PARAMS_BYTES, encode_body
 from connect_desktop.domain.entities import EntityType
 from connect_desktop.domain.operations import TARGET_TYPE, OperationKind
 from connect_desktop.store.db import Cache
@@ -79,6 +80,12 @@ def _check_kind(kind: str, target_type: str | None) -> tuple[OperationKind, Enti
     if target_type is not None and target_type != expected.value:
         raise WrongTargetError(f"'{kind}' applies to a {expected.value}, not to a {target_type}.")
     return op_kind, expected
+
+
+def _check_params(params: Mapping[str, Any]) -> None:
+    """Refuse now what the server would refuse when sent (it bounds `params` too)."""
+    if params and len(encode_body(dict(params))) > MAX_PARAMS_BYTES:
+        raise StagingError(f"The details of this change are too large (at most {MAX_PARAMS_BYTES:,} bytes).")
 
 
 def _current_version(session: Session, entity: EntityType, target_id: str) -> int:
@@ -149,6 +156,8 @@ class Outbox:
         twice: its existing op_id is returned.
         """
         checked = [(item, *_check_kind(item.kind, item.target_type)) for item in items]
+        for item, _kind, _entity in checked:
+            _check_params(item.params)
         op_ids: list[str] = []
         with self.cache.sessions.begin() as session:
             rows: list[dict[str, Any]] = []

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from connect_desktop.api.client import ApiClient, FeedPage
 from connect_desktop.store.db import Cache
-from connect_desktop.store.writer import apply_changes, read_cursor, write_cursor
+from connect_desktop.store.writer import apply_changes, clear_records, read_position, write_cursor
 from connect_desktop.sync.progress import CancelToken, NeverCancel, NoProgress, ProgressSink, RateMeter
 
 log = logging.getLogger(__name__)
@@ -74,8 +74,11 @@ class _Batch:
             self.connection.execute("BEGIN IMMEDIATE")
             self.open, self.records, self.since = True, 0, time.perf_counter()
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
+        if page.reset:
+            log.info("the server changed this account's access: downloading everything again")
+            clear_records(self.connection)
         apply_changes(self.connection, page.changes)
-        write_cursor(self.connection, page.next_since, finished=not page.has_more, now=now)
+        write_cursor(self.connection, page.next_since, finished=not page.has_more, now=now, scope=page.scope)
         self.records += len(page.changes)
         if self.records >= COMMIT_EVERY_RECORDS or time.perf_counter() - self.since >= COMMIT_EVERY_S:
             self.commit()
@@ -94,17 +97,17 @@ class _Batch:
 class _Fetcher(threading.Thread):
     """Fetches pages one after another, a couple ahead of the writer."""
 
-    def __init__(self, client: ApiClient, since: int, limit: int) -> None:
+    def __init__(self, client: ApiClient, since: int, limit: int, scope: int) -> None:
         super().__init__(name="pull-fetch", daemon=True)
-        self.client, self.since, self.limit = client, since, limit
+        self.client, self.since, self.limit, self.scope = client, since, limit, scope
         self.pages: queue.Queue[FeedPage | BaseException] = queue.Queue(maxsize=PREFETCH_PAGES)
         self.stop = threading.Event()
 
     def run(self) -> None:
-        since = self.since
+        since, scope = self.since, self.scope
         while not self.stop.is_set():
             try:
-                item: FeedPage | BaseException = self.client.changes(since, self.limit)
+                item: FeedPage | BaseException = self.client.changes(since, self.limit, scope=scope)
             except BaseException as exc:  # handed to the writer, which re-raises it
                 item = exc
             while not self.stop.is_set():
@@ -115,7 +118,7 @@ class _Fetcher(threading.Thread):
                     continue
             if isinstance(item, BaseException) or not item.has_more:
                 return
-            since = item.next_since
+            since, scope = item.next_since, item.scope
 
     def next_page(self) -> FeedPage:
         item = self.pages.get()
@@ -146,11 +149,11 @@ def pull(
     cancelled = False
     total: int | None = None
     with cache.raw() as connection:
-        cursor = read_cursor(connection)
+        cursor, scope = read_position(connection)
         log.info("pull from cursor %d, pages of %d", cursor, limit)
         connection.execute(f"PRAGMA wal_autocheckpoint={PULL_AUTOCHECKPOINT_PAGES}")
         batch = _Batch(connection)
-        fetcher = _Fetcher(client, cursor, limit)
+        fetcher = _Fetcher(client, cursor, limit, scope)
         fetcher.start()
         try:
             while True:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from connect_desktop.api.client import ApiClient
 from connect_desktop.api.errors import ApiError
+from connect_desktop.api.limits import MAX_OPERATIONS_PER_REQUEST
 from connect_desktop.api.schema import Operation, OperationResult, OperationsResponse, OperationTarget
 from connect_desktop.store.db import Cache
 from connect_desktop.store.models import PendingOperation, SyncState
@@ -28,7 +29,7 @@ from connect_desktop.sync.progress import CancelToken, NeverCancel, NoProgress, 
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BATCH = 500
+DEFAULT_BATCH = MAX_OPERATIONS_PER_REQUEST
 SENDABLE = ("sending", "pending")
 
 
@@ -137,6 +138,7 @@ def push(
     `pending` (same op_ids) and the next push sends them.
     """
     sink, stop = progress or NoProgress(), cancel or NeverCancel()
+    batch_size = min(batch_size, MAX_OPERATIONS_PER_REQUEST)  # the server refuses longer batches
     total = max(_count_sendable(cache) - len(exclude), 0)
     meter = RateMeter()
     result = PushResult()

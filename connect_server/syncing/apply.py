@@ -35,6 +35,8 @@ from connect_server.syncing.mapping import (
     column,
     person_type,
 )
+from connect_server.syncing.schools import listed_schools
+from connect_server.visibility import ScopeChanges, scope_changes
 
 _BATCH = 500
 _T = TypeVar("_T")
@@ -94,6 +96,7 @@ class PlanApplier:
         self.run_id = run_id
         self.result = ApplyResult()
         self._moved: dict[str, set[str]] = {"student": set(), "classroom": set()}
+        self.scope: ScopeChanges = scope_changes(session)
 
     def apply(self, allow_archives: bool) -> ApplyResult:
         for type_ in TYPES:
@@ -129,6 +132,9 @@ class PlanApplier:
             for row, seq in zip(rows, allocate_seqs(self.session, len(rows)), strict=True):
                 row["seq"] = seq
             self.session.execute(insert(table), rows)
+            if type_ == "student_contact":
+                for row in rows:
+                    self.scope.link_added(row["contact_id"])
             self.result.types[type_].created += len(rows)
 
     def _updates(self, type_: str) -> None:
@@ -158,6 +164,7 @@ class PlanApplier:
                 )
                 if type_ in self._moved and "school_id" in values:
                     self._moved[type_].add(row.id)
+                self._track_move(type_, row, values)
             self.result.types[type_].updated += len(writes)
 
     def _cascade_school(self, parent: str, child: str, key: str) -> None:
@@ -166,12 +173,26 @@ class PlanApplier:
         parents, children = _table(parent), _table(child)
         for chunk in batched(moved):
             rows = self.session.execute(
-                select(children.c.id, parents.c.school_id)
+                select(children, parents.c.school_id.label("new_school_id"))
                 .join(parents, parents.c.id == children.c[key])
                 .where(children.c[key].in_(chunk), children.c.school_id.is_distinct_from(parents.c.school_id))
             ).all()
-            self._bulk_update(child, [{"b_id": r.id, "school_id": r.school_id} for r in rows], ["school_id"])
+            for row in rows:
+                self._track_move(child, row, {"school_id": row.new_school_id})
+            self._bulk_update(
+                child, [{"b_id": r.id, "school_id": r.new_school_id} for r in rows], ["school_id"]
+            )
             self.result.types[child].updated += len(rows)
+
+    def _track_move(self, type_: str, row: Any, values: Mapping[str, Any]) -> None:
+        """Tell the scope tracker about a write that changes a school or a family link's contact."""
+        if "school_id" in values and values["school_id"] != row.school_id:
+            self.scope.moved(EntityType(type_), row.id, row.school_id)
+        if type_ == "student_contact":
+            new_contact = values.get("contact_id", row.contact_id)
+            if new_contact != row.contact_id or values.get("school_id", row.school_id) != row.school_id:
+                self.scope.link_gone(row.contact_id, row.school_id)
+                self.scope.link_added(new_contact)
 
     def _resolve(self, type_: str, batch: list[Change], names: Iterable[str]) -> Refs:
         """Look up the ids (and schools) of the records a batch refers to by source_id."""
@@ -232,6 +253,7 @@ class PlanApplier:
 
     def _archives(self, type_: str) -> None:
         for batch in batched(self.plan.iter_changes(type_, "archive")):
+            self._list(type_, batch)  # first: it reads the schools of what is about to go
             ids = [c.id for c in batch if c.id]
             if type_ in ARCHIVE_VALUE:
                 name, value = ARCHIVE_VALUE[type_]
@@ -242,7 +264,6 @@ class PlanApplier:
                 if type_ == "contact":
                     self._delete_links_of(ids)
                 self._delete(type_, ids)
-            self._list(type_, batch)
             self.result.types[type_].archived += len(ids)
 
     def _delete_links_of(self, contact_ids: list[str]) -> None:
@@ -256,9 +277,10 @@ class PlanApplier:
         if not ids:
             return
         table = _table(type_)
-        rows = self.session.execute(
-            select(table.c.id, table.c.version, table.c.school_id).where(table.c.id.in_(ids))
-        ).all()
+        rows = self.session.execute(select(table).where(table.c.id.in_(ids))).all()
+        if type_ == "student_contact":
+            for r in rows:
+                self.scope.link_gone(r.contact_id, r.school_id)
         tombstones = [
             {"seq": seq, "type": type_, "id": r.id, "version": r.version, "school_id": r.school_id}
             for r, seq in zip(rows, _seqs(self.session, len(rows)), strict=True)
@@ -290,6 +312,8 @@ class PlanApplier:
         self.session.connection().execute(statement, rows)
 
     def _list(self, type_: str, batch: list[Change]) -> None:
+        """Add the batch to the run's archive list, each item filed under its school."""
+        schools = listed_schools(self.session, type_, [c.id for c in batch if c.id])
         self.session.execute(
             insert(SyncRunArchive),
             [
@@ -299,6 +323,7 @@ class PlanApplier:
                     "record_id": c.id or "",
                     "source_id": c.source_id,
                     "label": label(type_, c.fields)[:300],
+                    "school_id": schools.get(c.id or ""),
                 }
                 for c in batch
             ],

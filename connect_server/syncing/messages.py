@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from connect_desktop.domain.entities import SyncRunStatus
 from connect_desktop.rostering.diagnostics import Diagnostic
 from connect_desktop.rostering.plan import PlanSettings, RolloverPlan
 from connect_desktop.rostering.snapshot import PORTION_TYPES
@@ -76,3 +77,55 @@ def _extras(result: ApplyResult, settings: PlanSettings, today: dt.date) -> str:
         listed = ", ".join(f"{n} {NOUN[t]}" for t, n in skipped.items())
         text += f" Not applied because they refer to records not in Connect (e.g. paused): {listed}."
     return text
+
+
+# -- what school admins read (their schools' numbers only; see `connect_server.sync_scope`) --
+FOR_SCHOOLS = "Counts are for your schools only."
+
+
+def preview_for_schools(plan: RolloverPlan) -> str:
+    """A school admin's preview message: the district's verdict, no district numbers."""
+    if plan.paused_all:
+        return "The sync is paused: a run now would change nothing."
+    if plan.held:
+        nouns = ", ".join(NOUN[t] for t in plan.held_types)
+        return (
+            f"{FOR_SCHOOLS} The next run would be held: across the district it would archive more "
+            f"{nouns} than the threshold allows. New and changed records would still be applied; "
+            "nothing would be archived."
+        )
+    return f"{FOR_SCHOOLS} The next run would apply all of these changes."
+
+
+def run_for_schools(
+    status: str, counts: dict[str, dict[str, int]] | None, approved: bool, message: str | None
+) -> str:
+    """A run's message for a school admin, from their schools' `counts` (None: not recorded).
+
+    The stored message carries district numbers and source errors, so only a paused run's
+    (which names no record) is passed on.
+    """
+    if status == SyncRunStatus.SKIPPED_PAUSED.value:
+        return message or "The sync was paused; nothing was read or changed."
+    if status == SyncRunStatus.RUNNING.value:
+        return "The sync is running."
+    if status == SyncRunStatus.FAILED.value:
+        return "The sync stopped without changing anything. A district admin can see why."
+    if counts is None:
+        return (
+            "Counts for your schools were not recorded for this run (it ran before the server kept "
+            "them per school); a district admin can see the district's totals."
+        )
+    types = counts.values()
+    created, updated = sum(c.get("created", 0) for c in types), sum(c.get("updated", 0) for c in types)
+    if status == SyncRunStatus.FAILED_THRESHOLD.value:
+        tried = sum(c.get("tried_to_archive", 0) for c in types)
+        return (
+            "Held at the deletion threshold: across the district this run would have archived more than "
+            f"the threshold allows, so nothing was archived. In your schools: {tried} record(s) listed as "
+            f"'tried to archive'; created {created} and updated {updated} record(s). A district admin can "
+            "approve this run's archives once or raise the threshold."
+        )
+    archived = sum(c.get("archived", 0) for c in types)
+    text = f"In your schools: created {created}, updated {updated} and archived {archived} record(s)."
+    return text + (" Archives were approved for this run only." if approved else "")

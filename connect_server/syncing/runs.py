@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from connect_desktop.domain.entities import SyncRunStatus
 from connect_server.models import SyncRun
 from connect_server.sequence import allocate_seqs
+from connect_server.syncing.schools import Counts
 
 MESSAGE_LIMIT = 1000
 
@@ -62,6 +63,7 @@ def start_run(session: Session, now: dt.datetime, trigger: str, approve_archives
             trigger=trigger,
             approved_archives=approve_archives,
             counts={},
+            counts_by_school={},
         )
     )
     return run_id
@@ -74,7 +76,9 @@ def finish_run(
     status: SyncRunStatus,
     message: str,
     counts: dict[str, dict[str, int]] | None = None,
+    counts_by_school: Counts | None = None,
 ) -> None:
+    """Finish the run; `counts_by_school` splits `counts` by school key (`syncing.schools`)."""
     (seq,) = allocate_seqs(session, 1)
     session.execute(
         update(SyncRun)
@@ -84,6 +88,7 @@ def finish_run(
             finished_at=now,
             message=_cut(message),
             counts=counts or {},
+            counts_by_school=counts_by_school or {},
             version=SyncRun.version + 1,
             seq=seq,
         )

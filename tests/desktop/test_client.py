@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import socket
 import ssl
 import threading
@@ -11,15 +10,12 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from connect_desktop.api.client import ApiClient, RetryPolicy
 from connect_desktop.api.errors import CertificateProblem, SignedOut, Unreachable, WrongCredentials
 from tests.desktop.conftest import ADMIN_EMAIL, District
 from tests.support.server import LiveServer
+from tests.support.tls import self_signed
 
 NO_RETRY = RetryPolicy(attempts=1)
 
@@ -50,26 +46,7 @@ def test_a_closed_port_is_unreachable() -> None:
 
 @pytest.fixture
 def self_signed_server(tmp_path: Path) -> Iterator[str]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
+    certificate = self_signed(tmp_path)
 
     class Quiet(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -81,7 +58,7 @@ def self_signed_server(tmp_path: Path) -> Iterator[str]:
 
     server = HTTPServer(("127.0.0.1", 0), Quiet)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert_file, key_file)
+    context.load_cert_chain(certificate.cert_file, certificate.key_file)
     server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

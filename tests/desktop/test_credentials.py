@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,8 +11,9 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 
-from connect_desktop.credentials import SERVICE, TokenStore, token_key
+from connect_desktop.credentials import SERVICE, TokenStore, revocation_key, token_key
 from connect_desktop.session import login, logout
+from connect_desktop.signout import Outcome
 from tests.desktop.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, District
 from tests.support.server import LiveServer
 
@@ -84,3 +86,21 @@ def test_login_and_logout_use_the_keyring(
     assert signed_in.account.cache_path.exists()
     logout()
     assert memory_keyring.secrets == {}
+
+
+def test_an_offline_sign_out_keeps_the_token_to_revoke_in_the_keyring_only(
+    memory_keyring: MemoryKeyring, live_server: LiveServer, district: District, home: Path
+) -> None:
+    login(live_server.url, ADMIN_EMAIL, ADMIN_PASSWORD)
+    token = memory_keyring.secrets[(SERVICE, token_key(live_server.url, ADMIN_EMAIL))]
+    live_server.stop()
+    try:
+        result = logout()
+    finally:
+        live_server.start()
+    assert result.outcome is Outcome.DEFERRED
+    assert memory_keyring.secrets == {(SERVICE, revocation_key(live_server.url)): json.dumps([token])}
+    assert not TokenStore().fallback_path.exists()
+    assert not any(token in path.read_text(errors="replace") for path in home.rglob("*") if path.is_file())
+    login(live_server.url, ADMIN_EMAIL, ADMIN_PASSWORD)
+    assert list(memory_keyring.secrets) == [(SERVICE, token_key(live_server.url, ADMIN_EMAIL))]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from tests.server.conftest import ADMIN_A, TEACHER_A, Api, District
+from tests.server.conftest import ADMIN_A, DISTRICT, TEACHER_A, Api, District
 from tests.support.records import RecordBuilder
 from tests.support.server import LiveServer
 
@@ -28,9 +28,12 @@ def test_settings_and_runs_newest_first(
     )
     runs = admin.http.get("/sync/runs").json()
     assert [r["id"] for r in runs] == [newer["id"], older["id"]]
-    assert runs[0]["data"]["counts"] == {"students": {"tried_to_archive": 40}}
     assert runs[0]["data"]["started_at"] == "2026-05-02T02:00:00"
     assert [r["id"] for r in admin.http.get("/sync/runs", params={"limit": 1}).json()] == [newer["id"]]
+    # no per-school split stored (a run from before it was kept): the district's counts stay hidden
+    assert runs[0]["data"]["counts"] == {} and "not recorded" in runs[0]["data"]["message"]
+    district_runs = connect(DISTRICT).http.get("/sync/runs").json()
+    assert district_runs[0]["data"]["counts"] == {"students": {"tried_to_archive": 40}}
     teacher = connect(TEACHER_A)
     assert teacher.http.get("/sync/settings").status_code == 403
     assert teacher.http.get("/sync/runs").status_code == 403

@@ -22,13 +22,23 @@ _FILES = (
 
 @dataclass
 class District:
-    """Students s-0..s-n (grade from `grade_of`), each with guardian g-i and one class."""
+    """Students s-0..s-n (grade from `grade_of`), each with guardian g-i and one class.
+
+    Everything is at school sch-1, except the classes in `second_school`: those, their
+    teachers and students (and the students' guardians) are at sch-2. `guardian_of`
+    gives a student the guardian of another (a family with children in two schools).
+    """
 
     students: Iterable[int] = range(10)
     grade: int = 3
     classes: tuple[str, ...] = ("cls-a", "cls-b")
     year: int = 2025
     renamed: dict[int, str] = field(default_factory=dict)  # student -> new given name
+    second_school: tuple[str, ...] = ()  # classes at sch-2
+    guardian_of: dict[int, int] = field(default_factory=dict)  # student -> whose guardian they share
+
+    def school(self, klass: str) -> str:
+        return "sch-2" if klass in self.second_school else "sch-1"
 
     def tables(self) -> dict[str, tuple[list[str], list[list[str]]]]:
         students = list(self.students)
@@ -39,6 +49,7 @@ class District:
             [
                 ["dist", "", "", "Test District", "district", "D", ""],
                 ["sch-1", "", "", "Oak Elementary", "school", "S1", "dist"],
+                *([["sch-2", "", "", "Elm Middle", "school", "S2", "dist"]] if self.second_school else []),
             ],
         )
         t["academicSessions"] = (
@@ -84,7 +95,7 @@ class District:
                     c,
                     "scheduled",
                     "",
-                    "sch-1",
+                    self.school(c),
                     f"sy-{y}",
                     "",
                     "",
@@ -93,23 +104,29 @@ class District:
                 for c in self.classes
             ],
         )
-        users = [self._user(f"t-{c}", "Teach", c, "", "", "") for c in self.classes]
+        at = self.school
+        users = [self._user(f"t-{c}", "Teach", c, "", "", "", at(c)) for c in self.classes]
         roles = [
-            [f"r-t-{c}", "", "", f"t-{c}", "primary", "teacher", "", "", "sch-1", ""] for c in self.classes
+            [f"r-t-{c}", "", "", f"t-{c}", "primary", "teacher", "", "", at(c), ""] for c in self.classes
         ]
         enrollments = [
-            [f"e-t-{c}", "", "", c, "sch-1", f"t-{c}", "teacher", "true", "", ""] for c in self.classes
+            [f"e-t-{c}", "", "", c, at(c), f"t-{c}", "teacher", "true", "", ""] for c in self.classes
         ]
+        children: dict[int, list[int]] = {}
+        for i in students:
+            children.setdefault(self.guardian_of.get(i, i), []).append(i)
         for i in students:
             given = self.renamed.get(i, f"Kid{i}")
-            users.append(
-                self._user(f"s-{i}", given, f"Family{i}", f"{1000 + i}", f"g-{i}", f"{self.grade:02d}")
-            )
-            users.append(self._user(f"g-{i}", f"Parent{i}", f"Family{i}", "", f"s-{i}", ""))
-            roles.append([f"r-s-{i}", "", "", f"s-{i}", "primary", "student", "", "", "sch-1", ""])
-            roles.append([f"r-g-{i}", "", "", f"g-{i}", "primary", "guardian", "", "", "sch-1", ""])
             klass = self.classes[i % len(self.classes)]
-            enrollments.append([f"e-s-{i}", "", "", klass, "sch-1", f"s-{i}", "student", "false", "", ""])
+            guardian = self.guardian_of.get(i, i)
+            number, grade = f"{1000 + i}", f"{self.grade:02d}"
+            users.append(self._user(f"s-{i}", given, f"Family{i}", number, f"g-{guardian}", grade, at(klass)))
+            roles.append([f"r-s-{i}", "", "", f"s-{i}", "primary", "student", "", "", at(klass), ""])
+            if guardian == i:
+                agents = ",".join(f"s-{c}" for c in children[i])
+                users.append(self._user(f"g-{i}", f"Parent{i}", f"Family{i}", "", agents, "", at(klass)))
+                roles.append([f"r-g-{i}", "", "", f"g-{i}", "primary", "guardian", "", "", at(klass), ""])
+            enrollments.append([f"e-s-{i}", "", "", klass, at(klass), f"s-{i}", "student", "false", "", ""])
         t["users"] = (_USER, users)
         t["roles"] = (
             [
@@ -140,11 +157,13 @@ class District:
         return t
 
     @staticmethod
-    def _user(sid: str, given: str, family: str, ident: str, agents: str, grades: str) -> list[str]:
+    def _user(
+        sid: str, given: str, family: str, ident: str, agents: str, grades: str, org: str = "sch-1"
+    ) -> list[str]:
         email = f"{sid}@example.org" if sid.startswith(("t-", "g-")) else ""
         return [
             sid, "", "", "true", sid, "", given, family, "", ident, email, "", "", agents, grades, "",
-            "", "", "", "", "sch-1", "",
+            "", "", "", "", org, "",
         ]  # fmt: skip
 
     def files(self) -> dict[str, str]:

@@ -43,20 +43,25 @@ def test_run_approve_and_read_archives(client: httpx.Client, use_district) -> No
     assert first.status_code == 200, first.text
     assert first.json()["run"]["type"] == "sync_run" and first.json()["run"]["data"]["status"] == "succeeded"
     use_district(District(students=range(3, 10)))
-    preview = client.post("sync/preview", headers=school).json()
+    preview = client.post("sync/preview", headers=admin).json()
     assert preview["held"] and preview["types"]["student"]["archive"] == 3
+    # the school admin's school is not the synced one: held, but none of it is theirs
+    theirs = client.post("sync/preview", headers=school).json()
+    assert theirs["held"] and theirs["types"]["student"]["archive"] == 0
     held = client.post("sync/runs", json={"approve_archives": False}, headers=admin).json()["run"]
     assert held["data"]["status"] == "failed_threshold"
     assert held["data"]["counts"]["student"]["tried_to_archive"] == 3
     page = client.get(
-        f"sync/runs/{held['id']}/archives", params={"type": "student", "limit": 2}, headers=school
+        f"sync/runs/{held['id']}/archives", params={"type": "student", "limit": 2}, headers=admin
     ).json()
     assert page["total"] == 3 and page["has_more"] and not page["archived"]
     assert [i["source_id"] for i in page["items"]] == ["s-0", "s-1"]
     rest = client.get(
-        f"sync/runs/{held['id']}/archives", params={"type": "student", "offset": 2}, headers=school
+        f"sync/runs/{held['id']}/archives", params={"type": "student", "offset": 2}, headers=admin
     ).json()
     assert [i["source_id"] for i in rest["items"]] == ["s-2"] and not rest["has_more"]
+    none = client.get(f"sync/runs/{held['id']}/archives", headers=school).json()
+    assert (none["total"], none["items"], none["has_more"]) == (0, [], False)
     approved = client.post("sync/runs", json={"approve_archives": True}, headers=admin).json()["run"]
     assert approved["data"]["status"] == "succeeded" and approved["data"]["approved_archives"]
     assert client.get(f"sync/runs/{approved['id']}", headers=school).json()["version"] == 2

@@ -26,6 +26,7 @@ from connect_server.app import DEFAULT_TOKEN_TTL, create_app
 from connect_server.clock import Clock
 from connect_server.db import open_database
 from connect_server.users import add_user as _add_user
+from tests.support.tls import Certificate
 
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 """Cheap argon2 parameters for test users (verification reads them from the hash)."""
@@ -50,7 +51,7 @@ def add_user(
 
 
 class LiveServer:
-    """The reference server's real app, served by uvicorn on 127.0.0.1."""
+    """The reference server's real app, served by uvicorn on 127.0.0.1 (over TLS with `tls`)."""
 
     def __init__(
         self,
@@ -59,17 +60,22 @@ class LiveServer:
         token_ttl: dt.timedelta = DEFAULT_TOKEN_TTL,
         clock: Clock | None = None,
         port: int = 0,
+        tls: Certificate | None = None,
+        root_path: str = "",
     ) -> None:
         self.sessions = sessions
         self.app = create_app(sessions, token_ttl=token_ttl, clock=clock)
         self.port = port
+        self.tls = tls
+        self.root_path = root_path
+        """As behind a proxy that strips this prefix: clients still call `url`."""
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def api(self) -> str:
@@ -96,6 +102,9 @@ class LiveServer:
             lifespan="off",
             access_log=False,
             timeout_graceful_shutdown=2,
+            ssl_certfile=self.tls.cert_file if self.tls else None,
+            ssl_keyfile=self.tls.key_file if self.tls else None,
+            root_path=self.root_path,
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(

@@ -45,9 +45,16 @@ def walk(qtbot: QtBot, top: QWidget, first: QWidget, steps: int) -> list[QWidget
 def test_sign_in_dialog_tab_order(qtbot: QtBot, ui_settings: UiSettings) -> None:
     dialog = SignInDialog(lambda *_a: None, TaskRunner(ImmediatePool()), ui_settings, ErrorReporter())  # type: ignore[arg-type]
     qtbot.addWidget(dialog)
-    order = walk(qtbot, dialog, dialog.server, 5)
-    assert order[:4] == [dialog.server, dialog.email, dialog.password, dialog.submit]
-    assert order[5] is dialog.server  # around again after Cancel
+    order = walk(qtbot, dialog, dialog.server, 6)
+    assert order[:5] == [dialog.server, dialog.email, dialog.password, dialog.advanced, dialog.submit]
+    assert order[6] is dialog.server  # around again after Cancel
+    dialog.advanced.setChecked(True)  # the certificate file comes next, where it is shown
+    dialog.server.setText("http://connect.example.org")  # and the insecure choice
+    order += walk(qtbot, dialog, dialog.server, 8)
+    assert order[7:15] == [
+        dialog.server, dialog.insecure_ok, dialog.email, dialog.password, dialog.advanced,
+        dialog.ca_bundle, dialog.choose_ca, dialog.submit,
+    ]  # fmt: skip
     for widget in order:
         assert spoken(widget), f"{type(widget).__name__} has no accessible name or text"
 

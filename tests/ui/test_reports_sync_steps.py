@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
 import pytest
 from pytestqt.qtbot import QtBot
+from sqlalchemy import text
 
 from connect_desktop.rostering.preview import preview_rollover
+from connect_desktop.store.sync_history import SyncRunRow
 from connect_server.sync_runner import run_sync
 from connect_server.syncing.config import SourceConfig, save_source
 from tests.server_sync.package import District as Package
@@ -19,6 +24,7 @@ from tests.ui.test_year_end_flow import open_app
 from ui.main_window import MainWindow
 from ui.messages import MessageBridge
 from ui.settings import UiSettings
+from ui.sync_service import explain_run
 from ui.tasks import TaskRunner
 from ui.wizard.reports import ReportsPage
 from ui.wizard.sync_rollover import SyncRolloverPage
@@ -146,8 +152,18 @@ def test_held_run_explained_listed_exported_and_approved_once(
     target = tmp_path / "tried.xlsx"
     page.export_archives_to(target)
     qtbot.waitUntil(lambda: "Saved" in page.export_feedback.text(), timeout=WAIT)
-    sheet = openpyxl.load_workbook(target, read_only=True).active
-    assert sheet is not None and sum(1 for _ in sheet.iter_rows()) == total + 1
+    book = openpyxl.load_workbook(target, read_only=True)
+    try:
+        sheet = book.active
+        assert sheet is not None and sum(1 for _ in sheet.iter_rows()) == total + 1
+    finally:
+        book.close()  # a read-only workbook keeps its file open until closed
+    as_csv = tmp_path / "tried.csv"
+    page.export_archives_to(as_csv)
+    qtbot.waitUntil(lambda: str(as_csv) in page.export_feedback.text(), timeout=WAIT)
+    assert len(as_csv.read_text(encoding="utf-8-sig").splitlines()) == total + 1
+    if os.name == "posix":  # personal data: owner-only, like the reports
+        assert stat.S_IMODE(target.stat().st_mode) == stat.S_IMODE(as_csv.stat().st_mode) == 0o600
 
     # approve once: confirm, the server runs, the pulled history shows the new run
     runs_before = len(page.status_data.runs)  # type: ignore[union-attr]
@@ -255,3 +271,59 @@ def test_preview_shows_the_same_counts_as_the_core(
         lambda: "cannot be read" in page.preview_status.text() or not page.problems.isHidden(), timeout=WAIT
     )
     assert reporter.reported == []
+
+
+@pytest.fixture
+def held_two_schools(live_server: LiveServer, tmp_path: Path) -> LiveServer:
+    """Oak Elementary (even students) and Elm Middle (odd) synced, then held on losing s-0..s-9;
+    the app's user is the school admin of Oak Elementary."""
+    first = Package(students=range(20), second_school=("cls-b",)).write(tmp_path / "first.zip")
+    with live_server.sessions.begin() as session:
+        save_source(session, SourceConfig("oneroster-csv", {"path": str(first)}))
+    assert run_sync(live_server.sessions, today=AS_OF).run.status == "succeeded"
+    with live_server.sessions() as session:
+        (oak,) = session.execute(text("SELECT id FROM school WHERE source_id = 'sch-1'")).scalars()
+    add_user(live_server.sessions, ADMIN_EMAIL, "school_admin", ADMIN_PASSWORD, [oak], display_name="Sam")
+    hold(live_server, Package(students=range(10, 20), second_school=("cls-b",)).write(tmp_path / "held.zip"))
+    return live_server
+
+
+def test_a_school_admin_reads_their_schools_part_and_is_told_so(
+    qtbot: QtBot, held_two_schools: LiveServer, runner: TaskRunner, reporter: RecordingReporter,
+    ui_settings: UiSettings, bridge: MessageBridge,
+) -> None:  # fmt: skip
+    _window, page = open_synced(qtbot, held_two_schools, runner, reporter, ui_settings, bridge)
+    assert "Counts and lists here are for your schools only (Oak Elementary)" in page.status_text.text()
+    run = page.latest_run
+    assert run is not None and run.status == "failed_threshold" and "school" not in run.counts
+    # Oak's five students s-0, s-2, …, s-8 with their guardians, family links and enrollments
+    assert {t: c["tried_to_archive"] for t, c in run.counts.items() if c["tried_to_archive"]} == {
+        "student": 5, "contact": 5, "student_contact": 5, "enrollment": 5,
+    }  # fmt: skip
+    text_shown = page.run_text.text()
+    assert "In your schools, it wanted to archive:" in text_shown
+    assert "<li>5 students</li>" in text_shown and "unless a district admin approves" in text_shown
+    assert "tell your district admin" in text_shown
+    assert not page.approve.isVisible()  # approving is for district admins
+
+    page._set_archive_run(page.selected_run)
+    qtbot.waitUntil(
+        lambda: page.archive_model.total is not None and not page.archive_model.loading, timeout=WAIT
+    )
+    assert page.archive_model.total == run.total("tried_to_archive") == 20
+    assert "in your schools" in page.archive_title.text()
+    while page.archive_model.canFetchMore():
+        page.archive_model.fetchMore()
+        qtbot.waitUntil(lambda: not page.archive_model.loading, timeout=WAIT)
+    students = {page.archive_model.row(r)[3] for r in range(20) if page.archive_model.row(r)[4] == "student"}
+    assert students == {"s-0", "s-2", "s-4", "s-6", "s-8"}
+    assert reporter.reported == []
+
+
+def test_a_run_without_counts_for_the_schools_says_so() -> None:
+    """A run from before the server kept counts per school reaches a school admin without counts."""
+    started = dt.datetime(2026, 5, 2, 2, 0)
+    old = SyncRunRow("r", 2, started, started, "failed_threshold", "daily", False, {}, "not recorded")
+    told = explain_run(old, None, for_schools=True)
+    assert told.headline == "Your sync on May 2, 2026 was held at the deletion threshold."
+    assert "was not recorded" in told.what_happened and "0 records" not in told.text()

@@ -210,6 +210,8 @@ class SyncRolloverPage(StepPage):
                 )
         if not status.runs:
             lines.append("No sync run recorded yet.")
+        if status.schools is not None:
+            lines.insert(0, f"<b>{svc.scope_note(status.schools)}</b>")
         self.status_text.setText("<br>".join(lines))
         self.runs.clear()
         for run in status.runs:
@@ -240,6 +242,11 @@ class SyncRolloverPage(StepPage):
     def latest_run(self) -> SyncRunRow | None:
         return self.status_data.runs[0] if self.status_data and self.status_data.runs else None
 
+    @property
+    def for_schools(self) -> bool:
+        """True for a school admin: the server sends their schools' counts and list items only."""
+        return self.status_data is not None and self.status_data.schools is not None
+
     def _show_run(self, run: SyncRunRow | None) -> None:
         self.selected_run = run
         self.run_box.setVisible(run is not None)
@@ -247,7 +254,7 @@ class SyncRolloverPage(StepPage):
             self.explanation_of = None
             self._set_archive_run(None)
             return
-        explanation = svc.explain_run(run, self.settings)
+        explanation = svc.explain_run(run, self.settings, self.for_schools)
         self.explanation_of = explanation
         held = run.status == svc.HELD
         self.run_title.setText(explanation.headline)
@@ -255,7 +262,8 @@ class SyncRolloverPage(StepPage):
         what = f"<p>{explanation.what_happened}</p>"
         if held and explanation.held:
             items = "".join(f"<li>{svc.describe_held(h)}</li>" for h in explanation.held)
-            what = f"<p>It wanted to archive:</p><ul>{items}</ul>"
+            it = "In your schools, it" if self.for_schools else "It"
+            what = f"<p>{it} wanted to archive:</p><ul>{items}</ul>"
         parts = [what, f"<p><b>{explanation.archived}</b></p>"]
         if held:
             parts.append(f"<p><b>Will the next run be held too?</b> {explanation.next_run}</p>")
@@ -264,9 +272,9 @@ class SyncRolloverPage(StepPage):
         elif run.message:
             parts.append(f"<p>Connect's note: {run.message}</p>")
         self.run_text.setText("".join(parts))
-        latest = run is self.latest_run
-        self.approve.setVisible(held and latest)
-        self.approve.setEnabled(held and latest)
+        can_approve = held and run is self.latest_run and not self.for_schools  # district admins only
+        self.approve.setVisible(can_approve)
+        self.approve.setEnabled(can_approve)
         self.show_tried.setVisible(bool(run.total("tried_to_archive") or run.total("archived")))
         self._set_archive_run(run)
 
@@ -381,7 +389,8 @@ class SyncRolloverPage(StepPage):
             return
         held = run.status == svc.HELD
         what = "tried to archive (nothing of it was archived)" if held else "archived"
-        self.archive_title.setText(f"What the sync on {svc.long_date(run.started_at)} {what}.")
+        where = " in your schools" if self.for_schools else ""
+        self.archive_title.setText(f"What the sync on {svc.long_date(run.started_at)} {what}{where}.")
         source = svc.ArchiveSource(self.context.service, run.id, self.archive_type.currentData())
         self.archive_source = source
         self.archive_model.set_source(source)
