@@ -22,12 +22,51 @@ Runner = Callable[..., Any]
 
 
 def daily_run_due(sessions: sessionmaker[Session], clock: Clock, interval: dt.timedelta) -> bool:
-    """True when daily sync is on, a source is set up, and the last daily run is `interval` old."""
+    """True when daily sync is on, a source is set up, and the last daily run is `interval` old.
+
+    One decision from one consistent read: the clock is read once, and the settings, the
+    source and the last run come from the same snapshot (an explicit transaction, also on
+    SQLite, whose driver would otherwise let each SELECT see a later state).
+    """
+    now = clock()
     with sessions() as session:
-        if not load_config(session).daily_sync or load_source(session) is None:
-            return False
-        last = session.scalar(select(func.max(SyncRun.started_at)).where(SyncRun.trigger == DAILY_TRIGGER))
-    return last is None or clock() - last >= interval
+        if session.get_bind().dialect.name == "sqlite":
+            session.connection().exec_driver_sql("BEGIN")
+        try:
+            if not load_config(session).daily_sync or load_source(session) is None:
+                return False
+            last = session.scalar(
+                select(func.max(SyncRun.started_at)).where(SyncRun.trigger == DAILY_TRIGGER)
+            )
+        finally:
+            session.rollback()
+    return last is None or now - last >= interval
+
+
+class DailyScheduler:
+    """Runs the sync when a daily run is due; `tick()` is one check (the loop's, or a test's)."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        clock: Clock = utc_now,
+        *,
+        interval: dt.timedelta = dt.timedelta(days=1),
+        runner: Runner | None = None,
+    ) -> None:
+        if runner is None:
+            from connect_server.sync_runner import run_sync
+
+            runner = run_sync
+        self.sessions, self.clock, self.interval, self.runner = sessions, clock, interval, runner
+
+    def tick(self) -> Any | None:
+        """Run the sync if it is due; returns the run, or None when nothing was due."""
+        if not daily_run_due(self.sessions, self.clock, self.interval):
+            return None
+        run = self.runner(self.sessions, trigger=DAILY_TRIGGER, clock=self.clock).run
+        log.info("daily sync run %s: %s", run.id, run.status)
+        return run
 
 
 def start_daily_scheduler(
@@ -43,18 +82,13 @@ def start_daily_scheduler(
     The last daily run's start is read from the database, so restarting the server
     does not run the sync again early.
     """
-    if runner is None:
-        from connect_server.sync_runner import run_sync
-
-        runner = run_sync
+    scheduler = DailyScheduler(sessions, clock, interval=interval, runner=runner)
     stopped = threading.Event()
 
     def loop() -> None:
         while not stopped.wait(poll_seconds):
             try:
-                if daily_run_due(sessions, clock, interval):
-                    run = runner(sessions, trigger=DAILY_TRIGGER, clock=clock).run
-                    log.info("daily sync run %s: %s", run.id, run.status)
+                scheduler.tick()
             except Exception:
                 log.exception("the daily sync run failed")
 

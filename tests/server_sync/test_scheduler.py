@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from connect_server.models import SyncRun
-from connect_server.syncing.scheduler import start_daily_scheduler
+from connect_server.syncing.scheduler import DailyScheduler, start_daily_scheduler
 from tests.server_sync.conftest import set_settings
 from tests.server_sync.package import District
 
@@ -46,16 +46,31 @@ def wait_for(condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyp
 def test_runs_once_a_day_while_daily_sync_is_on(sessions, use_district) -> None:  # type: ignore[no-untyped-def]
     use_district(District(students=range(3)))
     clock = FakeClock()
-    stop = start_daily_scheduler(sessions, clock, poll_seconds=0.02)
+    scheduler = DailyScheduler(sessions, clock)
+    assert scheduler.tick() is not None
+    assert daily_runs(sessions) == ["succeeded"]
+    clock.advance(dt.timedelta(hours=23, minutes=59))
+    assert scheduler.tick() is None  # the same day: no second run
+    clock.advance(dt.timedelta(minutes=1))
+    assert scheduler.tick() is not None
+    set_settings(sessions, daily_sync=False)
+    clock.advance(dt.timedelta(days=1))
+    assert scheduler.tick() is None
+    assert len(daily_runs(sessions)) == 2
+
+
+def test_a_restarted_server_does_not_run_again_early(sessions, use_district) -> None:  # type: ignore[no-untyped-def]
+    use_district(District(students=range(3)))
+    clock = FakeClock()
+    assert DailyScheduler(sessions, clock).tick() is not None
+    clock.advance(dt.timedelta(hours=12))
+    assert DailyScheduler(sessions, clock).tick() is None  # a new process reads the last run
+
+
+def test_the_background_loop_runs_the_due_sync(sessions, use_district) -> None:  # type: ignore[no-untyped-def]
+    use_district(District(students=range(3)))
+    stop = start_daily_scheduler(sessions, FakeClock(), poll_seconds=0.02)
     try:
         wait_for(lambda: len(daily_runs(sessions)) == 1)
-        time.sleep(0.2)  # many polls later: still one run on the same day
-        assert daily_runs(sessions) == ["succeeded"]
-        clock.advance(dt.timedelta(days=1))
-        wait_for(lambda: len(daily_runs(sessions)) == 2)
-        set_settings(sessions, daily_sync=False)
-        clock.advance(dt.timedelta(days=1))
-        time.sleep(0.2)
-        assert len(daily_runs(sessions)) == 2
     finally:
         stop()
