@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from connect_desktop.api.schema import API_PREFIX
@@ -14,6 +15,7 @@ from connect_server import audit, auth, auth_admin, feed, operations, routes_syn
 from connect_server.body_limit import BodyLimitMiddleware
 from connect_server.clock import Clock, utc_now
 from connect_server.context import ServerContext
+from connect_server.validation import validation_failed
 
 DEFAULT_TOKEN_TTL = dt.timedelta(hours=12)
 
@@ -39,6 +41,7 @@ def create_app(
         api.include_router(module.router)
     app.include_router(api)
     app.add_middleware(BodyLimitMiddleware)
+    app.add_exception_handler(RequestValidationError, validation_failed)
     return app
 
 

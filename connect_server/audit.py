@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
+from connect_desktop.api.limits import MAX_VERSION
 from connect_desktop.api.schema import AuditPage
 from connect_server.auth import CurrentPrincipal, require_district_admin
 from connect_server.context import ServerContext, get_context
@@ -22,7 +23,7 @@ MAX_AUDIT_PAGE = 5_000
 def audit(
     principal: CurrentPrincipal,
     context: Annotated[ServerContext, Depends(get_context)],
-    after: Annotated[int, Query(ge=0, description="Last audit id the client has")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_VERSION, description="Last audit id the client has")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_AUDIT_PAGE)] = DEFAULT_AUDIT_PAGE,
 ) -> dict[str, Any]:
     """Audit entries with id > `after`, oldest first."""

@@ -21,6 +21,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import BigInteger, ColumnElement, Connection, Select, bindparam, func, select
 
+from connect_desktop.api.limits import MAX_VERSION
 from connect_desktop.api.schema import DEFAULT_CHANGES_PAGE, MAX_CHANGES_PAGE, ChangesPage
 from connect_desktop.domain.entities import EntityType
 from connect_server.auth import CurrentPrincipal
@@ -149,10 +150,10 @@ def read_page(
 def changes(
     principal: CurrentPrincipal,
     context: Annotated[ServerContext, Depends(get_context)],
-    since: Annotated[int, Query(ge=0, description="Last seq the client has")] = 0,
+    since: Annotated[int, Query(ge=0, le=MAX_VERSION, description="Last seq the client has")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_CHANGES_PAGE)] = DEFAULT_CHANGES_PAGE,
     scope: Annotated[
-        int | None, Query(ge=0, description="The scope stamp of the page `since` came from")
+        int | None, Query(ge=0, le=MAX_VERSION, description="The scope stamp of the page `since` came from")
     ] = None,
 ) -> Response:
     """Everything the user may see that changed after `since`, oldest first."""

@@ -8,9 +8,9 @@ objects. `encode_value` and `decode_value` are the single place that converts.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from connect_desktop.api.limits import (
     MAX_ID_LENGTH,
@@ -30,13 +30,40 @@ MAX_CHANGES_PAGE = 50_000
 DEFAULT_CHANGES_PAGE = 5_000
 
 
+def storable_text(value: str) -> str:
+    """`value` unchanged, or ValueError when no database could store it (NUL, lone surrogates)."""
+    if "\x00" in value:
+        raise ValueError("must not contain a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text (it holds a lone surrogate)") from None
+    return value
+
+
+def _storable_json(value: Any) -> None:
+    if isinstance(value, str):
+        storable_text(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            storable_text(str(key))
+            _storable_json(item)
+    elif isinstance(value, list):
+        for item in value:
+            _storable_json(item)
+
+
+StorableText = Annotated[str, AfterValidator(storable_text)]
+"""Request text that every database can store: refused with 422 otherwise, never a 500."""
+
+
 class WireModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
 class TokenRequest(WireModel):
-    username: str = Field(min_length=1, max_length=MAX_USERNAME_LENGTH)
-    password: str = Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)
+    username: StorableText = Field(min_length=1, max_length=MAX_USERNAME_LENGTH)
+    password: StorableText = Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)
 
 
 class UserInfo(WireModel):
@@ -118,19 +145,20 @@ class ChangesPage(WireModel):
 
 class OperationTarget(WireModel):
     type: EntityType
-    id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
+    id: StorableText = Field(min_length=1, max_length=MAX_ID_LENGTH)
     version: int = Field(ge=0, le=MAX_VERSION)
 
 
 class Operation(WireModel):
-    op_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
-    kind: str = Field(min_length=1, max_length=MAX_KIND_LENGTH)
+    op_id: StorableText = Field(min_length=1, max_length=MAX_ID_LENGTH)
+    kind: StorableText = Field(min_length=1, max_length=MAX_KIND_LENGTH)
     target: OperationTarget
     params: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("params")
     @classmethod
     def _params_fit(cls, params: dict[str, Any]) -> dict[str, Any]:
+        _storable_json(params)
         size = len(encode_body(params))
         if size > MAX_PARAMS_BYTES:
             raise ValueError(f"params may take at most {MAX_PARAMS_BYTES} bytes as JSON, these take {size}")
