@@ -96,7 +96,11 @@ class PlanApplier:
         self.run_id = run_id
         self.result = ApplyResult()
         self._moved: dict[str, set[str]] = {"student": set(), "classroom": set()}
-        self.scope: ScopeChanges = scope_changes(session)
+
+    @property
+    def scope(self) -> ScopeChanges:
+        """The scope tracker of the session's current transaction (flushed when it commits)."""
+        return scope_changes(self.session)
 
     def apply(self, allow_archives: bool) -> ApplyResult:
         for type_ in TYPES:
