@@ -274,22 +274,14 @@ def act(district: District, clients: list[Client], action: tuple[Any, ...]) -> N
             sid = f"lnk-new-{uuid.uuid4().hex[:8]}"
             fields = {"student": student.source_id, "contact": contact.source_id, "relationship": "guardian"}
             district.sync(Change("student_contact", "create", sid, None, fields, {}))
-    elif name == "relink":
-        link, contact = (
-            district.current(EntityType.STUDENT_CONTACT, a),
-            district.current(EntityType.CONTACT, b),
+    elif name in ("relink", "link_to_student"):
+        field_, kind = (
+            ("contact", EntityType.CONTACT) if name == "relink" else ("student", EntityType.STUDENT)
         )
-        if link is not None and contact is not None and link.contact_id != contact.id:
-            old = _source(district, EntityType.CONTACT, link.contact_id)
-            district.sync(_update("student_contact", link, "contact", old, contact.source_id))
-    elif name == "link_to_student":
-        link, student = (
-            district.current(EntityType.STUDENT_CONTACT, a),
-            district.current(EntityType.STUDENT, b),
-        )
-        if link is not None and student is not None and link.student_id != student.id:
-            old = _source(district, EntityType.STUDENT, link.student_id)
-            district.sync(_update("student_contact", link, "student", old, student.source_id))
+        link, target = district.current(EntityType.STUDENT_CONTACT, a), district.current(kind, b)
+        if link is not None and target is not None and getattr(link, f"{field_}_id") != target.id:
+            old = _source(district, kind, getattr(link, f"{field_}_id"))
+            district.sync(_update("student_contact", link, field_, old, target.source_id))
     elif name in ("drop_link", "drop_contact", "drop_enrollment"):
         kind = {
             "drop_link": EntityType.STUDENT_CONTACT,
