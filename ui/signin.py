@@ -213,9 +213,27 @@ class SignInDialog(QDialog):
         self._fit()
 
     def _fit(self) -> None:
-        """Grow (never shrink below) the dialog to what it now shows."""
+        """Grow the dialog to what it now shows, on the next turn of the event loop."""
         if self.isVisible():
-            QTimer.singleShot(0, self.adjustSize)
+            QTimer.singleShot(0, self._grow)
+
+    def _grow(self) -> None:
+        # Not adjustSize(): it stops a window at 2/3 of the screen height (512 px at 1024x768),
+        # which clipped the http:// warning there. Grow to the height the wrapped texts need,
+        # as far as the screen allows with the title bar.
+        width = max(self.width(), self.sizeHint().width())
+        layout = self.layout()
+        wanted = layout.totalHeightForWidth(width) if layout is not None else -1
+        wanted = max(wanted, self.height())
+        screen = self.screen().availableGeometry()
+        frame = self.frameGeometry().height() - self.height()
+        self.resize(width, min(wanted, screen.height() - frame))
+        # Keep the whole window, title bar included, on the screen after growing.
+        outer = self.frameGeometry()
+        left = max(screen.left(), min(outer.left(), screen.right() - outer.width()))
+        top = max(screen.top(), min(outer.top(), screen.bottom() - outer.height()))
+        if (left, top) != (outer.left(), outer.top()):
+            self.move(left, top)
 
     def _choose_ca_bundle(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
