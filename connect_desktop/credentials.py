@@ -13,6 +13,7 @@ from pathlib import Path
 import keyring
 import keyring.backends.fail
 import keyring.errors
+from jaraco.classes import properties
 from keyring.backend import KeyringBackend
 
 from connect_desktop.store.paths import data_dir, server_key
@@ -169,3 +170,28 @@ def write_private(path: Path, text: str) -> None:
     with contextlib.suppress(OSError):
         temporary.chmod(0o600)
     temporary.replace(path)
+
+
+class MemoryKeyring(KeyringBackend):
+    """Secrets kept in this process only: for the self-test and the tests, never the user's keyring.
+
+    Install it with `keyring.set_keyring(MemoryKeyring())`; keyring never picks it by
+    itself (its priority refuses to be read).
+    """
+
+    @properties.classproperty
+    def priority(cls) -> float:  # noqa: N805 - a class property
+        raise RuntimeError("MemoryKeyring is only ever installed explicitly")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.secrets.pop((service, username), None)

@@ -16,12 +16,11 @@ from collections.abc import Callable, Generator
 from pathlib import Path
 
 import keyring
-from jaraco.classes import properties
-from keyring.backend import KeyringBackend
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QWidget
 
+from connect_desktop.credentials import MemoryKeyring
 from connect_desktop.selfcheck import SelfCheckError, migrate_oldest_cache, read_back_workbook
 from connect_desktop.version import UNKNOWN, app_version
 from ui.controller import AppController
@@ -37,27 +36,6 @@ log = logging.getLogger(__name__)
 SELF_TEST_STUDENTS = 120
 STEP_TIMEOUT_S = 90.0
 Condition = Callable[[], bool]
-
-
-class MemoryKeyring(KeyringBackend):
-    """The self-test's token store: never the user's real keyring, never chosen by keyring itself."""
-
-    @properties.classproperty
-    def priority(cls) -> float:  # noqa: N805 - a class property
-        raise RuntimeError("only the self-test installs this keyring")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.store.pop((service, username), None)
 
 
 def page_settled(page: QWidget) -> bool:

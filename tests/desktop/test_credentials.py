@@ -9,32 +9,12 @@ from pathlib import Path
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 
-from connect_desktop.credentials import SERVICE, TokenStore, revocation_key, token_key
+from connect_desktop.credentials import SERVICE, MemoryKeyring, TokenStore, revocation_key, token_key
 from connect_desktop.session import login, logout
 from connect_desktop.signout import Outcome
 from tests.desktop.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, District
 from tests.support.server import LiveServer
-
-
-class MemoryKeyring(KeyringBackend):
-    """A stand-in for the OS keyring (the edge of the system)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.secrets.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.secrets[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.secrets.pop((service, username), None)
 
 
 @pytest.fixture

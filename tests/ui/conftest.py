@@ -14,9 +14,9 @@ from typing import Any
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from PySide6.QtCore import QSettings
 
+from connect_desktop.credentials import MemoryKeyring
 from tests.support.records import RecordBuilder
 from tests.support.server import LiveServer, add_user
 from ui.errors import ErrorReporter
@@ -27,25 +27,6 @@ from ui.tasks import TaskRunner
 ADMIN_EMAIL = "admin@district.test"
 ADMIN_PASSWORD = "correct horse battery"
 AS_OF = dt.date(2026, 6, 20)
-
-
-class MemoryKeyring(KeyringBackend):
-    """An in-memory keyring so tests never touch the real one."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.store.pop((service, username), None)
 
 
 @pytest.fixture(autouse=True)
