@@ -53,6 +53,20 @@ class Api:
         self.http.close()
 
 
+Held = dict[tuple[str, str], dict[str, Any]]
+"""What a client holds: (type, id) -> {"version", "data"}."""
+
+
+def hold(held: Held, changes: list[dict[str, Any]]) -> Held:
+    """Apply feed `changes` to `held` in order, as a client does (tombstones remove); returns it."""
+    for c in changes:
+        if c["deleted"]:
+            held.pop((c["type"], c["id"]), None)
+        else:
+            held[(c["type"], c["id"])] = {"version": c["version"], "data": c["data"]}
+    return held
+
+
 def op(
     kind: str, target_type: str, record: dict[str, Any], version: int | None = None, **params: Any
 ) -> dict[str, Any]:

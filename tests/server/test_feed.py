@@ -13,7 +13,7 @@ from connect_desktop.domain.entities import Role
 from connect_server.feed import page_queries
 from connect_server.models import ENTITY_MODELS
 from connect_server.scope import Principal
-from tests.server.conftest import ADMIN_A, DISTRICT, TEACHER_A, Api, District, op
+from tests.server.conftest import ADMIN_A, DISTRICT, TEACHER_A, Api, District, hold, op
 from tests.support.server import LiveServer
 
 Connect = Callable[..., Api]
@@ -37,17 +37,6 @@ def feed_records(changes: list[dict[str, Any]]) -> dict[tuple[str, str], dict[st
         for c in changes
         if not c["deleted"]
     }
-
-
-def _applied(changes: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
-    """What a client holds after applying `changes` in order (tombstones remove)."""
-    held: dict[tuple[str, str], dict[str, Any]] = {}
-    for c in changes:
-        if c["deleted"]:
-            held.pop((c["type"], c["id"]), None)
-        else:
-            held[(c["type"], c["id"])] = {"version": c["version"], "data": c["data"]}
-    return held
 
 
 def test_paging_from_zero_delivers_every_record_exactly_once(
@@ -158,7 +147,7 @@ def test_tombstones_reach_only_the_schools_concerned(connect: Connect, district:
     assert result["status"] == "applied"
     changes, _ = district_admin.all_changes(since=cursor)
     assert all(c["data"] is None for c in changes if c["deleted"])
-    gone = set(feed_records(before)) - set(_applied(before + changes))
+    gone = set(feed_records(before)) - set(hold({}, before + changes))
     assert gone == {
         ("student", district.student_b1["id"]),
         ("student_contact", district.links[2]["id"]),

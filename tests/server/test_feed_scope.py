@@ -37,6 +37,7 @@ from connect_server.scope import Principal
 from connect_server.sequence import allocate_seqs
 from connect_server.syncing.apply import PlanApplier
 from connect_server.users import set_scope
+from tests.server.conftest import Held, hold
 from tests.support.server import make_database
 
 SCHOOLS = 3
@@ -67,23 +68,18 @@ class Client:
     email: str
     since: int = 0
     scope: int = 0
-    records: dict[tuple[str, str], tuple[int, dict[str, Any]]] = field(default_factory=dict)
+    records: Held = field(default_factory=dict)
 
 
 def _pull(
-    connection: Any, principal: Principal, since: int, scope: int, records: dict[Any, Any], limit: int
+    connection: Any, principal: Principal, since: int, scope: int, records: Held, limit: int
 ) -> tuple[int, int]:
     """Pull into `records` as the desktop does; returns the new cursor and scope stamp."""
     while True:
         page = read_page(connection, principal, since, limit, scope)
         if page.get("reset"):
             records.clear()
-        for change in page["changes"]:
-            key = (change["type"], change["id"])
-            if change["deleted"]:
-                records.pop(key, None)
-            else:
-                records[key] = (change["version"], change["data"])
+        hold(records, page["changes"])
         since, scope = page["next_since"], page["scope"]
         if not page["has_more"]:
             return since, scope
@@ -204,8 +200,8 @@ class District:
                 connection, principal, client.since, client.scope, client.records, limit
             )
 
-    def fresh(self, email: str) -> dict[tuple[str, str], tuple[int, dict[str, Any]]]:
-        records: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
+    def fresh(self, email: str) -> Held:
+        records: Held = {}
         with snapshot(self.sessions) as connection:
             _pull(connection, self.principal(email), 0, 0, records, 1_000)
         return records
