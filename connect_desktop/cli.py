@@ -83,6 +83,7 @@ _ERROR_CODES: tuple[tuple[type[BaseException], int], ...] = (
     (api_errors.Unreachable, UNREACHABLE),
     (api_errors.Forbidden, FORBIDDEN),
     (api_errors.CertificateProblem, CERTIFICATE),
+    (api_errors.BadAddress, USAGE),
     (api_errors.ApiError, SERVER),
     (CacheError, LOCAL_DATA),
     (StagingError, FAILED),

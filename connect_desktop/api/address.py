@@ -11,6 +11,8 @@ import ipaddress
 from pathlib import Path
 from urllib.parse import SplitResult, urlsplit
 
+from connect_desktop.api.schema import API_PREFIX
+
 INSECURE_HTTP_WARNING = (
     "This address uses plain http://: your password and your district's records would travel "
     "unencrypted, readable by anyone on the network. Use https:// unless your IT department "
@@ -61,9 +63,16 @@ def check_server_url(server_url: str, *, insecure_http: bool = False) -> str:
     computer (show them `INSECURE_HTTP_WARNING`).
     """
     url = server_url.strip().rstrip("/")
+    if url.lower().endswith(API_PREFIX):  # the API's own address, as the server prints it
+        url = url[: -len(API_PREFIX)].rstrip("/")
     parts = _split(url)
     if parts is None or parts.scheme.lower() not in ("https", "http") or not parts.hostname:
-        raise AddressError(f"{url!r} is not a server address. Use one like https://connect.example.org.")
+        hint = (
+            f"https://{url}"
+            if parts is not None and not parts.scheme and url
+            else "https://connect.example.org"
+        )
+        raise AddressError(f"{url!r} is not a server address. Use one like {hint}.")
     if needs_insecure_choice(url) and not insecure_http:
         raise InsecureAddressError(
             f"{url} uses plain http://, which is not encrypted. Use https://, or choose "

@@ -208,13 +208,16 @@ class ApiClient:
             except requests.exceptions.SSLError as exc:
                 log.warning("TLS verification failed for %s %s", method, path)
                 raise errors.CertificateProblem(type(exc).__name__) from None
-            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+            except _TRANSIENT as exc:  # no answer, or an answer cut short: try again
                 if last:
                     log.warning("%s %s: server unreachable (%s)", method, path, type(exc).__name__)
                     raise errors.Unreachable(type(exc).__name__) from None
                 log.info("%s %s: %s, retrying in %.1f s", method, path, type(exc).__name__, wait)
-            except requests.exceptions.RequestException:
-                raise
+            except _BAD_ADDRESS as exc:
+                raise errors.BadAddress(type(exc).__name__) from None
+            except requests.exceptions.RequestException as exc:  # any other: never a traceback
+                log.warning("%s %s: %s", method, path, type(exc).__name__)
+                raise errors.Unreachable(type(exc).__name__) from None
             except OSError:  # not requests' own: the CA bundle file cannot be read
                 log.warning("the CA bundle of %s %s cannot be read", method, path)
                 raise errors.CertificateFileProblem("CA bundle unreadable") from None
@@ -228,6 +231,19 @@ class ApiClient:
             time.sleep(wait)
             wait = min(wait * 2, self.retry.max_wait_s)
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+_TRANSIENT = (
+    requests.exceptions.ConnectionError,  # refused, reset, DNS
+    requests.exceptions.Timeout,
+    requests.exceptions.ChunkedEncodingError,  # the body was cut short (IncompleteRead)
+    requests.exceptions.ContentDecodingError,  # a compressed body cut short or garbled
+)
+_BAD_ADDRESS = (
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.InvalidURL,
+)
 
 
 def _detail(response: requests.Response) -> str:

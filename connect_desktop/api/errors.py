@@ -76,6 +76,15 @@ class Unreachable(ApiError):  # noqa: N818 - names read as the situation
     )
 
 
+class BadAddress(ApiError):  # noqa: N818 - names read as the situation
+    """The server address cannot be used for a request (no scheme, a malformed host)."""
+
+    user_message = (
+        "The Connect server address is not a web address. Write it as your district gives it, "
+        "e.g. https://connect.example.org, and try again."
+    )
+
+
 class CertificateProblem(ApiError):  # noqa: N818 - names read as the situation
     """The server's TLS certificate could not be verified."""
 
