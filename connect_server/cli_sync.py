@@ -8,21 +8,34 @@ Exit codes: 0 done (or skipped while paused), 1 failed, 2 usage, 3 held by the t
 from __future__ import annotations
 
 import argparse
+import getpass
+import ipaddress
 import json
 import os
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from connect_desktop.domain.entities import SyncRunStatus
+from connect_desktop.rostering.clever_api import API_URL as CLEVER_API_URL
 from connect_server.db import open_database
 from connect_server.syncing.runs import RunRecord
 
 DB_ENV = "CONNECT_SERVER_DB"
+SECRET_ENV = "CONNECT_SIS_CLIENT_SECRET"
+TOKEN_ENV = "CONNECT_CLEVER_TOKEN"
+SECRET_NOTE = (
+    "The client secret or token is stored as given in this server's database (table "
+    "sync_source_secret): whoever can read the database or its backups can read it. It is never "
+    "printed, shown in the sync settings or sent to the apps. Leave --client-secret/--token out to be "
+    f"asked for it (or set ${SECRET_ENV} / ${TOKEN_ENV}), so that it stays out of the shell history."
+)
+NO_CHECK_HELP = "save the source without reading it first (e.g. a SIS that is offline now)"
 _EXIT = {
     SyncRunStatus.SUCCEEDED.value: 0,
     SyncRunStatus.SKIPPED_PAUSED.value: 0,
@@ -47,18 +60,7 @@ def add_sync_commands(subparsers: Any) -> argparse.ArgumentParser:
         parser.add_argument("--db", default=os.environ.get(DB_ENV), help=db_help)
         return parser
 
-    source = with_db(actions.add_parser("set-source", help="where the sync reads from"))
-    kinds = source.add_subparsers(dest="kind", required=True)
-    csv = kinds.add_parser("oneroster-csv", help="a OneRoster 1.1/1.2 CSV export (zip or folder)")
-    csv.add_argument("path", type=Path)
-    rest = kinds.add_parser("oneroster-rest", help="a OneRoster REST server (not runnable yet)")
-    rest.add_argument("url")
-    rest.add_argument("--client-id", required=True)
-    rest.add_argument("--client-secret", required=True)
-    clever = kinds.add_parser("clever-api", help="the Clever API v3 (not runnable yet)")
-    clever.add_argument("--token", required=True)
-    clever_csv = kinds.add_parser("clever-csv", help="a folder of Clever CSV files (not runnable yet)")
-    clever_csv.add_argument("path", type=Path)
+    _add_set_source(actions, db_help)
 
     run = with_db(actions.add_parser("run", help="run the sync now"))
     run.add_argument(
@@ -109,25 +111,141 @@ def _open(value: str | None) -> sessionmaker[Session]:
     return sessions
 
 
+def _add_set_source(actions: Any, db_help: str) -> None:
+    source = actions.add_parser(
+        "set-source",
+        help="where the sync reads from (checked before it is saved)",
+        description="Set where the sync reads from. The source is read briefly first and nothing is "
+        f"saved if it cannot be read as that kind. {SECRET_NOTE}",
+    )
+    source.add_argument("--db", default=os.environ.get(DB_ENV), help=db_help)
+    source.add_argument("--no-check", action="store_true", help=NO_CHECK_HELP)
+    kinds = source.add_subparsers(dest="kind", required=True, metavar="KIND")
+
+    def kind(name: str, help: str, secret: bool = False) -> argparse.ArgumentParser:
+        parser = kinds.add_parser(name, help=help, description=help, epilog=SECRET_NOTE if secret else None)
+        # accepted after the kind too; SUPPRESS keeps the value given before it
+        parser.add_argument("--db", default=argparse.SUPPRESS, help=db_help)
+        parser.add_argument("--no-check", action="store_true", default=argparse.SUPPRESS, help=NO_CHECK_HELP)
+        return parser
+
+    csv = kind(
+        "oneroster-csv", "a OneRoster 1.1 or 1.2 CSV export: the .zip, or the folder it was unpacked into"
+    )
+    csv.add_argument("path", type=Path)
+    clever_csv = kind(
+        "clever-csv",
+        "a Clever CSV upload (schools, students, teachers, sections, enrollments and, optionally, "
+        "staff .csv): a folder or .zip",
+    )
+    clever_csv.add_argument("path", type=Path)
+    rest = kind(
+        "oneroster-rest",
+        "a OneRoster 1.2 REST server, signed in with OAuth 2 client credentials "
+        "(for a OneRoster 1.1 server such as ClassLink, use `classlink`)",
+        secret=True,
+    )
+    rest.add_argument("url", help="the server, e.g. https://sis.example.org/ims/oneroster/rostering/v1p2")
+    rest.add_argument("--client-id", required=True)
+    rest.add_argument("--client-secret", help=f"(default: ${SECRET_ENV}, else asked for)")
+    rest.add_argument("--token-url", help="where to get a token (default: <server>/oauth/token)")
+    classlink = kind(
+        "classlink",
+        "ClassLink Roster Server's OneRoster 1.1 REST API, signed with OAuth 1.0a (HMAC-SHA256); "
+        "give the server URL, client id and secret of the OneRoster app in ClassLink. "
+        "Any other OneRoster 1.1 server that signs requests this way works too.",
+        secret=True,
+    )
+    classlink.add_argument("url", help="the server, e.g. https://district.oneroster.com/ims/oneroster/v1p1")
+    classlink.add_argument("--client-id", required=True)
+    classlink.add_argument("--client-secret", help=f"(default: ${SECRET_ENV}, else asked for)")
+    clever = kind("clever-api", "the Clever API v3, with the district app's bearer token", secret=True)
+    clever.add_argument("--token", help=f"the district token (default: ${TOKEN_ENV}, else asked for)")
+    clever.add_argument("--api-url", default=CLEVER_API_URL, help=argparse.SUPPRESS)  # tests, proxies
+
+
 def _set_source(args: argparse.Namespace) -> int:
+    from connect_server.syncing.check import SourceCheckError, check_source
     from connect_server.syncing.config import SourceConfig, save_source
 
-    config: dict[str, Any]
+    source = SourceConfig(args.kind, _source_config(args))
+    sessions = _open(args.db)
+    if not args.no_check:
+        try:
+            print(check_source(source))
+        except SourceCheckError as error:
+            raise _Error(f"{error}\nNothing was saved.") from None
+    with sessions.begin() as session:
+        save_source(session, source)
+    print(f"Sync source set: {args.kind} {source.label}")
+    if args.no_check:
+        print("It was not checked: `connect-server sync preview` shows whether it can be read.")
+    return 0
+
+
+def _source_config(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings to store, from the arguments; refuses what cannot be right (exit code 2)."""
     if args.kind in ("oneroster-csv", "clever-csv"):
         path = args.path.expanduser().resolve()
         if not path.exists():
             raise _Error(f"{path} does not exist: give the export's zip file or folder", 2)
-        config = {"path": str(path)}
-    elif args.kind == "oneroster-rest":
-        config = {"url": args.url, "client_id": args.client_id, "client_secret": args.client_secret}
-    else:
-        config = {"token": args.token}
-    source = SourceConfig(args.kind, config)
-    sessions = _open(args.db)
-    with sessions.begin() as session:
-        save_source(session, source)
-    print(f"Sync source set: {args.kind} {source.label}")
-    return 0
+        return {"path": str(path)}
+    if args.kind == "clever-api":
+        config = {"token": _secret(args.token, "--token", TOKEN_ENV, "Clever API token: ")}
+        if args.api_url.rstrip("/") != CLEVER_API_URL:
+            config["url"] = _web_address(args.api_url)
+        return config
+    url = _web_address(args.url)
+    path = urlsplit(url).path.rstrip("/")
+    if args.kind == "classlink" and path.endswith("/v1p2"):
+        raise _Error(f"{url} is a OneRoster 1.2 address: set it up with `oneroster-rest` instead.", 2)
+    if args.kind == "oneroster-rest" and "/v1p1" in path:
+        raise _Error(
+            f"{url} is a OneRoster 1.1 address: set it up with `classlink` (OneRoster 1.1, OAuth 1.0a).", 2
+        )
+    if not args.client_id.strip():
+        raise _Error("The client id is empty: give the one the SIS issued with --client-id.", 2)
+    config = {
+        "url": url,
+        "client_id": args.client_id.strip(),
+        "client_secret": _secret(args.client_secret, "--client-secret", SECRET_ENV, "Client secret: "),
+        "version": "1.1" if args.kind == "classlink" else "1.2",
+    }
+    if getattr(args, "token_url", None):
+        config["token_url"] = _web_address(args.token_url)
+    return config
+
+
+def _web_address(value: str) -> str:
+    url = value.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise _Error(f"{value!r} is not a web address: give it in full, e.g. https://sis.example.org", 2)
+    if parts.scheme == "http" and not _loopback(parts.hostname):
+        raise _Error(
+            f"{url} uses plain http, so credentials and student data would cross the network "
+            "unencrypted: give its https:// address.",
+            2,
+        )
+    return url
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def _secret(value: str | None, flag: str, env: str, prompt: str) -> str:
+    """The credential from its option, else the environment, else asked for (never echoed)."""
+    if value is None:
+        value = os.environ.get(env)
+    if value is None and sys.stdin.isatty():
+        value = getpass.getpass(prompt)
+    if not value:
+        raise _Error(f"No {flag.removeprefix('--').replace('-', ' ')} given: use {flag}, or set ${env}.", 2)
+    return value
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -133,7 +133,7 @@ def run_sync(
         try:
             with snapshot:
                 if diags.errors:
-                    message = messages.failed_source(diags.errors, diags.items)
+                    message = messages.failed_source(diags)
                     return _failed(sessions, run_id, clock, message, diags)
                 _apply(sessions, snapshot, run_id, approve_archives, clock, day)
         except Exception as error:
@@ -218,9 +218,7 @@ def preview_sync(
         return Preview(False, str(error), False, [], False, {}, diags.items)
     with snapshot:
         if diags.errors:
-            return Preview(
-                False, messages.failed_source(diags.errors, diags.items), False, [], False, {}, diags.items
-            )
+            return Preview(False, messages.failed_source(diags), False, [], False, {}, diags.items)
         with sessions() as session:
             plan = plan_rollover(snapshot, current_records(session), settings, day)
             if schools is not None:

@@ -217,6 +217,7 @@ class SyncDiagnostic(WireModel):
     file: str | None = None
     row: int | None = None
     column: str | None = None
+    group: str = ""  # the finding for many rows at once, with {count} (see rostering.diagnostics)
 
 
 class SyncRunResult(WireModel):

@@ -74,6 +74,17 @@ def _name(alias: str) -> str:
     return f"TRIM(COALESCE({alias}.first_name, '') || ' ' || COALESCE({alias}.last_name, ''))"
 
 
+def _class_code(alias: str) -> str:
+    """The code that tells same-named classrooms apart, printed beside their names.
+
+    The cache keeps no class code of its own (a roster's classCode or section number
+    only survives as `course_code` when the course has none, and sections of one course
+    share that), so this is the classroom's SIS identifier (`source_id`); a classroom
+    made in Connect has none and shows the first 8 characters of its Connect ID.
+    """
+    return f"COALESCE(NULLIF(TRIM({alias}.source_id), ''), SUBSTR({alias}.id, 1, 8))"
+
+
 ID = Kind.ID
 T = Kind.TEXT
 
@@ -85,20 +96,22 @@ STAFF = QuerySheet(
         Column("School(s)"), Column("Access"), Column("Left on", Kind.DATE),
         Column("Last sign-in", Kind.DATETIME),
         Column("Classrooms taught ({year})", Kind.INT, width=14),
-        Column("Classroom names ({year})"),
+        Column("Classroom names ({year})"), Column("Class codes ({year})"),
         Column("Origin"), Column("Source ID", ID), Column("Connect ID", ID),
     ),
     sql=f"""
 WITH taught AS (
-    SELECT e.person_id AS staff_id, c.id AS classroom_id, c.name AS name, c.school_id AS school_id
+    SELECT e.person_id AS staff_id, c.id AS classroom_id, c.name AS name, c.school_id AS school_id,
+           {_class_code("c")} AS code
     FROM enrollment e
     JOIN classroom c ON c.id = e.classroom_id
     JOIN term t ON t.id = c.term_id
     WHERE e.role = 'teacher' AND t.school_year = :year
 ),
 taught_agg AS (
-    SELECT staff_id, COUNT(*) AS n, GROUP_CONCAT(name, :sep) AS names
-    FROM (SELECT DISTINCT staff_id, classroom_id, name FROM taught ORDER BY staff_id, name, classroom_id)
+    SELECT staff_id, COUNT(*) AS n, GROUP_CONCAT(name, :sep) AS names, GROUP_CONCAT(code, :sep) AS codes
+    FROM (SELECT DISTINCT staff_id, classroom_id, name, code FROM taught
+          ORDER BY staff_id, name, classroom_id)
     GROUP BY staff_id
 ),
 schools AS (
@@ -115,7 +128,7 @@ schools AS (
 SELECT s.last_name, s.first_name, s.email, {labels.case("s.role", labels.ROLE)},
        COALESCE(sch.names, CASE WHEN s.role = 'district_admin' THEN 'All schools' END),
        {labels.case("s.access", labels.ACCESS)}, s.left_on, s.last_sign_in_at,
-       COALESCE(ta.n, 0), ta.names,
+       COALESCE(ta.n, 0), ta.names, ta.codes,
        {labels.case("s.origin", labels.ORIGIN)}, s.source_id, s.id
 FROM staff s
 LEFT JOIN taught_agg ta ON ta.staff_id = s.id
@@ -187,13 +200,14 @@ CLASSROOMS = QuerySheet(
     name="Classrooms",
     title="Classrooms",
     columns=(
-        Column("Classroom"), Column("Course code", ID), Column("School"), Column("Term"),
+        Column("Classroom"), Column("Class code", ID), Column("Course code", ID), Column("School"),
+        Column("Term"),
         Column("School year", Kind.INT, width=11), Column("Grade", T, width=7),
         Column("Teachers", width=40), Column("Students", Kind.INT, width=10), Column("Status"),
         Column("Origin"), Column("Source ID", ID), Column("Connect ID", ID),
     ),
     sql=f"""
-SELECT c.name, c.course_code, sc.name, t.name, t.school_year, c.grade,
+SELECT c.name, {_class_code("c")}, c.course_code, sc.name, t.name, t.school_year, c.grade,
        (SELECT GROUP_CONCAT(n, :sep) FROM (
             SELECT {_name("s")} AS n
             FROM enrollment e JOIN staff s ON s.id = e.person_id
@@ -214,13 +228,14 @@ ROSTERS = QuerySheet(
     name="Rosters",
     title="Classroom rosters",
     columns=(
-        Column("Classroom"), Column("School"), Column("Term"),
+        Column("Classroom"), Column("Class code", ID), Column("School"), Column("Term"),
         Column("School year", Kind.INT, width=11), Column("Student number", ID),
         Column("Last name"), Column("First name"), Column("Grade", T, width=7),
         Column("Student status"), Column("Classroom ID", ID), Column("Student ID", ID),
     ),
     sql=f"""
-SELECT c.name, sc.name, t.name, t.school_year, st.student_number, st.last_name, st.first_name,
+SELECT c.name, {_class_code("c")}, sc.name, t.name, t.school_year, st.student_number, st.last_name,
+       st.first_name,
        st.grade, {labels.case("st.status", labels.STATUS)}, e.classroom_id, e.person_id
 FROM enrollment e
 LEFT JOIN classroom c ON c.id = e.classroom_id
@@ -256,12 +271,12 @@ MESSAGES_BY_CLASSROOM = QuerySheet(
     name="Messages by classroom",
     title="Messages sent per classroom per month",
     columns=(
-        Column("Classroom"), Column("School"), Column("Term"),
+        Column("Classroom"), Column("Class code", ID), Column("School"), Column("Term"),
         Column("Month", Kind.MONTH, width=10), Column("Messages sent", Kind.INT, width=10),
         Column("Staff who sent", Kind.INT, width=10), Column("Classroom ID", ID),
     ),
-    sql="""
-SELECT c.name, sc.name, t.name, m.month, SUM(m.messages_sent), COUNT(DISTINCT m.staff_id),
+    sql=f"""
+SELECT c.name, {_class_code("c")}, sc.name, t.name, m.month, SUM(m.messages_sent), COUNT(DISTINCT m.staff_id),
        m.classroom_id
 FROM message_stat m
 LEFT JOIN classroom c ON c.id = m.classroom_id
@@ -280,7 +295,8 @@ _STUDENT_LABEL = (
     " || ' (' || x.student_number || ')' FROM student x WHERE x.id = p.target_id"
 )
 _CLASSROOM_LABEL = (
-    "SELECT x.name || COALESCE(' — ' || sc.name, '') || COALESCE(' — ' || t.name, '')"
+    f"SELECT x.name || ' (' || {_class_code('x')} || ')'"
+    " || COALESCE(' — ' || sc.name, '') || COALESCE(' — ' || t.name, '')"
     " FROM classroom x LEFT JOIN school sc ON sc.id = x.school_id LEFT JOIN term t ON t.id = x.term_id"
     " WHERE x.id = p.target_id"
 )

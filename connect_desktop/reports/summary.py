@@ -12,6 +12,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from connect_desktop.domain.entities import grade_rank
 from connect_desktop.reports.cells import text_converter
 from connect_desktop.reports.context import NOT_SENT_STATES
+from connect_desktop.reports.printing import set_up_printing
 from connect_desktop.reports.source import CacheReader
 from connect_desktop.reports.workbook import NOTE_FONT, TITLE_FONT, header_cell, title_cell
 
@@ -60,6 +61,7 @@ class SummaryWriter:
         self._row = 0
 
     def write(self, reader: CacheReader, title_lines: Sequence[str], contents: Sequence[Contents]) -> None:
+        set_up_printing(self.ws, title_lines[0] if title_lines else SHEET_NAME)
         for i, line in enumerate(title_lines):
             self._append([title_cell(self.ws, line, TITLE_FONT if i == 0 else NOTE_FONT)])
         self._append([])

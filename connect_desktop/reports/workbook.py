@@ -2,13 +2,15 @@
 
 Rows stream into openpyxl write-only sheets. Column widths must be fixed before the
 first row is written, so they are estimated from the header and the first chunk of
-rows. A sheet that would pass Excel's row limit continues on a new sheet named
-"Students (2)", "Students (3)", … with the title rows and header repeated.
+rows, counting East Asian wide characters double. A sheet that would pass Excel's row
+limit continues on a new sheet named "Students (2)", "Students (3)", … with the title
+rows and header repeated. Every sheet prints landscape, one page wide.
 """
 
 from __future__ import annotations
 
 import contextlib
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +24,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet._writer import ALL_TEMP_FILES
 
 from connect_desktop.reports.cells import NUMBER_FORMATS, Converter, Kind, converter_for
+from connect_desktop.reports.printing import set_up_printing
 from connect_desktop.reports.progress import Tracker
 
 MAX_ROWS = 1_048_576
@@ -75,13 +78,33 @@ def sheet_title(base: str, part: int) -> str:
     return base[: MAX_SHEET_NAME - len(suffix)] + suffix
 
 
+_WIDE = frozenset({"W", "F"})
+
+
+def display_width(text: str) -> int:
+    """Columns `text` takes on screen: wide and fullwidth (CJK) characters count two,
+    combining marks none; the longest line of multi-line text."""
+    if text.isascii():
+        return max(map(len, text.split("\n"))) if "\n" in text else len(text)
+    widest = 0
+    for line in text.split("\n"):
+        n = 0
+        for ch in line:
+            if unicodedata.east_asian_width(ch) in _WIDE:
+                n += 2
+            elif not unicodedata.combining(ch):
+                n += 1
+        widest = max(widest, n)
+    return widest
+
+
 def estimate_widths(columns: Sequence[Column], sample: Iterable[Sequence[Any]]) -> list[float]:
-    """Column widths from the headers and a sample of raw rows."""
-    widths = [float(max(len(c.header), 4)) for c in columns]
+    """Column widths from the headers and a sample of raw rows, by display width."""
+    widths = [float(max(display_width(c.header), 4)) for c in columns]
     for row in sample:
         for i, value in enumerate(row):
             if value is not None:
-                n = len(value) if isinstance(value, str) else len(str(value))
+                n = display_width(value if isinstance(value, str) else str(value))
                 if n > widths[i]:
                     widths[i] = float(n)
     out = []
@@ -149,7 +172,7 @@ class SheetWriter:
         for i, width in enumerate(self._widths, 1):
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.freeze_panes = f"A{self.header_row + 1}"
-        ws.print_title_rows = f"{self.header_row}:{self.header_row}"
+        set_up_printing(ws, self.title_lines[0] if self.title_lines else self.name, self.header_row)
         for i, line in enumerate(self.title_lines):
             ws.append([title_cell(ws, line, TITLE_FONT if i == 0 else NOTE_FONT)])
         ws.append([])

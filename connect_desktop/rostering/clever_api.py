@@ -11,6 +11,8 @@ ids; a district that switches between the two sources is re-keyed (see clever_cs
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,14 +71,32 @@ def relationship(value: object) -> str:
 
 
 def iso_date(value: object) -> str:
-    """Clever's dob (M/D/YYYY, or ISO) as YYYY-MM-DD; '' when it is neither."""
+    """A Clever date as YYYY-MM-DD; '' when it is not a real date.
+
+    Accepted: ISO (YYYY-MM-DD, or the date part of an ISO timestamp), M/D/YYYY and M/D/YY
+    (a time after a space is ignored, as spreadsheets add one). A two-digit year follows
+    the POSIX `%y` rule: 00-69 are 2000-2069 and 70-99 are 1970-1999. That is right for
+    term dates, which fall near the present, and for students born from 1970 on; a birth
+    date it would put in the future is for the caller to refuse.
+    """
     text = str(value or "").strip()
-    if len(text) >= 10 and text[4] == "-":
-        return text[:10]
-    parts = text.split("/")
-    if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[2]) == 4:
-        return f"{parts[2]}-{int(parts[0]):02d}-{int(parts[1]):02d}"
-    return ""
+    found = _ISO_DATE.match(text) or _US_DATE.fullmatch(text.split(" ", 1)[0])
+    if found is None:
+        return ""
+    if found.re is _ISO_DATE:
+        year, month, day = found.groups()
+    else:
+        month, day, year = found.groups()
+        if len(year) == 2:
+            year = f"{20 if int(year) < 70 else 19}{year}"
+    try:
+        return dt.date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return ""
+
+
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?![\d-])", re.ASCII)
+_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})", re.ASCII)
 
 
 def read_clever_api(

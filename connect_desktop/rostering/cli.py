@@ -18,7 +18,8 @@ from typing import Any, TextIO
 
 from sqlalchemy import Connection
 
-from connect_desktop.rostering.diagnostics import Diagnostic, SourceError
+from connect_desktop.rostering.diagnostics import Diagnostic, GroupKey, SourceError, Tally
+from connect_desktop.rostering.findings import Finding, findings, plural, summary, unshown
 from connect_desktop.rostering.preview import RolloverPreview, preview_rollover
 from connect_desktop.rostering.validate import ValidationReport, validate_source
 
@@ -31,7 +32,9 @@ EXIT_OK, EXIT_ERRORS, EXIT_NO_ACCOUNT = 0, 1, 2
 def add_rostering_commands(subparsers: Any) -> None:
     """Add `validate` and `preview-rollover` to a `connect-desktop` subparsers object."""
     validate = subparsers.add_parser(
-        "validate", help="check a OneRoster CSV export (zip or folder) and list what is wrong"
+        "validate",
+        help="check a OneRoster 1.1/1.2 or Clever CSV export (zip or folder) and list what is wrong; "
+        "says so when it is another format (School Data Sync, a vendor's own, a spreadsheet)",
     )
     validate.add_argument("path", type=Path)
     validate.add_argument("--json", action="store_true", help="print the diagnostics as JSON")
@@ -58,22 +61,21 @@ def run_rostering_command(
     raise ValueError(f"not a rostering command: {args.command!r}")
 
 
-def _diagnostic(d: Diagnostic) -> dict[str, Any]:
-    return {
-        "file": d.file,
-        "row": d.row,
-        "column": d.column,
-        "message": d.message,
-        "hint": d.hint,
-        "code": d.code,
-    }
+NOUNS = {"staff": ("staff member", "staff"), "student_contact": ("family link", "family links")}
+"""How the verdict names the record types where the type's own name reads wrong."""
 
 
-def _diagnostics_json(diagnostics: list[Diagnostic], suppressed: int = 0) -> dict[str, Any]:
+def _diagnostics_json(
+    diagnostics: list[Diagnostic], suppressed: int = 0, tallies: dict[GroupKey, Tally] | None = None
+) -> dict[str, Any]:
+    """{"summary", "errors", "warnings", "suppressed"}: a group is one item with `count`, `rows`
+    ([first, last] ranges), `more_rows` and `example`; `suppressed` counts what no item stands for."""
+    found = findings(diagnostics, tallies)
     return {
-        "errors": [_diagnostic(d) for d in diagnostics if d.severity == "error"],
-        "warnings": [_diagnostic(d) for d in diagnostics if d.severity == "warning"],
-        "suppressed": suppressed,
+        "summary": summary(found),
+        "errors": [f.as_json() for f in found if f.severity == "error"],
+        "warnings": [f.as_json() for f in found if f.severity == "warning"],
+        "suppressed": unshown(found, suppressed),
     }
 
 
@@ -91,7 +93,10 @@ def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except SourceError as error:
         return _unreadable(error, args.json, out, err)
     if args.json:
-        body = {**_diagnostics_json(report.diagnostics, report.suppressed), "counts": report.counts}
+        body = {
+            **_diagnostics_json(report.diagnostics, report.suppressed, report.tallies),
+            "counts": report.counts,
+        }
         print(json.dumps({"version": report.version, **body}, indent=1), file=out)
     else:
         _print_report(report, out)
@@ -99,17 +104,29 @@ def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _print_report(report: ValidationReport, out: TextIO) -> None:
-    for diagnostic in report.diagnostics:
-        print(diagnostic, file=out)
-    if report.suppressed:
-        print(f"… and {report.suppressed} more of the same kinds.", file=out)
-    found = ", ".join(f"{n:,} {t}" for t, n in report.counts.items() if n)
+    """The summary, the errors, the warnings (each group once), then the verdict."""
+    found = findings(report.diagnostics, report.tallies)
+    print(summary(found), file=out)
+    for severity in ("error", "warning"):
+        _print_findings([f for f in found if f.severity == severity], out)
+    hidden = unshown(found, report.suppressed)
+    if hidden:
+        print(f"… and {plural(hidden, 'more finding')} of the kinds above.", file=out)
+    records = ", ".join(plural(n, *NOUNS.get(t, (t, t + "s"))) for t, n in report.counts.items() if n)
     verdict = "cannot be used" if report.errors else "can be used"
     print(
-        f"{report.source}: {report.errors} errors, {report.warnings} warnings; {verdict}. "
-        f"Found: {found or 'nothing'}.",
+        f"\n{report.source}: {plural(report.errors, 'error')}, {plural(report.warnings, 'warning')}; "
+        f"{verdict}. Found: {records or 'nothing'}.",
         file=out,
     )
+
+
+def _print_findings(found: list[Finding], out: TextIO) -> None:
+    if found:
+        print(file=out)
+    for finding in found:
+        for line in finding.lines():
+            print(line, file=out)
 
 
 def _preview(
@@ -144,7 +161,7 @@ def preview_json(preview: RolloverPreview) -> dict[str, Any]:
         "held_types": preview.held_types,
         "scoped": preview.scoped,
         "types": {t: p.as_json() for t, p in preview.types.items()},
-        **_diagnostics_json(report.diagnostics, report.suppressed),
+        **_diagnostics_json(report.diagnostics, report.suppressed, report.tallies),
     }
 
 

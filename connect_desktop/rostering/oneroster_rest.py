@@ -1,5 +1,8 @@
 """OneRoster 1.2 (OAuth 2 client credentials) and 1.1 (OAuth 1.0a) REST → the snapshot.
 
+1.1 requests are signed with OAuth 1.0a HMAC-SHA256 in the Authorization header, as the
+OneRoster 1.1 specification and ClassLink's Roster Server (direct access) require.
+
 Each endpoint is paged with `limit`/`offset`, following `Link: rel="next"` when the
 server sends one and `X-Total-Count` otherwise. Objects are flattened into the CSV
 reader's column names and fed through the same assembler, so references are checked
@@ -15,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from oauthlib.oauth1 import SIGNATURE_HMAC, Client
+from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256, Client
 
 from connect_desktop.rostering.diagnostics import Diagnostics, Renamed
 from connect_desktop.rostering.http import JsonHttp, Signer, same_origin, source_error
@@ -75,14 +78,17 @@ class RestSource:
 
     @property
     def base(self) -> str:
+        """The listings' base URL: `url` itself when it ends in a version (`/v1p1`, `/v1p2`),
+        else the standard base under the root (so `…/ims/oneroster` and `…/ims/` work too)."""
         url = self.url.rstrip("/")
-        base = BASES[self.resolved_version]
-        return url if url.endswith(base) else url + base
+        if url.rsplit("/", 1)[-1] in ("v1p1", "v1p2"):
+            return url
+        return self.root + BASES[self.resolved_version]
 
     @property
     def root(self) -> str:
-        url = self.url.rstrip("/")
-        return url.split("/ims/", 1)[0] if "/ims/" in url else url
+        url = self.url.rstrip("/") + "/"
+        return url.split("/ims/", 1)[0] if "/ims/" in url else url.rstrip("/")
 
 
 def read_oneroster_rest(
@@ -108,6 +114,23 @@ def read_oneroster_rest(
     return snap.finish()
 
 
+def probe_oneroster_rest(source: RestSource) -> None:
+    """Sign in and fetch the first page of orgs, without retries; raises SourceError when that fails.
+
+    A quick check that the address, version and credentials work (rows are not checked).
+    """
+    with JsonHttp("The SIS", rejected=REJECTED, timeout=min(source.timeout, 15.0), retries=0) as http:
+        sign = _oauth2(source, http) if source.resolved_version == "1.2" else _oauth1(source)
+        data, _ = http.get(f"{source.base}/orgs", sign, {"limit": 1, "offset": 0})
+    if not isinstance(data, dict) or not isinstance(data.get("orgs"), list):
+        raise source_error(
+            "malformed_json",
+            "The SIS's answer for orgs holds no 'orgs' list.",
+            "Check that the address is the OneRoster base URL.",
+            file="orgs",
+        )
+
+
 def _oauth2(source: RestSource, http: JsonHttp) -> Signer:
     token: dict[str, Any] = {}
 
@@ -131,7 +154,9 @@ def _oauth2(source: RestSource, http: JsonHttp) -> Signer:
 
 
 def _oauth1(source: RestSource) -> Signer:
-    client = Client(source.client_id, client_secret=source.client_secret, signature_method=SIGNATURE_HMAC)
+    client = Client(
+        source.client_id, client_secret=source.client_secret, signature_method=SIGNATURE_HMAC_SHA256
+    )
 
     def sign(url: str) -> Mapping[str, str]:
         _, headers, _ = client.sign(url, http_method="GET")

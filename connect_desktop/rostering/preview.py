@@ -157,6 +157,7 @@ def preview_rollover(
             diags.items,
             diags.suppressed,
             snapshot.counts(),
+            diags.tallies,
         )
         if diags.errors:
             snapshot.close()

@@ -6,20 +6,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from connect_desktop.rostering.clever_api import API_URL as CLEVER_API_URL
 from connect_desktop.rostering.current import plan_settings, type_thresholds
 from connect_desktop.rostering.plan import PlanSettings
 from connect_server.models import SyncSettings, SyncSourceSecret
 from connect_server.sequence import allocate_seqs
 
-SOURCE_KINDS: tuple[str, ...] = ("oneroster-csv", "oneroster-rest", "clever-api", "clever-csv")
-"""Source kinds a sync can be set up with and run from."""
+SOURCE_KINDS: tuple[str, ...] = ("oneroster-csv", "oneroster-rest", "classlink", "clever-api", "clever-csv")
+"""Source kinds a sync can be set up with and run from (`classlink`: OneRoster 1.1 REST)."""
+FILE_KINDS: tuple[str, ...] = ("oneroster-csv", "clever-csv")
+REST_KINDS: tuple[str, ...] = ("oneroster-rest", "classlink")
 
 _SECRET_ID = 1
 __all__ = [
+    "FILE_KINDS",
+    "REST_KINDS",
     "SOURCE_KINDS",
     "SourceConfig",
     "SyncConfig",
@@ -41,11 +47,18 @@ class SourceConfig:
     @property
     def label(self) -> str:
         """What people may see of the source: a path or URL, never a credential."""
-        if self.kind in ("oneroster-csv", "clever-csv"):
+        if self.kind in FILE_KINDS:
             return str(self.config.get("path", ""))
-        if self.kind == "oneroster-rest":
-            return str(self.config.get("url", ""))
-        return "Clever API"
+        if self.kind in REST_KINDS:
+            return _public(str(self.config.get("url", "")))
+        url = _public(str(self.config.get("url") or ""))
+        return f"Clever API at {url}" if url and url.rstrip("/") != CLEVER_API_URL else "Clever API"
+
+
+def _public(url: str) -> str:
+    """The URL without a user name or password in it."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2])) if "@" in parts.netloc else url
 
 
 @dataclass(frozen=True, slots=True)

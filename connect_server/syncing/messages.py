@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 
 from connect_desktop.domain.entities import SyncRunStatus
-from connect_desktop.rostering.diagnostics import Diagnostic
+from connect_desktop.rostering.diagnostics import Diagnostics
+from connect_desktop.rostering.findings import findings, plural
 from connect_desktop.rostering.plan import PlanSettings, RolloverPlan
 from connect_desktop.rostering.snapshot import PORTION_TYPES
 from connect_server.syncing.apply import ApplyResult
@@ -29,7 +29,7 @@ def done(
     types = result.types.values()
     text = (
         f"Created {sum(r.created for r in types)}, updated {sum(r.updated for r in types)} "
-        f"and archived {sum(r.archived for r in types)} record(s)."
+        f"and archived {plural(sum(r.archived for r in types), 'record')}."
     )
     if approved and any(r.archived for r in types) and plan.held:
         text += " Archives were approved for this run only; the thresholds stay as they were."
@@ -45,9 +45,9 @@ def held(result: ApplyResult, plan: RolloverPlan, settings: PlanSettings, today:
     tried = sum(r.tried_to_archive for r in result.types.values())
     types = result.types.values()
     return (
-        f"Held: this run would archive {reasons}. Nothing was archived ({tried} record(s) listed as "
-        f"'tried to archive'); created {sum(r.created for r in types)} and updated "
-        f"{sum(r.updated for r in types)} record(s). Approve this run's archives, or raise the "
+        f"Held: this run would archive {reasons}. Nothing was archived ({plural(tried, 'record')} listed "
+        f"as 'tried to archive'); created {sum(r.created for r in types)} and updated "
+        f"{plural(sum(r.updated for r in types), 'record')}. Approve this run's archives, or raise the "
         "threshold; until then every run like it is held again." + _extras(result, settings, today)
     )
 
@@ -58,12 +58,16 @@ def paused_all(settings: PlanSettings, today: dt.date) -> str:
     return f"The sync is paused{until}; nothing was read or changed."
 
 
-def failed_source(errors: int, diagnostics: Iterable[Diagnostic]) -> str:
-    shown = [str(d) for d in diagnostics if d.severity == "error"][:3]
-    more = f" (and {errors - len(shown)} more)" if errors > len(shown) else ""
-    return (
-        f"The sync source has {errors} error(s); nothing was changed. " + " | ".join(shown) + more
-    ).strip()
+SHOWN_PROBLEMS = 3
+
+
+def failed_source(diags: Diagnostics) -> str:
+    """Why a run changed nothing: the source's errors, each group once, as the validator says them."""
+    errors = [f for f in findings(diags.items, diags.tallies) if f.severity == "error"]
+    said = " | ".join(f.sentence for f in errors[:SHOWN_PROBLEMS])
+    left = len(errors) - SHOWN_PROBLEMS
+    more = f" | and {plural(left, 'more problem')}." if left > 0 else ""
+    return f"The sync source has {plural(diags.errors, 'error')}; nothing was changed: {said}{more}"
 
 
 def _extras(result: ApplyResult, settings: PlanSettings, today: dt.date) -> str:
@@ -122,10 +126,11 @@ def run_for_schools(
         tried = sum(c.get("tried_to_archive", 0) for c in types)
         return (
             "Held at the deletion threshold: across the district this run would have archived more than "
-            f"the threshold allows, so nothing was archived. In your schools: {tried} record(s) listed as "
-            f"'tried to archive'; created {created} and updated {updated} record(s). A district admin can "
+            "the threshold allows, so nothing was archived. In your schools: "
+            f"{plural(tried, 'record')} listed as 'tried to archive'; created {created} and updated "
+            f"{plural(updated, 'record')}. A district admin can "
             "approve this run's archives once or raise the threshold."
         )
     archived = sum(c.get("archived", 0) for c in types)
-    text = f"In your schools: created {created}, updated {updated} and archived {archived} record(s)."
+    text = f"In your schools: created {created}, updated {updated} and archived {plural(archived, 'record')}."
     return text + (" Archives were approved for this run only." if approved else "")

@@ -6,7 +6,7 @@ import datetime as dt
 import random
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -276,6 +276,30 @@ def cache(
 @pytest.fixture
 def engine(cache: tuple[Engine, dict[str, Any]]) -> Engine:
     return cache[0]
+
+
+SchoolCache = Callable[..., Engine]
+
+
+@pytest.fixture
+def school_cache(tmp_path: Path) -> Iterator[SchoolCache]:
+    """Builds caches of one school whose students have the given (first, last) names."""
+    engines: list[Engine] = []
+
+    def build(school: str, names: Sequence[tuple[str, str]], grades: Sequence[str] = ("K",)) -> Engine:
+        engine = make_engine(tmp_path / f"school{len(engines)}.sqlite")
+        engines.append(engine)
+        with Session(engine) as session:
+            b = CacheBuilder(session)
+            school_id = b.school(school)
+            for i, (first, last) in enumerate(names):
+                b.student(f"{i + 1:06d}", first, last, school_id, grade=grades[i % len(grades)])
+            session.commit()
+        return engine
+
+    yield build
+    for engine in engines:
+        engine.dispose()
 
 
 @pytest.fixture

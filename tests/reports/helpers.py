@@ -38,6 +38,17 @@ def records(path: Path, name: str) -> list[dict[str, Any]]:
     return [dict(zip(header, row, strict=True)) for row in rows]
 
 
+def column_cells(path: Path, name: str, header: str) -> list[Any]:
+    """The data cells (not values) under `header` in sheet `name`."""
+    wb = load(path)
+    try:
+        ws = wb[name]
+        index = [c.value for c in ws[HEADER_ROW]].index(header)
+        return [row[index] for row in ws.iter_rows(min_row=HEADER_ROW + 1)]
+    finally:
+        wb.close()
+
+
 def sheet_xml(path: Path, name: str) -> str:
     """The raw XML of a worksheet, found through the workbook's sheet order."""
     index = sheet_names(path).index(name) + 1

@@ -230,13 +230,14 @@ class OneRosterProvider(Provider):
 
 
 def verify_oauth1(uri: str, authorization: str, client_id: str, secret: str) -> bool:
-    """Recompute the HMAC-SHA1 signature of a GET as RFC 5849 defines it."""
+    """Recompute the HMAC-SHA256 signature of a GET as RFC 5849 defines it (OneRoster 1.1 and
+    ClassLink accept HMAC-SHA256 only, so an HMAC-SHA1 signature is refused)."""
     if not authorization.startswith("OAuth "):
         return False
     oauth = dict(
         signature.collect_parameters(headers={"Authorization": authorization}, exclude_oauth_signature=False)
     )
-    if oauth.get("oauth_consumer_key") != client_id or oauth.get("oauth_signature_method") != "HMAC-SHA1":
+    if oauth.get("oauth_consumer_key") != client_id or oauth.get("oauth_signature_method") != "HMAC-SHA256":
         return False
     params = signature.collect_parameters(
         uri_query=urlsplit(uri).query, headers={"Authorization": authorization}, exclude_oauth_signature=True
@@ -245,7 +246,7 @@ def verify_oauth1(uri: str, authorization: str, client_id: str, secret: str) -> 
         "GET", signature.base_string_uri(uri), signature.normalize_parameters(params)
     )
     key = f"{utils.escape(secret)}&".encode()
-    expected = base64.b64encode(hmac.digest(key, base.encode(), "sha1")).decode()
+    expected = base64.b64encode(hmac.digest(key, base.encode(), "sha256")).decode()
     return hmac.compare_digest(expected, oauth.get("oauth_signature", ""))
 
 

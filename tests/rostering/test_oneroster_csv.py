@@ -147,7 +147,7 @@ CASES = [
     ),
     ({"orgs__csv": edit("orgs", 3, "type", "campus")}, "bad_enum", "orgs.csv", 3, "type"),
     (
-        {"enrollments__csv": edit("enrollments", 2, "primary", "yes")},
+        {"enrollments__csv": edit("enrollments", 2, "primary", "maybe")},
         "bad_boolean",
         "enrollments.csv",
         2,

@@ -247,7 +247,7 @@ def _held_counts(run: dict[str, Any], role: str) -> None:
     }
     assert "school" not in counts and "term" not in counts
     message = run["data"]["message"]
-    assert "In your schools: 12 record(s) listed" in message and "of 20" not in message
+    assert "In your schools: 12 records listed" in message and "of 20" not in message
 
 
 def _runs(case: Case, response: httpx.Response) -> None:

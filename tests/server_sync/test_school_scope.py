@@ -107,7 +107,7 @@ def test_each_school_admin_reads_their_schools_part_of_a_held_run(admins: Admins
     for name in ("A", "B"):
         run = admins.get(name, f"sync/runs/{held['id']}")
         assert tried(run) == GONE[name]  # the same numbers as the preview said
-        assert "In your schools: 20 record(s) listed as 'tried to archive'" in run["data"]["message"]
+        assert "In your schools: 20 records listed as 'tried to archive'" in run["data"]["message"]
     assert tried(admins.get("AB", f"sync/runs/{held['id']}")) == GONE["district"]
     a, b = admins.listed("A", held["id"]), admins.listed("B", held["id"])
     assert a["contact"] == {f"g-{i}" for i in (0, 2, 4, 6, 8)}
