@@ -97,7 +97,7 @@ def _validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             **_diagnostics_json(report.diagnostics, report.suppressed, report.tallies),
             "counts": report.counts,
         }
-        print(json.dumps({"version": report.version, **body}, indent=1), file=out)
+        print(json.dumps({"kind": report.kind, "version": report.version, **body}, indent=1), file=out)
     else:
         _print_report(report, out)
     return EXIT_OK if report.ok else EXIT_ERRORS

@@ -39,13 +39,22 @@ def read_snapshot(
     limits: Limits | None = None,
     work_dir: str | Path | None = None,
 ) -> Snapshot:
-    """Read a OneRoster CSV package (zip or folder) into a snapshot; close it when done.
+    """Recognise an export and read it into a snapshot with its reader; close it when done.
 
-    Records with errors are left out; check `diags.errors` before trusting the result.
+    OneRoster packages and Clever CSV uploads are read; for anything else the snapshot
+    is empty and `diags` holds the error saying what the input looks like. Records with
+    errors are left out: check `diags.errors` before trusting the result.
     """
-    return read_oneroster_csv(
-        path, diags if diags is not None else Diagnostics(), limits=limits, work_dir=work_dir
-    )
+    diags = diags if diags is not None else Diagnostics()
+    found = recognize(path, limits=limits)
+    if found.problem is not None:
+        for diagnostic in (found.problem, *found.listing):
+            diags.add(diagnostic)
+        empty = Snapshot(found.kind, work_dir)
+        empty.present = set()
+        return empty.finish()
+    reader = read_clever_csv if found.kind == "clever-csv" else read_oneroster_csv
+    return reader(found.path, diags, limits=limits, work_dir=work_dir)
 
 
 def validate_source(path: str | Path, *, limits: Limits | None = None, cap: int = 1000) -> ValidationReport:

@@ -43,6 +43,7 @@ def test_validate_a_good_package(tmp_path: Path) -> None:
     code, out, _ = cli("validate", str(good(tmp_path)), "--json")
     body = json.loads(out)
     assert code == 0 and body["errors"] == [] and body["counts"]["student"] > 0
+    assert body["kind"].startswith("oneroster-")  # what validate recognised it as
     code, out, _ = cli("validate", str(good(tmp_path)))
     assert code == 0 and "0 errors" in out and "can be used" in out
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from connect_desktop.rostering.diagnostics import Diagnostic
-from connect_desktop.rostering.validate import ValidationReport, validate_source
+from connect_desktop.rostering.diagnostics import Diagnostic, Diagnostics
+from connect_desktop.rostering.validate import ValidationReport, read_snapshot, validate_source
 
 REALWORLD = (
     Path(os.environ.get("CONNECT_SAMPLES_DIR", Path(__file__).resolve().parents[3] / "shared" / "samples"))
@@ -157,3 +157,15 @@ def test_clevers_demo_district_reads_whole() -> None:
     assert not named & {"orgs.csv", "classes.csv", "users.csv", "manifest.csv"}
     # 02/29/2005 is not a date (students.csv row 525): said, and the student is kept
     assert at(report, "warning", "students.csv", row=525)
+
+
+def test_the_rollover_preview_reads_what_validate_recognises() -> None:
+    """`read_snapshot` (the preview's and the GUI's reader) follows the same recognition."""
+    diags = Diagnostics()
+    with read_snapshot(REALWORLD / "clever-sandbox", diags) as snap:
+        assert diags.errors == 0 and snap.count("student") == 1_004
+    diags = Diagnostics()
+    with read_snapshot(REALWORLD / "sds-v2.1", diags) as snap:
+        assert snap.count("student") == 0 and not snap.present
+    [refusal] = [d for d in diags.items if d.severity == "error"]
+    assert "School Data Sync" in refusal.message
