@@ -1,7 +1,7 @@
 """`connect-desktop <command>`: the core services, headless (for IT staff, scripts and tests).
 
 Commands: login, logout, sync, status, stage, pending, discard, retry, remove-local-data,
-plan, report, validate, preview-rollover.
+rescue, plan, report, validate, preview-rollover.
 `--json` prints exactly one JSON object on stdout; progress and messages go to stderr.
 
 Exit codes scripts can rely on:
@@ -14,21 +14,28 @@ Exit codes scripts can rely on:
     5  the account is not allowed to do this
     6  the server's certificate could not be verified
     7  the server had a problem (or asked us to slow down)
-    8  the local data cannot be used (e.g. made by a newer version)
+    8  the local data cannot be used (damaged, made by a newer version, a full or
+       read-only disk; the message says what to do)
   130  interrupted
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import logging
+import os
+import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from connect_desktop import session as accounts
 from connect_desktop.api import errors as api_errors
@@ -46,8 +53,9 @@ from connect_desktop.rostering.cli import COMMANDS as ROSTERING_COMMANDS
 from connect_desktop.rostering.cli import add_rostering_commands, run_rostering_command
 from connect_desktop.settings import load_account
 from connect_desktop.signout import revoked_earlier_message
-from connect_desktop.store.db import Cache
-from connect_desktop.store.errors import CacheError
+from connect_desktop.store import rescue
+from connect_desktop.store.db import Cache, open_cache
+from connect_desktop.store.errors import CacheError, classify
 from connect_desktop.store.queries import effective_counts, list_pending, pending_state_counts
 from connect_desktop.store.writer import read_cursor
 from connect_desktop.sync.outbox import Outbox, StageItem, StagingError
@@ -70,6 +78,7 @@ COMMANDS: frozenset[str] = frozenset(
         "discard",
         "retry",
         "remove-local-data",
+        "rescue",
         "plan",
         "report",
         *ROSTERING_COMMANDS,
@@ -85,6 +94,7 @@ _ERROR_CODES: tuple[tuple[type[BaseException], int], ...] = (
     (api_errors.CertificateProblem, CERTIFICATE),
     (api_errors.BadAddress, USAGE),
     (api_errors.ApiError, SERVER),
+    (rescue.RescueFileError, USAGE),
     (CacheError, LOCAL_DATA),
     (StagingError, FAILED),
     (AddressError, USAGE),
@@ -153,16 +163,45 @@ def cmd_remove_local_data(_args: argparse.Namespace) -> int:
     return OK
 
 
-def _open(stack: ExitStack) -> tuple[accounts.AccountSettings, Cache]:
+def _open(stack: ExitStack, *, thorough: bool = False) -> tuple[accounts.AccountSettings, Cache]:
     account = accounts.current_account()
-    cache = stack.enter_context(accounts.open_account_cache(account))
+    if thorough:  # every page read first: a damaged cache is not synced into
+        cache = stack.enter_context(open_cache(account.cache_path, thorough=True))
+    else:
+        cache = stack.enter_context(accounts.open_account_cache(account))
     return account, cache
+
+
+def _owner(account: accounts.AccountSettings) -> rescue.Owner:
+    return rescue.Owner(server_url=account.server_url, user_id=account.user_id, email=account.email)
+
+
+def cmd_rescue(args: argparse.Namespace) -> int:
+    account = accounts.current_account()
+    if args.restore is not None:
+        with ExitStack() as stack:
+            _account, cache = _open(stack)
+            restored = rescue.restore(cache, _owner(account), rescue.read_export(args.restore))
+        say(rescue.restored_words(restored))
+        if restored.added:
+            say("Run `connect-desktop sync` to send them (`connect-desktop pending` lists them).")
+        return OK
+    try:
+        rescued = rescue.rescue(account.cache_path, _owner(account), args.to)
+    except rescue.NothingToRescue as outcome:
+        say(outcome.user_message)
+        return OK
+    say(rescued.message)
+    if rescued.restore_problem is None:
+        say("Next: run `connect-desktop sync` to download your data again and send the staged changes.")
+        return OK
+    return _exit_code(rescued.restore_problem)
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
     cancel = threading.Event()
     with ExitStack() as stack:
-        account, cache = _open(stack)
+        account, cache = _open(stack, thorough=True)
         client = stack.enter_context(accounts.client_for(account))
         code = OK
         if not args.push_only:
@@ -352,6 +391,17 @@ def _parser() -> argparse.ArgumentParser:
     discard.add_argument("--all", action="store_true")
     retry = add("retry", cmd_retry, "stage a conflicting or rejected change again")
     retry.add_argument("op_id")
+    rescued = add(
+        "rescue",
+        cmd_rescue,
+        "save the staged changes of a damaged local copy to a file, set the copy aside (it is "
+        "not deleted) and stage the changes again in a new one; the next sync downloads the rest",
+    )
+    way = rescued.add_mutually_exclusive_group()
+    way.add_argument("--to", type=Path, default=None, metavar="FILE", help="where to save them")
+    way.add_argument(
+        "--restore", type=Path, default=None, metavar="FILE", help="stage the changes saved in FILE again"
+    )
     add_plan_commands(sub).set_defaults(handler=cmd_plan)
     add_report_command(sub).set_defaults(handler=cmd_report)
     add_rostering_commands(sub)
@@ -380,13 +430,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(accounts.NotSignedIn.user_message)
         return SIGNED_OUT
     try:
-        return int(args.handler(args))
+        code = int(args.handler(args))
+        sys.stdout.flush()  # inside the try: a reader that went away is caught below
+        return code
     except KeyboardInterrupt:
         say("Interrupted. Nothing was lost: the next sync continues where this one stopped.")
         return INTERRUPTED
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly
+        _silence_stdout()
+        return OK
     except tuple(kind for kind, _ in _ERROR_CODES) as exc:
         say(str(getattr(exc, "user_message", exc)))
         return _exit_code(exc)
+    except (sqlite3.Error, SQLAlchemyError) as exc:  # the cache's, wherever it surfaced
+        problem = classify(exc)
+        if problem is None:
+            raise
+        say(problem.user_message)
+        return LOCAL_DATA
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so that the interpreter's final flush of the
+    closed pipe does not print a traceback."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 if __name__ == "__main__":

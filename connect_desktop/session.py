@@ -14,7 +14,9 @@ from connect_desktop.api.client import ApiClient, RetryPolicy
 from connect_desktop.api.schema import UserInfo
 from connect_desktop.credentials import Notify, TokenStore
 from connect_desktop.settings import AccountSettings, load_account, save_account
+from connect_desktop.store import rescue
 from connect_desktop.store.db import Cache, open_cache
+from connect_desktop.store.errors import CacheDamagedError
 from connect_desktop.store.models import Account
 from connect_desktop.store.paths import cache_files
 
@@ -33,6 +35,8 @@ class SignedIn:
     user: UserInfo
     revoked_earlier: int = 0
     """Tokens of earlier offline sign-outs from this server, revoked now (see `signout`)."""
+    rescued: rescue.Rescued | None = None
+    """A damaged local copy found at sign-in and rescued (with `rescue_damaged`)."""
 
 
 def login(
@@ -44,11 +48,13 @@ def login(
     insecure_http: bool = False,
     notify: Notify | None = None,
     tokens: TokenStore | None = None,
+    rescue_damaged: bool = False,
 ) -> SignedIn:
     """Sign in, keep the token (keyring or private file), remember the account, open its cache.
 
     `AddressError` for plain http:// to another computer without `insecure_http`, or a
-    `ca_bundle` that is not a file; the bundle is remembered with the account.
+    `ca_bundle` that is not a file; the bundle is remembered with the account. With
+    `rescue_damaged`, a damaged cache is rescued (`store.rescue`) instead of refused.
     """
     server_url = check_server_url(server_url, insecure_http=insecure_http)
     ca_bundle = check_ca_bundle(ca_bundle)
@@ -60,7 +66,16 @@ def login(
         server_url=server_url.rstrip("/"), email=email, user_id=answer.user.id, ca_bundle=ca_bundle
     )
     save_account(account)
-    with open_cache(account.cache_path) as cache, cache.sessions.begin() as session:
+    rescued = None
+    problem = rescue.needs_rescue(account.cache_path) if rescue_damaged else None
+    if isinstance(problem, CacheDamagedError):  # a newer version's cache is left for that version
+        owner = rescue.Owner(account.server_url, account.user_id, email)
+        rescued = rescue.rescue(account.cache_path, owner, problem=problem)
+    # Signing in reads every page (needs_rescue has just done so): a damaged cache shows now.
+    with (
+        open_cache(account.cache_path, thorough=not rescue_damaged) as cache,
+        cache.sessions.begin() as session,
+    ):
         session.execute(delete(Account))
         session.add(
             Account(
@@ -75,7 +90,7 @@ def login(
         )
     log.info("signed in as user %s", answer.user.id)
     revoked = signout.revoke_pending(server_url, ca_bundle, store)
-    return SignedIn(account=account, user=answer.user, revoked_earlier=revoked)
+    return SignedIn(account=account, user=answer.user, revoked_earlier=revoked, rescued=rescued)
 
 
 def current_account() -> AccountSettings:

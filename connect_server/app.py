@@ -29,9 +29,10 @@ def create_app(
 ) -> FastAPI:
     """The API under `/api/v1` over an already migrated database (see `db.open_database`).
 
+    At start-up, sync runs left `running` by a server that stopped are closed as failed.
     With `daily_sync`, the SIS sync runs once a day while the app is being served.
     """
-    lifespan = _daily_sync_lifespan(sessions, clock or utc_now) if daily_sync else None
+    lifespan = _lifespan(sessions, clock or utc_now, daily_sync)
     app = FastAPI(
         title="Connect (reference server)", version="1", openapi_url="/openapi.json", lifespan=lifespan
     )
@@ -45,15 +46,18 @@ def create_app(
     return app
 
 
-def _daily_sync_lifespan(sessions: sessionmaker[Session], clock: Clock):  # type: ignore[no-untyped-def]
+def _lifespan(sessions: sessionmaker[Session], clock: Clock, daily_sync: bool):  # type: ignore[no-untyped-def]
+    from connect_server.sync_runner import close_interrupted_runs
     from connect_server.syncing.scheduler import start_daily_scheduler
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        stop = start_daily_scheduler(sessions, clock)
+        close_interrupted_runs(sessions, clock)
+        stop = start_daily_scheduler(sessions, clock) if daily_sync else None
         try:
             yield
         finally:
-            stop()
+            if stop is not None:
+                stop()
 
     return lifespan

@@ -49,8 +49,10 @@ def _make_private(database: str | None) -> None:
     if not database or database == ":memory:" or database.startswith("file:"):
         return
     path = Path(database)
-    with contextlib.suppress(OSError):  # e.g. no such folder: SQLite then says so itself
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    # Only a new file is opened here: an open and close of an existing database by other means
+    # than SQLite drops this process's SQLite locks on it. No folder: SQLite says so itself.
+    with contextlib.suppress(OSError):
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
     for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
         with contextlib.suppress(OSError):  # absent, or a file system without modes
             file.chmod(0o600)

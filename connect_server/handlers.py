@@ -17,7 +17,7 @@ from connect_desktop.api.schema import Operation
 from connect_desktop.domain.entities import EnrollmentRole, EntityType
 from connect_desktop.domain.operations import STATUS_CHANGE, TARGET_TYPE, OperationKind
 from connect_server.scope import TABLES, TOMBSTONE, Principal, writable
-from connect_server.sequence import allocate_seqs
+from connect_server.sequence import allocate_seqs, lock_feed
 from connect_server.sync_settings import InvalidSettingsError, parse_settings_change
 from connect_server.visibility import scope_changes
 from connect_server.wire import CODECS, encode_fields, tombstone_change
@@ -79,6 +79,8 @@ def _no_params(op: Operation, kind: OperationKind) -> None:
 
 
 def _load(session: Session, principal: Principal, kind: EntityType, record_id: str) -> Row[Any]:
+    """The record, locked for this transaction; the feed counter is locked first (one lock order)."""
+    lock_feed(session)
     codec = CODECS[kind]
     statement = codec.select().where(codec.table.c.id == record_id)
     condition = writable(principal, kind)

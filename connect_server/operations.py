@@ -1,9 +1,11 @@
 """`POST /operations`: apply year-end operations, each atomic and idempotent by op_id.
 
 Every operation runs in its own short transaction that first claims its `op_id` in
-`applied_operation` (which also serialises writers on SQLite), then applies the
-change, writes the audit row and stores the result. A repeated `op_id` gets the
-stored result back and changes nothing.
+`applied_operation`, then applies the change (taking the feed counter's lock before
+the record's: the one lock order of docs/server-locking.md), writes the audit row and
+stores the result. A repeated `op_id` gets the stored result back and changes
+nothing. An unexpected database problem is logged without the data it quotes and
+answered with a plain message (503 when sending again may work).
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, HTTPException, status
 from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from connect_desktop.api.schema import Operation, OperationsRequest, OperationsResponse
 from connect_desktop.domain.operations import OperationStatus
@@ -21,6 +23,7 @@ from connect_server import handlers
 from connect_server.auth import CurrentPrincipal, require_admin
 from connect_server.context import ServerContext, get_context
 from connect_server.models import AppliedOperation, AuditLog
+from connect_server.problems import report_problem
 from connect_server.scope import Principal
 
 log = logging.getLogger(__name__)
@@ -110,4 +113,26 @@ def post_operations(
 ) -> dict[str, Any]:
     """Apply a batch of operations; each one is atomic, so a batch may partly apply."""
     require_admin(principal)
-    return {"results": [run_operation(context, principal, op) for op in body.operations]}
+    results: list[dict[str, Any]] = []
+    for op in body.operations:
+        try:
+            results.append(run_operation(context, principal, op))
+        except SQLAlchemyError as error:
+            raise _problem(error, len(results)) from None
+    return {"results": results}
+
+
+def _problem(error: SQLAlchemyError, done: int) -> HTTPException:
+    reference = report_problem(log, "POST /operations", error)
+    sent = f"the first {done} operation(s) of the batch were recorded, the rest not. " if done else ""
+    if isinstance(error, OperationalError):  # busy, restarting or unreachable: worth sending again
+        return HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            f"The server's database is busy or unavailable; {sent or 'nothing was changed. '}Send the "
+            f"batch again: recorded operations are never applied twice (reference {reference}).",
+        )
+    return HTTPException(
+        status.HTTP_500_INTERNAL_SERVER_ERROR,
+        f"The server stopped on an unexpected problem; {sent or 'nothing was changed. '}The server's "
+        f"log has the details (reference {reference}).",
+    )

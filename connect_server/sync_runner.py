@@ -5,18 +5,24 @@ desktop previews with), plans against the sync-managed records and applies the p
 in one transaction together with the run's final status. A held run (a type over its
 deletion threshold) applies creates and updates but archives nothing, and lists what
 it tried to archive; `approve_archives` lifts that for the one run only.
+
+A run always ends in a final state: a source that cannot be read or an unexpected
+error ends it `failed` with a plain message (the detail goes to the log, see
+`problems`), and a run whose process died is closed as interrupted by the next run or
+at the server's start-up (`close_interrupted_runs`), under the run lock (`run_lock`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import sqlite3
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import ColumnElement, func, select, text
+from sqlalchemy import ColumnElement, Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from connect_desktop.domain.entities import SyncRunStatus
@@ -25,11 +31,14 @@ from connect_desktop.rostering.plan import ChangeKind, RolloverPlan, plan_rollov
 from connect_desktop.rostering.snapshot import TYPES, Snapshot
 from connect_server.clock import Clock, utc_now
 from connect_server.models import SyncRunArchive
+from connect_server.problems import report_problem
+from connect_server.sequence import lock_feed
 from connect_server.syncing import messages
 from connect_server.syncing.apply import PlanApplier
-from connect_server.syncing.config import load_config, load_source
+from connect_server.syncing.config import SourceConfig, load_config, load_source
 from connect_server.syncing.current import current_records
-from connect_server.syncing.runs import RunRecord, finish_run, get_run, start_run
+from connect_server.syncing.run_lock import run_lock
+from connect_server.syncing.runs import RunRecord, close_interrupted, finish_run, get_run, start_run
 from connect_server.syncing.schools import DISTRICT_TYPES, KINDS, base_counts, plan_counts, sum_for
 from connect_server.syncing.source import SourceUnavailableError, read_source
 
@@ -39,13 +48,21 @@ __all__ = [
     "Preview",
     "RunOutcome",
     "TypePreview",
+    "close_interrupted_runs",
     "preview_sync",
     "run_archives",
     "run_sync",
 ]
 
 log = logging.getLogger(__name__)
-_RUN_LOCK = threading.Lock()  # one run at a time per process; the feed counter serialises processes
+_RUN_LOCK = threading.Lock()  # one run at a time in this process; `run_lock` across processes
+UNEXPECTED = (
+    "The sync stopped on an unexpected problem on the server; nothing was changed. "
+    "The server's log has the details (reference {reference})."
+)
+UNREADABLE = (
+    "The sync source could not be read ({reason}); nothing was changed. Fix that and run the sync again."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,13 +125,17 @@ def run_sync(
     today: dt.date | None = None,
     work_dir: Path | None = None,
 ) -> RunOutcome:
-    """Run the sync now and return the finished run.
+    """Run the sync now and return the finished run (after closing runs left by a dead process).
 
-    An unexpected error marks the run `failed` (nothing changed) and is raised again.
+    Every run started ends in a final state: a source that cannot be read or an
+    unexpected error ends it `failed` with a plain message, nothing changed. Only a
+    database that fails before the run is recorded raises.
     """
-    with _RUN_LOCK:
+    with _RUN_LOCK, run_lock(_engine(sessions)) as alone:
         day = today or clock().date()
         with sessions.begin() as session:
+            if alone:
+                _note_closed(close_interrupted(session, clock()))
             config = load_config(session)
             source = load_source(session)
             run_id = start_run(session, clock(), trigger, approve_archives)
@@ -127,21 +148,75 @@ def run_sync(
             return RunOutcome(_run(sessions, run_id))
         diags = Diagnostics()
         try:
-            snapshot = read_source(source, diags, work_dir)
-        except (SourceUnavailableError, SourceError) as error:
-            return _failed(sessions, run_id, clock, str(error), diags)
-        try:
-            with snapshot:
-                if diags.errors:
-                    message = messages.failed_source(diags)
-                    return _failed(sessions, run_id, clock, message, diags)
-                _apply(sessions, snapshot, run_id, approve_archives, clock, day)
+            return _read_and_apply(sessions, source, diags, run_id, approve_archives, clock, day, work_dir)
         except Exception as error:
-            log.exception("sync run %s failed", run_id)
-            message = f"The sync stopped on an unexpected error; nothing was changed ({error})."
-            _failed(sessions, run_id, clock, message)
+            reference = report_problem(log, f"sync run {run_id}", error)
+            return _failed(sessions, run_id, clock, UNEXPECTED.format(reference=reference), diags)
+
+
+def close_interrupted_runs(sessions: sessionmaker[Session], clock: Clock = utc_now) -> list[str]:
+    """End as `failed` every run a dead process left `running`; their ids (none while a run is live).
+
+    For the server's start-up; `run_sync` does the same before each run.
+    """
+    if not _RUN_LOCK.acquire(blocking=False):
+        return []  # this process is running one
+    try:
+        with run_lock(_engine(sessions), wait=False) as alone:
+            if not alone:
+                return []
+            with sessions.begin() as session:
+                closed = close_interrupted(session, clock())
+    finally:
+        _RUN_LOCK.release()
+    _note_closed(closed)
+    return closed
+
+
+def _note_closed(run_ids: list[str]) -> None:
+    for run_id in run_ids:
+        log.warning("sync run %s was interrupted (its process stopped); closed it as failed", run_id)
+
+
+def _engine(sessions: sessionmaker[Session]) -> Engine:
+    engine = sessions.kw["bind"]
+    assert isinstance(engine, Engine)
+    return engine
+
+
+def _read_and_apply(
+    sessions: sessionmaker[Session],
+    source: SourceConfig | None,
+    diags: Diagnostics,
+    run_id: str,
+    approve: bool,
+    clock: Clock,
+    day: dt.date,
+    work_dir: Path | None,
+) -> RunOutcome:
+    try:
+        snapshot = read_source(source, diags, work_dir)
+    except (SourceUnavailableError, SourceError) as error:
+        return _failed(sessions, run_id, clock, str(error), diags)
+    except (OSError, sqlite3.Error) as error:
+        reason = _unreadable(error)
+        if reason is None:
             raise
-        return RunOutcome(_run(sessions, run_id), diags.items)
+        return _failed(sessions, run_id, clock, UNREADABLE.format(reason=reason), diags)
+    with snapshot:
+        if diags.errors:
+            return _failed(sessions, run_id, clock, messages.failed_source(diags), diags)
+        _apply(sessions, snapshot, run_id, approve, clock, day)
+    return RunOutcome(_run(sessions, run_id), diags.items)
+
+
+def _unreadable(error: OSError | sqlite3.Error) -> str | None:
+    """Why the source could not be read, when the system says it plainly (a full disk, no access)."""
+    if isinstance(error, OSError):
+        return error.strerror or None
+    if getattr(error, "sqlite_errorname", "") == "SQLITE_FULL":  # the working copy's disk
+        return "the server's disk is full"
+    return None
 
 
 def _apply(
@@ -175,8 +250,8 @@ def _apply(
 
 
 def _lock_writers(session: Session) -> None:
-    """Take the feed counter's lock first, so no other write lands between plan and apply."""
-    session.execute(text("UPDATE feed_counter SET value = value WHERE id = 1"))
+    """Take the feed counter's lock first (the one lock order), so no write lands between plan and apply."""
+    lock_feed(session)
 
 
 def _failed(

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from connect_desktop.domain.entities import EntityType
 from connect_server.scope import TABLES, TOMBSTONE
-from connect_server.sequence import allocate_seqs
+from connect_server.sequence import allocate_seqs, lock_feed
 
 _KEY = "connect.scope_changes"
 _CHUNK = 500
@@ -68,6 +68,7 @@ class ScopeChanges:
         when a removal was written for it (users who still see it through another school
         get it back after the removal).
         """
+        lock_feed(session)  # the one lock order (docs/server-locking.md); held already by every writer
         removals: list[dict[str, Any]] = []
         for kind, records in self._left.items():
             removals += _removals(session, kind, records)

@@ -64,6 +64,8 @@ class AccountService:
         self._pull_lock = threading.Lock()
         self.notice: str | None = None
         """Something to tell once the main window shows (e.g. earlier sessions ended)."""
+        self.rescue_notice: str | None = None
+        """What the rescue of a damaged local copy at sign-in did (shown in a message box)."""
 
     # -- sign in ---------------------------------------------------------------------
     @classmethod
@@ -77,12 +79,16 @@ class AccountService:
     ) -> AccountService:
         """Sign in (token to the keyring) and open the account's cache; the bundle is remembered."""
         signed_in = account_session.login(
-            server_url, email, password, ca_bundle=ca_bundle, insecure_http=insecure_http
+            server_url, email, password, ca_bundle=ca_bundle, insecure_http=insecure_http, rescue_damaged=True
         )
         cache = account_session.open_account_cache(signed_in.account)
         service = cls(signed_in.account, signed_in.user, cache)
         if signed_in.revoked_earlier:
             service.notice = revoked_earlier_message(signed_in.revoked_earlier)
+        if signed_in.rescued:
+            service.rescue_notice = (
+                f"{signed_in.rescued.message} The rest of your data was downloaded again from the server."
+            )
         return service
 
     @property

@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from ui import dialog_dirs
 from ui.backend import AccountService
 from ui.download import DownloadDialog
 from ui.errors import ErrorReporter
@@ -59,7 +60,7 @@ class AppController(QObject):
 
     # -- demo ------------------------------------------------------------------------
     def start_demo(self, folder: Path, students: int, auto_sign_in: bool = True) -> None:
-        """Start the embedded demo server in the background, then sign in to it."""
+        """Start the demo server process in the background, then sign in to it."""
         from ui import demo
 
         self._splash = QWidget()
@@ -72,14 +73,25 @@ class AppController(QObject):
         self.runner.run(
             lambda _ctx: demo.start_demo(folder, students),
             on_success=lambda district: self._demo_started(district, auto_sign_in),
+            on_failure=self._demo_failed,
             name="start demo",
         )
+
+    def _demo_failed(self, exc: BaseException) -> None:
+        """Say why (a plain `DemoError`); once the user has read it, there is nothing left to do."""
+        self.reporter.report(exc)
+        if self._splash is not None:
+            self._splash.close()
+            self._splash = None
+        if self.reporter.modal:  # headless runs end with their own exit code
+            self.quit_requested.emit()
 
     def _demo_started(self, district: Any, auto_sign_in: bool) -> None:
         from ui.demo import DEMO_AS_OF
 
         self.demo = district
         self.as_of = self.as_of or DEMO_AS_OF
+        dialog_dirs.use_demo(district.packages, district.server_folder)
         if self._splash is not None:
             self._splash.close()
             self._splash = None

@@ -14,7 +14,7 @@ from ui.account_actions import AccountActions
 from ui.backend import AccountService
 from ui.dashboard.summary import Summary
 from ui.dashboard.view import Dashboard
-from ui.errors import ErrorReporter
+from ui.errors import ErrorReporter, KnownProblem
 from ui.messages import MessageBridge
 from ui.settings import UiSettings
 from ui.tasks import TaskRunner
@@ -122,6 +122,10 @@ class MainWindow(QMainWindow):
         self.refresh()
         if self.service.notice:
             self.statusBar().showMessage(self.service.notice, 15000)
+        if self.service.rescue_notice:
+            self.reporter.show_problem(
+                KnownProblem("Your local copy was damaged", self.service.rescue_notice)
+            )
 
     def show_wizard(self, step_id: str | None = None) -> None:
         self.tabs.setCurrentWidget(self.wizard)

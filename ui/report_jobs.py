@@ -15,7 +15,9 @@ from enum import Enum
 from pathlib import Path
 
 from connect_desktop.reports import REPORTS, ReportError, export_report, report_filename
+from connect_desktop.reports.atomic import FolderStamp, folder_problem, prepare_folder, same_folder
 from connect_desktop.reports.context import organisation_name
+from connect_desktop.reports.errors import FolderGoneError
 from connect_desktop.reports.progress import CancelToken, Progress
 from connect_desktop.reports.source import snapshot
 from connect_desktop.store.db import Cache
@@ -34,6 +36,8 @@ class Target:
     title: str
     path: Path
     exists: bool
+    stamp: FolderStamp | None = None
+    """The folder as the batch began: a folder removed or unplugged since is not written into anew."""
 
 
 @dataclass(frozen=True)
@@ -47,14 +51,19 @@ class FileResult:
 
 
 def plan_targets(cache: Cache, names: list[str], folder: Path, today: dt.date) -> list[Target]:
-    """Where each chosen report will be written, and whether a file is there already."""
+    """Where each chosen report will be written, and whether a file is there already.
+
+    The folder is made if missing and checked first: a read-only or full one raises a
+    `FolderError` before anything is asked or written.
+    """
+    stamp = prepare_folder(folder)
     with snapshot(cache.engine) as reader:
         account = organisation_name(reader)
     targets = []
     for name in names:
         spec = REPORTS[name]
         path = folder / report_filename(spec, account, today)
-        targets.append(Target(name, spec.title, path, path.exists()))
+        targets.append(Target(name, spec.title, path, path.exists(), stamp))
     return targets
 
 
@@ -77,7 +86,8 @@ def export_one(
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
 ) -> FileResult:
-    """Write one report as decided; a `ReportError` becomes a "failed" result, Cancelled is raised."""
+    """Write one report as decided; a `ReportError` or an OS error becomes a "failed" result
+    with a plain message (a full or vanished folder leaves nothing of this file); Cancelled is raised."""
     from connect_desktop.reports import Cancelled
 
     if decision is Decision.SKIP:
@@ -85,7 +95,9 @@ def export_one(
     folder = target.path.parent
     try:
         if decision is Decision.KEEP_BOTH:
-            folder.mkdir(parents=True, exist_ok=True)
+            if target.stamp is not None and not same_folder(folder, target.stamp):
+                raise FolderGoneError(folder)
+            prepare_folder(folder)
             work = Path(tempfile.mkdtemp(prefix=".connect-export-", dir=folder))
             try:
                 written = export_report(
@@ -104,10 +116,14 @@ def export_one(
             cancel=cancel,
             overwrite=decision is Decision.REPLACE,
             today=today,
+            stamp=target.stamp,
         )
         outcome = "replaced" if decision is Decision.REPLACE else "written"
         return FileResult(target.name, target.title, written, outcome)
     except Cancelled:
         raise
-    except (ReportError, OSError) as exc:
-        return FileResult(target.name, target.title, None, "failed", str(exc))
+    except ReportError as exc:
+        return FileResult(target.name, target.title, None, "failed", exc.user_message)
+    except OSError as exc:  # making the "keep both" copy
+        message = folder_problem(exc, folder, target.stamp).user_message
+        return FileResult(target.name, target.title, None, "failed", message)

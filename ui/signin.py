@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from connect_desktop.api.address import INSECURE_HTTP_WARNING, needs_insecure_choice
+from ui.dialog_dirs import start_dir
 from ui.errors import ErrorReporter, known_problem
 from ui.settings import UiSettings
 from ui.tasks import TaskRunner
@@ -239,7 +240,7 @@ class SignInDialog(QDialog):
         path, _ = QFileDialog.getOpenFileName(
             self,
             "Choose the certificate file",
-            self.ca_bundle.text(),
+            start_dir(self.ca_bundle.text()),
             "Certificates (*.pem *.crt *.cer);;All files (*)",
         )
         if path:

@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-
 from connect_desktop.api import sync_calls
 from connect_desktop.domain.entities import EntityType
 from connect_desktop.domain.operations import SYNC_PORTIONS, OperationKind
 from connect_desktop.reports.atomic import atomic_path
 from connect_desktop.reports.cells import RISKY_FIRST, text_converter
+from connect_desktop.reports.saving import save_workbook, spooling
+from connect_desktop.reports.workbook import discard_workbook, new_workbook
 from connect_desktop.rollover.plan import PlannedOperation
 from connect_desktop.rostering.plan import DEFAULT_THRESHOLD, Change
 from connect_desktop.rostering.preview import RolloverPreview, TypePreview, preview_rollover
@@ -336,7 +336,8 @@ def _csv_safe(value: str) -> str:
 def export_archives(source: ArchiveSource, path: Path, cancel: Any = None) -> int:
     """Write the whole list to CSV or XLSX (by `path`'s suffix); text cells only. Returns rows.
 
-    Written like the reports: complete or not at all, readable by the owner only.
+    Written like the reports: complete or not at all, readable by the owner only; a full,
+    read-only or vanished folder raises a `FolderError` (a `ReportError`) with a plain message.
     """
     rows = 0
     with atomic_path(path, overwrite=True) as tmp:  # the save dialog already asked about overwriting
@@ -355,19 +356,23 @@ def export_archives(source: ArchiveSource, path: Path, cancel: Any = None) -> in
                     )
                     rows += 1
         else:
-            wb = Workbook(write_only=True)
-            ws = wb.create_sheet("Tried to archive")
-            text = text_converter(ws)
-            ws.append(list(ARCHIVE_HEADERS))
-            for item in source.iter_all():
-                if cancel is not None and cancel.is_set():
-                    raise InterruptedError
-                ws.append(
-                    [text(v) for v in (NOUN.get(item.type, item.type), item.label, item.source_id, item.id)]
-                )
-                rows += 1
-            with tmp.open("wb") as fh:
-                wb.save(fh)
+            wb = new_workbook()
+            try:
+                ws = wb.create_sheet("Tried to archive")
+                text = text_converter(ws)
+                with spooling():
+                    ws.append(list(ARCHIVE_HEADERS))
+                for item in source.iter_all():
+                    if cancel is not None and cancel.is_set():
+                        raise InterruptedError
+                    values = (NOUN.get(item.type, item.type), item.label, item.source_id, item.id)
+                    with spooling():
+                        ws.append([text(v) for v in values])
+                    rows += 1
+                save_workbook(wb, tmp)
+            except BaseException:
+                discard_workbook(wb)
+                raise
     return rows
 
 

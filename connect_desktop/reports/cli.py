@@ -5,7 +5,8 @@ open_cache)` runs it. `open_cache()` returns the cache as an SQLAlchemy Engine o
 Connection, an object with an `.engine` (the store's `Cache`), or a context manager
 yielding one of those (closed after the export), e.g. `lambda: open_cache(path)`.
 Exit status: 0 written, 1 not written for a reason the user can fix (file exists,
-cancelled, disk error), 2 bad usage (unknown report, output is not a folder).
+cancelled, a folder that is full, read-only or gone), 2 bad usage (unknown report,
+output is not a folder).
 """
 
 from __future__ import annotations

@@ -11,12 +11,13 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine
 
-from connect_desktop.reports.atomic import atomic_path
+from connect_desktop.reports.atomic import FolderStamp, atomic_path, prepare_folder
 from connect_desktop.reports.catalog import REPORTS, ReportSpec
 from connect_desktop.reports.context import ReportContext, load_context, title_lines
 from connect_desktop.reports.errors import ReportExistsError, UnknownReportError
 from connect_desktop.reports.progress import CancelToken, Progress, Tracker
 from connect_desktop.reports.readahead import read_ahead
+from connect_desktop.reports.saving import save_workbook, spooling
 from connect_desktop.reports.source import CacheReader, snapshot
 from connect_desktop.reports.summary import Contents, SummaryWriter
 from connect_desktop.reports.workbook import SheetWriter, discard_workbook, new_workbook
@@ -41,16 +42,18 @@ def export_report(
     overwrite: bool = False,
     today: dt.date | None = None,
     account_name: str | None = None,
+    stamp: FolderStamp | None = None,
 ) -> Path:
     """Write report `name` (a key of `REPORTS`) into `out_dir` and return its path.
 
     Raises `ReportExistsError` if the file exists and `overwrite` is false,
-    `Cancelled` if `cancel` is set; in both cases, and on any other error, no file
-    (and no temporary file) is left behind.
+    `Cancelled` if `cancel` is set, a `FolderError` if the folder cannot take the
+    file; in all these cases, and on any other error, no file (and no temporary
+    file) is left behind. See `export_all` for `stamp`.
     """
     return export_all(
         source, out_dir, names=[name], progress=progress, cancel=cancel,
-        overwrite=overwrite, today=today, account_name=account_name,
+        overwrite=overwrite, today=today, account_name=account_name, stamp=stamp,
     )[0]  # fmt: skip
 
 
@@ -64,12 +67,15 @@ def export_all(
     overwrite: bool = False,
     today: dt.date | None = None,
     account_name: str | None = None,
+    stamp: FolderStamp | None = None,
 ) -> list[Path]:
     """Write several reports (default: all of `REPORTS`) from one snapshot of the cache.
 
-    All target names are checked before anything is written. If one report fails or
-    is cancelled, the files this call already completed are removed again, so the
-    set is written entirely or not at all. Progress counts rows across all files.
+    The folder (made if missing) and all target names are checked before anything is
+    written. If one report fails or is cancelled, the files this call already completed
+    are removed again, so the set is written entirely or not at all. Progress counts
+    rows across all files. `stamp`, from `prepare_folder`, is the folder as a batch of
+    calls began: if it was removed or unplugged since, nothing is written.
     """
     specs = [_spec(n) for n in (REPORTS if names is None else names)]
     out = Path(out_dir)
@@ -77,6 +83,8 @@ def export_all(
     day = today or now.date()
     tracker = Tracker(progress, cancel)
     tracker.check()
+    if stamp is None:
+        stamp = prepare_folder(out)
     with snapshot(source) as reader:
         ctx = load_context(reader, today=day, generated_at=now, account_name=account_name)
         targets = [out / report_filename(spec, ctx.account_name, day) for spec in specs]
@@ -88,12 +96,13 @@ def export_all(
         written: list[Path] = []
         try:
             for spec, target in zip(specs, targets, strict=True):
-                with atomic_path(target, overwrite=overwrite) as tmp:
+                with atomic_path(target, overwrite=overwrite, stamp=stamp) as tmp:
                     write_workbook(reader, ctx, spec, tmp, tracker)
                 written.append(target)
         except BaseException:
             for path in written:
-                path.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):  # a read-only or vanished folder keeps them whole
+                    path.unlink(missing_ok=True)
             raise
     return written
 
@@ -101,28 +110,32 @@ def export_all(
 def write_workbook(
     reader: CacheReader, ctx: ReportContext, spec: ReportSpec, path: Path, tracker: Tracker
 ) -> None:
-    """Stream the sheets of `spec` into a workbook saved at `path`."""
+    """Stream the sheets of `spec` into a workbook saved at `path`.
+
+    The sheets spool to temporary files (errors there are `TempSpaceError`s); OS
+    errors while saving at `path` are left to the caller, who knows the folder.
+    """
     wb = new_workbook()
     try:
-        summary = SummaryWriter(wb) if spec.summary else None
-        contents: list[Contents] = []
-        for sheet in spec.sheets:
-            plan = sheet.plan(reader, ctx)
-            heading = spec.title if len(spec.sheets) == 1 else f"{spec.title}: {sheet.title}"
-            writer = SheetWriter(
-                wb, sheet.name, plan.columns, title_lines(ctx, heading, outbox_report=sheet.outbox)
-            )
-            chunks = read_ahead(partial(reader.chunks, plan.sql, plan.params))
-            try:
-                writer.write(chunks, tracker)
-            finally:
-                chunks.close()  # stops the fetching thread before anything else uses the connection
-            contents.extend(Contents(ws.title, n) for ws, n in writer.parts())
-        if summary is not None:
-            summary.write(reader, title_lines(ctx, f"{spec.title}: summary"), contents)
+        with spooling():
+            summary = SummaryWriter(wb) if spec.summary else None
+            contents: list[Contents] = []
+            for sheet in spec.sheets:
+                plan = sheet.plan(reader, ctx)
+                heading = spec.title if len(spec.sheets) == 1 else f"{spec.title}: {sheet.title}"
+                writer = SheetWriter(
+                    wb, sheet.name, plan.columns, title_lines(ctx, heading, outbox_report=sheet.outbox)
+                )
+                chunks = read_ahead(partial(reader.chunks, plan.sql, plan.params))
+                try:
+                    writer.write(chunks, tracker)
+                finally:
+                    chunks.close()  # stops the fetching thread before anything else uses the connection
+                contents.extend(Contents(ws.title, n) for ws, n in writer.parts())
+            if summary is not None:
+                summary.write(reader, title_lines(ctx, f"{spec.title}: summary"), contents)
         tracker.check()
-        with path.open("wb") as fh:
-            wb.save(fh)
+        save_workbook(wb, path)
     except BaseException:
         with contextlib.suppress(Exception):
             discard_workbook(wb)

@@ -82,19 +82,49 @@ class Diagnostics:
 
     Findings with a `group` are also tallied (`tallies`), so a group's count and rows stay
     true when its diagnostics are no longer kept; at most `cap` groups are tallied.
+
+    With `stop_after` errors the collector is `stopped`: a reader stops reading and says
+    what it left unread (`not_read`), later findings are dropped (their checks ran on a
+    part of the export, so they would mislead), and `items` starts with a "stopped" notice.
     """
 
-    def __init__(self, cap: int = 1000, per_key: int = 20) -> None:
+    def __init__(self, cap: int = 1000, per_key: int = 20, stop_after: int | None = None) -> None:
         self.cap = cap
         self.per_key = per_key
+        self.stop_after = stop_after
         self._items: list[Diagnostic] = []
         self._keys: Counter[tuple[str, str | None, str | None]] = Counter()
         self._tallies: dict[GroupKey, Tally] = {}
         self.counts: Counter[Severity] = Counter()
         self.suppressed = 0
+        self._stopped = False
+        self.unread: list[str] = []  # what a reader left unread after the stop, e.g. "users.csv from row 9"
+
+    @property
+    def stopped(self) -> bool:
+        """True once `stop_after` errors were found: read no further."""
+        return self._stopped
+
+    def stop_after_errors(self, limit: int) -> None:
+        """Stop after `limit` errors (or fewer, if a lower limit was set already)."""
+        self.stop_after = limit if self.stop_after is None else min(self.stop_after, limit)
+        self._stopped = self._stopped or self.counts["error"] >= self.stop_after
+
+    def not_read(self, what: str) -> None:
+        """Note what was left unread because of the stop ("users.csv from row 20,512 on")."""
+        if what not in self.unread:
+            self.unread.append(what)
 
     def add(self, diagnostic: Diagnostic) -> None:
+        if self._stopped:
+            return
         self.counts[diagnostic.severity] += 1
+        if (
+            diagnostic.severity == "error"
+            and self.stop_after is not None
+            and self.counts["error"] >= self.stop_after
+        ):
+            self._stopped = True
         if diagnostic.group:
             self._tally(diagnostic)
         key = (diagnostic.code, diagnostic.file, diagnostic.column)
@@ -146,7 +176,19 @@ class Diagnostics:
 
     @property
     def items(self) -> list[Diagnostic]:
-        return list(self._items)
+        """The diagnostics kept, the "stopped" notice first when reading stopped early."""
+        return [self._stop_notice(), *self._items] if self._stopped else list(self._items)
+
+    def _stop_notice(self) -> Diagnostic:
+        unread = self.unread
+        shown = ", ".join(unread[:4]) + (f" and {len(unread) - 4:,} more files" if len(unread) > 4 else "")
+        rest = f" Not read: {shown}." if unread else " Later checks were not made."
+        return Diagnostic(
+            "error",
+            "stopped",
+            f"Stopped after {self.counts['error']:,} errors; the errors listed are the first ones.{rest}",
+            "Fix these first, then check the export again.",
+        )
 
     @property
     def errors(self) -> int:
@@ -157,7 +199,7 @@ class Diagnostics:
         return self.counts["warning"]
 
     def __iter__(self) -> Iterator[Diagnostic]:
-        return iter(self._items)
+        return iter(self.items)
 
 
 class SourceError(Exception):
@@ -174,8 +216,20 @@ class Renamed(Diagnostics):
     def __init__(
         self, inner: Diagnostics, columns: dict[str, str], files: dict[str, str] | None = None
     ) -> None:
-        super().__init__(inner.cap, inner.per_key)
+        super().__init__(inner.cap, inner.per_key, inner.stop_after)
         self.inner, self.columns, self.files = inner, columns, files or {}
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped or self.inner.stopped
+
+    def stop_after_errors(self, limit: int) -> None:
+        super().stop_after_errors(limit)
+        self.inner.stop_after_errors(limit)
+
+    def not_read(self, what: str) -> None:
+        super().not_read(what)
+        self.inner.not_read(what)
 
     def add(self, diagnostic: Diagnostic) -> None:
         d = diagnostic

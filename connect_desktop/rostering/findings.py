@@ -21,7 +21,8 @@ LEADS: dict[str, str | None] = {
         "OneRoster version and lists the other files. Export the roster from the SIS again as "
         "OneRoster CSV (one zip holding manifest.csv and the files it lists)."
     ),
-    **dict.fromkeys(("not_found", "unreadable", "not_a_package", "no_files", "not_oneroster")),
+    **dict.fromkeys(("not_found", "unreadable", "not_a_package", "no_files", "not_oneroster", "bad_zip")),
+    "stopped": None,
 }
 """Errors that say more about the export than the rest, and how the summary puts them first
 (None: in the finding's own words)."""

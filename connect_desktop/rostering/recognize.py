@@ -34,11 +34,22 @@ from typing import Literal
 
 from connect_desktop.rostering.clever_csv import HEADERS as CLEVER_HEADERS
 from connect_desktop.rostering.clever_csv import OPTIONAL_FILES as CLEVER_OPTIONAL
-from connect_desktop.rostering.csvsource import CsvPackage, Limits
+from connect_desktop.rostering.csvsource import CsvPackage, Limits, looks_like_zip
 from connect_desktop.rostering.diagnostics import Diagnostic, Diagnostics
 
 Kind = Literal["oneroster-1.1", "oneroster-1.2", "clever-csv", "sds", "vendor", "unknown"]
 READABLE: tuple[Kind, ...] = ("oneroster-1.1", "oneroster-1.2", "clever-csv")
+UNREADABLE = frozenset(
+    (
+        "bad_zip",
+        "damaged_entry",
+        "encrypted_entry",
+        "unsupported_compression",
+        "unreadable",
+        "unreadable_file",
+    )
+)
+"""Codes of `CsvPackage`'s findings that a file (or the package) cannot be read at all."""
 
 ONEROSTER_FILES = frozenset(
     (
@@ -115,7 +126,7 @@ def recognize(path: str | Path, *, limits: Limits | None = None) -> Recognition:
         is_zip = zipfile.is_zipfile(path)
     except OSError as exc:
         return _unknown(path, "unreadable", f"{path.name} cannot be opened ({exc.strerror}).", "Check it.")
-    if is_zip:
+    if is_zip or looks_like_zip(path):  # an incomplete zip: the package says what is wrong
         return _package(path, limits)
     if path.suffix.lower() == ".csv":
         return _unknown(
@@ -140,7 +151,7 @@ def _folder(path: Path, limits: Limits | None) -> Recognition:
     if any(c.suffix.lower() == ".csv" and c.is_file() for c in children):
         return _package(path, limits)
     zips = [c for c in children if c.suffix.lower() == ".zip" and c.is_file()]
-    folders = [c for c in children if c.is_dir() and any(g.suffix.lower() == ".csv" for g in c.iterdir())]
+    folders = [c for c in children if c.is_dir() and _holds_csv(c)]
     if len(zips) == 1 and not folders:
         return recognize(zips[0], limits=limits)
     if len(folders) == 1 and not zips:
@@ -157,6 +168,13 @@ def _folder(path: Path, limits: Limits | None) -> Recognition:
     )
 
 
+def _holds_csv(folder: Path) -> bool:
+    try:
+        return any(g.suffix.lower() == ".csv" for g in folder.iterdir())
+    except OSError:  # a sub-folder that cannot be read is not the export
+        return False
+
+
 def _package(path: Path, limits: Limits | None) -> Recognition:
     scratch = Diagnostics()
     try:
@@ -168,10 +186,16 @@ def _package(path: Path, limits: Limits | None) -> Recognition:
         return _unknown(
             path, "bad_zip", f"{path.name} is a damaged zip file ({exc}).", "Export the package again."
         )
-    if not names:
+    fault = next((d for d in scratch if d.code in UNREADABLE), None)
+    if not names and fault is None:
         return _no_csv(path, scratch)
-    kind, problem = classify(names, headers, version)
-    return Recognition(kind, path, problem, tuple(scratch) if problem else ())
+    kind: Kind = "unknown"
+    problem = fault
+    if names:
+        kind, problem = classify(names, headers, version)
+    if kind == "unknown" and fault is not None:
+        problem = fault  # a file that cannot be read, not the files that can, is what to fix
+    return Recognition(kind, path, problem, tuple(d for d in scratch if d is not problem) if problem else ())
 
 
 def classify(

@@ -147,17 +147,23 @@ class Snapshot:
         self.source = source
         self._dir = tempfile.TemporaryDirectory(prefix="rostering-", dir=folder)
         self.path = Path(self._dir.name) / "snapshot.sqlite"
-        self.db = sqlite3.connect(self.path, isolation_level=None)
-        self.db.executescript(
-            """
-            PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=FILE;
-            PRAGMA cache_size=-65536;
-            CREATE TABLE rec(t TEXT, sid TEXT, fields TEXT, PRIMARY KEY (t, sid)) WITHOUT ROWID;
-            CREATE TABLE gone(t TEXT, sid TEXT, PRIMARY KEY (t, sid)) WITHOUT ROWID;
-            CREATE TABLE mode(t TEXT PRIMARY KEY, mode TEXT);
-            BEGIN;
-            """
-        )
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None)
+            self.db.executescript(
+                """
+                PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=FILE;
+                PRAGMA cache_size=-65536;
+                CREATE TABLE rec(t TEXT, sid TEXT, fields TEXT, PRIMARY KEY (t, sid)) WITHOUT ROWID;
+                CREATE TABLE gone(t TEXT, sid TEXT, PRIMARY KEY (t, sid)) WITHOUT ROWID;
+                CREATE TABLE mode(t TEXT PRIMARY KEY, mode TEXT);
+                BEGIN;
+                """
+            )
+        except BaseException:  # e.g. a full disk: leave no scratch folder behind
+            if getattr(self, "db", None) is not None:
+                self.db.close()
+            self._dir.cleanup()
+            raise
         self._pending: dict[str, list[tuple[Value, ...]]] = {t: [] for t in TYPES}
         self._buffered = 0
         self.modes: dict[str, Mode] = dict.fromkeys(TYPES, "bulk")

@@ -41,7 +41,9 @@ def cache_path(server_url: str, user_id: str) -> Path:
 
 
 def cache_files(path: Path) -> list[Path]:
-    """The cache file with its SQLite side files and migration backups, those that exist."""
+    """The cache file with its SQLite side files, migration backups and damaged copies set
+    aside (`store.rescue`), those that exist."""
     candidates = [path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")]
-    candidates += sorted(path.parent.glob(f"{path.name}.bak-*"))
+    for kind in ("bak", "damaged", "orphan"):
+        candidates += sorted(path.parent.glob(f"{path.name}.{kind}-*"))
     return [p for p in candidates if p.exists()]

@@ -1,6 +1,8 @@
 """The `sync_run` record: started, then finished with a status, counts and a message.
 
 A run is itself an entity on the changes feed, so every write gives it a new `seq`.
+A run writes its changes and its final status in one transaction, so a run left
+`running` by a process that died changed nothing; `close_interrupted` ends it.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from sqlalchemy.orm import Session
 
 from connect_desktop.domain.entities import SyncRunStatus
 from connect_server.models import SyncRun
-from connect_server.sequence import allocate_seqs
+from connect_server.sequence import allocate_seqs, lock_feed
 from connect_server.syncing.schools import Counts
 
 MESSAGE_LIMIT = 1000
+INTERRUPTED = "Interrupted: the server stopped during the run; nothing was changed. Run the sync again."
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +96,26 @@ def finish_run(
             seq=seq,
         )
     )
+
+
+def close_interrupted(session: Session, now: dt.datetime) -> list[str]:
+    """Mark every `running` run `failed` (interrupted); the caller knows none is live. Their ids."""
+    lock_feed(session)
+    running = SyncRun.status == SyncRunStatus.RUNNING.value
+    ids = list(session.scalars(select(SyncRun.id).where(running).order_by(SyncRun.started_at, SyncRun.id)))
+    for run_id, seq in zip(ids, allocate_seqs(session, len(ids)) if ids else (), strict=True):
+        session.execute(
+            update(SyncRun)
+            .where(SyncRun.id == run_id, running)
+            .values(
+                status=SyncRunStatus.FAILED.value,
+                finished_at=now,
+                message=INTERRUPTED,
+                version=SyncRun.version + 1,
+                seq=seq,
+            )
+        )
+    return ids
 
 
 def get_run(session: Session, run_id: str) -> RunRecord | None:

@@ -36,8 +36,8 @@ def test_the_self_test_passes_on_a_working_installation(tmp_path: Path) -> None:
 
 def test_an_unexpected_error_ends_the_self_test_at_once_with_a_clear_line(tmp_path: Path) -> None:
     run = tmp_path / "run"
-    run.mkdir()
-    (run / "demo-server.db").write_bytes(b"this is not a database" * 100)
+    (run / "server").mkdir(parents=True)
+    (run / "server" / "demo-server.db").write_bytes(b"this is not a database" * 100)
     started = time.monotonic()
     result = _run("--self-test", "--demo-dir", str(run), home=tmp_path / "home", timeout=120)
     assert result.returncode != 0

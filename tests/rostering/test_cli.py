@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -83,3 +86,28 @@ def test_preview_of_a_broken_package_or_without_an_account(tmp_path: Path) -> No
     assert code == 1 and not body["ok"] and body["errors"] and body["types"] == {}
     code, _, err = cli("preview-rollover", str(good(tmp_path)))
     assert code == 2 and "Sign in" in err
+
+
+def test_validate_piped_into_a_reader_that_stops_early_prints_no_traceback(tmp_path: Path) -> None:
+    """`connect-desktop validate … | head -1`: the pipe closes before the output is written."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first line
+    try:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from connect_desktop import cli; sys.exit(cli.main())",
+                "validate",
+                str(broken(tmp_path)),
+            ],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
+    assert done.returncode == 0

@@ -26,7 +26,7 @@ class SmallDisk:
 
     def fill(self, leave: int = 0) -> None:
         """Write until the disk is full, leaving about `leave` bytes free."""
-        with self._ballast.open("ab") as ballast:
+        with self._ballast.open("ab", buffering=0) as ballast:
             chunk = b"\0" * 65536
             with contextlib.suppress(OSError):
                 while True:

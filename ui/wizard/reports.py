@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from connect_desktop.reports import REPORTS
+from ui.dialog_dirs import start_dir
 from ui.report_jobs import Decision, FileResult, Target, export_one, plan_targets
 from ui.tasks import Progress, TaskContext, TaskHandle
 from ui.wizard.page import StepPage, WizardContext, label
@@ -149,7 +150,8 @@ class ReportsPage(StepPage):
         self.choose.setEnabled(not busy)
 
     def choose_folder(self) -> None:
-        chosen = QFileDialog.getExistingDirectory(self, "Folder for the reports", str(self.target_folder()))
+        start = start_dir(self.target_folder())
+        chosen = QFileDialog.getExistingDirectory(self, "Folder for the reports", start)
         if chosen:
             self.folder.setText(chosen)
 

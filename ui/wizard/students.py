@@ -25,6 +25,7 @@ from connect_desktop.rollover.students import (
     StudentRules,
     plan_students,
 )
+from ui.dialog_dirs import start_dir
 from ui.models.lazy_table import Column
 from ui.sources import selection_ids
 from ui.wizard.confirm_delete import ConfirmDeleteDialog
@@ -150,7 +151,7 @@ class NonReturningStudentsPage(PlanPage):
 
     def choose_file_dialog(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
-            self, "Choose next year's student file", str(self.file_path or Path.home()), FILE_FILTER
+            self, "Choose next year's student file", start_dir(self.file_path), FILE_FILTER
         )
         if path:
             self.load_file(Path(path))

@@ -36,6 +36,7 @@ from connect_desktop.rostering.preview import TypePreview
 from connect_desktop.rostering.snapshot import PORTION_TYPES, TYPES
 from connect_desktop.store.sync_history import SyncRunRow, SyncSettingsRow
 from ui import sync_service as svc
+from ui.dialog_dirs import start_dir
 from ui.models.lazy_table import Column, LazyTableModel
 from ui.tasks import TaskContext
 from ui.wizard.page import StepPage, WizardContext, label
@@ -405,7 +406,7 @@ class SyncRolloverPage(StepPage):
             return
         name = f"Tried to archive - {self.selected_run.started_at:%Y-%m-%d}.{fmt}"
         pattern = "CSV (*.csv)" if fmt == "csv" else "Excel workbook (*.xlsx)"
-        path, _ = QFileDialog.getSaveFileName(self, "Save the list", str(Path.home() / name), pattern)
+        path, _ = QFileDialog.getSaveFileName(self, "Save the list", start_dir(file_name=name), pattern)
         if path:
             self.export_archives_to(Path(path))
 
@@ -664,14 +665,12 @@ class SyncRolloverPage(StepPage):
         return tab
 
     def _choose_zip(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "The new year's export", str(Path.home()), "Zip files (*.zip)"
-        )
+        path, _ = QFileDialog.getOpenFileName(self, "The new year's export", start_dir(), "Zip files (*.zip)")
         if path:
             self.preview_package(Path(path))
 
     def _choose_dir(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "The new year's export folder", str(Path.home()))
+        path = QFileDialog.getExistingDirectory(self, "The new year's export folder", start_dir())
         if path:
             self.preview_package(Path(path))
 
