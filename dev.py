@@ -3,6 +3,7 @@
 
 `python3 dev.py package [--self-test] [--prove-broken] [--installer]` builds the frozen
 app into dist/ConnectDesktop/ (see installer/package.py).
+`python3 dev.py faults [--rounds N] [--seed S]` runs the fault-injection suite (tests/faults/).
 
 Creates `.venv` on first use (and again whenever pyproject.toml changes), installs the
 project with its test tools, then runs the demo or the test suite inside it.
@@ -43,9 +44,12 @@ def ensure_environment() -> Path:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"demo", "test", "lint", "run", "package"}:
+    if not argv or argv[0] not in {"demo", "test", "lint", "run", "package", "faults"}:
         print(__doc__)
-        print("commands: demo [ARGS], test [PYTEST ARGS], lint, run CONNECT-DESKTOP-ARGS, package [OPTIONS]")
+        print(
+            "commands: demo [ARGS], test [PYTEST ARGS], lint, run CONNECT-DESKTOP-ARGS, package [OPTIONS], "
+            "faults [--rounds N] [--seed S]"
+        )
         return 2
     python = ensure_environment()
     command, rest = argv[0], argv[1:]
@@ -56,6 +60,8 @@ def main(argv: list[str]) -> int:
         return subprocess.call([python, ROOT / "main.py", *rest])
     if command == "package":
         return subprocess.call([python, ROOT / "installer" / "package.py", *rest])
+    if command == "faults":  # the fault-injection suite (tests/faults/README.md), not part of `test`
+        return subprocess.call([python, "-m", "tests.faults", *rest], cwd=ROOT)
     if command == "lint":
         status = subprocess.call([bindir / "ruff", "check", ROOT])
         return status or subprocess.call([bindir / "lint-imports"], cwd=ROOT)
