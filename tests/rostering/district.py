@@ -243,3 +243,15 @@ def write_folder(path: Path, files: dict[str, str | bytes]) -> Path:
         data = content.encode("utf-8") if isinstance(content, str) else content
         (path / name).write_bytes(data)
     return path
+
+
+def package(tmp_path: Path, version: str = "1.2", **changes: str | bytes | None) -> Path:
+    """The district's package as a zip, with files changed (`users__csv="…"`) or left out (None)."""
+    files: dict[str, str | bytes] = dict(oneroster_files(version))
+    for name, content in changes.items():
+        name = name.replace("__", ".")
+        if content is None:
+            files.pop(name, None)
+        else:
+            files[name] = content
+    return write_zip(tmp_path / "package.zip", files)

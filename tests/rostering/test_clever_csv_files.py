@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 
 import pytest
@@ -12,14 +11,11 @@ from connect_desktop.rostering.clever_api import iso_date
 from connect_desktop.rostering.clever_csv import read_clever_csv
 from connect_desktop.rostering.diagnostics import Diagnostic, Diagnostics
 from connect_desktop.rostering.validate import validate_source
+from tests.support.samples import REALWORLD
 
 from .district import to_csv, write_folder, write_zip
 
-SANDBOX = (
-    Path(os.environ.get("CONNECT_SAMPLES_DIR", Path(__file__).resolve().parents[3] / "shared" / "samples"))
-    / "realworld"
-    / "clever-sandbox"
-)
+SANDBOX = REALWORLD / "clever-sandbox"
 ONEROSTER_WORDS = (
     "orgs.csv",
     "classes.csv",

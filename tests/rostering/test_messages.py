@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -15,24 +14,9 @@ from connect_desktop.rostering.diagnostics import Diagnostic, Diagnostics
 from connect_desktop.rostering.findings import findings, plural, rows_text, summary
 from connect_desktop.rostering.validate import ValidationReport, validate_source
 from connect_server.syncing.messages import failed_source
+from tests.support.samples import REALWORLD
 
-from .district import oneroster_files, oneroster_tables, to_csv, write_zip
-
-REALWORLD = (
-    Path(os.environ.get("CONNECT_SAMPLES_DIR", Path(__file__).resolve().parents[3] / "shared" / "samples"))
-    / "realworld"
-)
-
-
-def package(tmp_path: Path, **changes: str | None) -> Path:
-    files: dict[str, str | bytes] = dict(oneroster_files())
-    for name, content in changes.items():
-        name = name.replace("__", ".")
-        if content is None:
-            files.pop(name, None)
-        else:
-            files[name] = content
-    return write_zip(tmp_path / "package.zip", files)
+from .district import oneroster_files, oneroster_tables, package, to_csv
 
 
 def without(file: str, column: str) -> str:

@@ -14,18 +14,15 @@ from connect_desktop.rostering.csvsource import Limits
 from connect_desktop.rostering.diagnostics import Diagnostic, Diagnostics
 from connect_desktop.rostering.validate import read_snapshot, validate_source
 
-from .district import EXPECTED_COUNTS, oneroster_files, oneroster_tables, to_csv, write_folder, write_zip
-
-
-def package(tmp_path: Path, version: str = "1.2", **changes: str | bytes | None) -> Path:
-    files: dict[str, str | bytes] = dict(oneroster_files(version))
-    for name, content in changes.items():
-        name = name.replace("__", ".")
-        if content is None:
-            files.pop(name, None)
-        else:
-            files[name] = content
-    return write_zip(tmp_path / "package.zip", files)
+from .district import (
+    EXPECTED_COUNTS,
+    oneroster_files,
+    oneroster_tables,
+    package,
+    to_csv,
+    write_folder,
+    write_zip,
+)
 
 
 def edit(file: str, row: int, column: str, value: str, version: str = "1.2") -> str:

@@ -7,18 +7,11 @@ spreadsheet shows them), not taken from the validator's output.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from connect_desktop.rostering.diagnostics import Diagnostic, Diagnostics
 from connect_desktop.rostering.validate import ValidationReport, read_snapshot, validate_source
-
-REALWORLD = (
-    Path(os.environ.get("CONNECT_SAMPLES_DIR", Path(__file__).resolve().parents[3] / "shared" / "samples"))
-    / "realworld"
-)
+from tests.support.samples import REALWORLD
 
 
 @pytest.fixture(autouse=True, scope="module")

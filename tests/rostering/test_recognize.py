@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import zipfile
 from pathlib import Path
 
@@ -13,13 +12,10 @@ import pytest
 from connect_desktop.rostering.cli import add_rostering_commands, run_rostering_command
 from connect_desktop.rostering.recognize import recognize
 from connect_desktop.rostering.validate import validate_source
+from tests.support.samples import REALWORLD
 
 from .district import EXPECTED_COUNTS, oneroster_files, to_csv, write_folder, write_zip
 
-REALWORLD = (
-    Path(os.environ.get("CONNECT_SAMPLES_DIR", Path(__file__).resolve().parents[3] / "shared" / "samples"))
-    / "realworld"
-)
 EXPECTED = {
     "clever-sandbox": "clever-csv",
     "lepo-en": "oneroster-1.1",

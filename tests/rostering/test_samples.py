@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from connect_desktop.rostering.diagnostics import Diagnostic, Diagnostics
 from connect_desktop.rostering.validate import read_snapshot, validate_source
-
-# The project's shared folder sits beside the repository (CONNECT_SAMPLES_DIR overrides it).
-SAMPLES = (
-    Path(os.environ.get("CONNECT_SAMPLES_DIR", Path(__file__).resolve().parents[3] / "shared" / "samples"))
-    / "oneroster"
-)
+from tests.support.samples import ONEROSTER as SAMPLES
 
 
 @pytest.fixture(autouse=True, scope="module")
