@@ -56,8 +56,10 @@ class FaultProxy:
 
     def __exit__(self, *exc: object) -> None:
         self._closing = True
-        self._listener.close()
+        with contextlib.suppress(OSError):  # closing alone does not wake a blocked accept()
+            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
         self._thread.join(timeout=5)
+        self._listener.close()
 
     def _next_fault(self) -> Fault | None:
         with self._lock:
@@ -71,6 +73,9 @@ class FaultProxy:
             try:
                 client, _ = self._listener.accept()
             except OSError:
+                return
+            if self._closing:  # the wake-up call of __exit__
+                client.close()
                 return
             fault = self._next_fault()
             threading.Thread(target=self._handle, args=(client, fault), daemon=True).start()
