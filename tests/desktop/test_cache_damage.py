@@ -25,7 +25,7 @@ from connect_desktop.store.errors import CacheDamagedError, CacheTooNewError
 from connect_desktop.store.salvage import salvage
 from tests.desktop.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, District
 from tests.desktop.serverdata import add_students, cache_snapshot, server_snapshot
-from tests.desktop.test_cli import login, run
+from tests.desktop.test_cli import login, login_run, run
 from tests.support.server import LiveServer
 
 PAGE = 4096
@@ -180,16 +180,7 @@ def test_a_damaged_cache_says_so_plainly_and_the_rescue_keeps_the_staged_changes
             assert words in err and "connect-desktop rescue" in err, err
         else:  # the damage is in pages these commands may not read
             assert code in (cli.OK, cli.LOCAL_DATA), err
-    code, _, err = run(
-        capsys,
-        "login",
-        "--server",
-        live_server.url,
-        "--user",
-        ADMIN_EMAIL,
-        "--password-stdin",
-        stdin=ADMIN_PASSWORD,
-    )
+    code, _, err = login_run(capsys, live_server)
     assert code == cli.LOCAL_DATA and "connect-desktop rescue" in err  # signing in reads every page
     assert path.read_bytes() == damaged  # refused, not "repaired" into a new empty account
 

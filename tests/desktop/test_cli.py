@@ -34,7 +34,10 @@ def run(capsys: pytest.CaptureFixture[str], *args: str, stdin: str | None = None
     return code, out, err
 
 
-def login(capsys: pytest.CaptureFixture[str], server: LiveServer, password: str = ADMIN_PASSWORD) -> int:
+def login_run(
+    capsys: pytest.CaptureFixture[str], server: LiveServer, password: str = ADMIN_PASSWORD
+) -> tuple[int, str, str]:
+    """`connect-desktop login` as the admin: exit code, stdout, stderr."""
     return run(
         capsys,
         "login",
@@ -44,7 +47,11 @@ def login(capsys: pytest.CaptureFixture[str], server: LiveServer, password: str 
         ADMIN_EMAIL,
         "--password-stdin",
         stdin=password + "\n",
-    )[0]
+    )
+
+
+def login(capsys: pytest.CaptureFixture[str], server: LiveServer, password: str = ADMIN_PASSWORD) -> int:
+    return login_run(capsys, server, password)[0]
 
 
 def test_a_whole_session(
