@@ -53,7 +53,6 @@ def main(argv: list[str]) -> int:
         return 2
     python = ensure_environment()
     command, rest = argv[0], argv[1:]
-    bindir = python.parent
     if command == "demo":
         return subprocess.call([python, ROOT / "main.py", "--demo", *rest])
     if command == "run":
@@ -62,13 +61,27 @@ def main(argv: list[str]) -> int:
         return subprocess.call([python, ROOT / "installer" / "package.py", *rest])
     if command == "faults":  # the fault-injection suite (tests/faults/README.md), not part of `test`
         return subprocess.call([python, "-m", "tests.faults", *rest], cwd=ROOT)
-    if command == "lint":
-        status = subprocess.call([bindir / "ruff", "check", ROOT])
-        return status or subprocess.call([bindir / "lint-imports"], cwd=ROOT)
+    status = static_checks(python)
+    if command == "lint" or status:
+        return status
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    status = subprocess.call([bindir / "ruff", "check", ROOT])
-    status = status or subprocess.call([bindir / "lint-imports"], cwd=ROOT)
-    return status or subprocess.call([python, "-m", "pytest", *rest], cwd=ROOT, env=env)
+    return subprocess.call([python, "-m", "pytest", *rest], cwd=ROOT, env=env)
+
+
+def static_checks(python: Path) -> int:
+    """Run ruff, the import-linter layer contracts and mypy in turn; stop at the first that fails."""
+    bindir = python.parent
+    checks = [
+        ("ruff", [bindir / "ruff", "check", ROOT]),
+        ("lint-imports (the layer contracts in pyproject.toml)", [bindir / "lint-imports"]),
+        ("mypy (connect_desktop and ui, configured in pyproject.toml)", [python, "-m", "mypy"]),
+    ]
+    for name, args in checks:
+        status = subprocess.call(args, cwd=ROOT)
+        if status:
+            print(f"dev.py: {name} failed (exit {status}); see its output above.", flush=True)
+            return status
+    return 0
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import getpass
 import json
 import logging
@@ -38,6 +39,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from connect_desktop import session as accounts
+from connect_desktop.account import Account
 from connect_desktop.api import errors as api_errors
 from connect_desktop.api.address import (
     INSECURE_HTTP_WARNING,
@@ -46,23 +48,22 @@ from connect_desktop.api.address import (
     check_server_url,
     needs_insecure_choice,
 )
+from connect_desktop.domain.words import STATE_TEXT, kind_text, noun, state_text
 from connect_desktop.reports.cli import add_report_command, run_report_command
 from connect_desktop.rollover.cli import add_plan_commands, run_plan_command
-from connect_desktop.rollover.plan import PlannedOperation
+from connect_desktop.rollover.plan import Plan
 from connect_desktop.rostering.cli import COMMANDS as ROSTERING_COMMANDS
 from connect_desktop.rostering.cli import add_rostering_commands, run_rostering_command
-from connect_desktop.settings import load_account
+from connect_desktop.settings import AccountSettings, load_account
 from connect_desktop.signout import revoked_earlier_message
 from connect_desktop.store import rescue
 from connect_desktop.store.db import Cache, open_cache
 from connect_desktop.store.errors import CacheError, classify
-from connect_desktop.store.queries import effective_counts, list_pending, pending_state_counts
-from connect_desktop.store.writer import read_cursor
-from connect_desktop.sync.outbox import Outbox, StageItem, StagingError
-from connect_desktop.sync.pull import pull
-from connect_desktop.sync.push import push
+from connect_desktop.sync.outbox import StagingError, new_record_id
 
 log = logging.getLogger(__name__)
+
+_STATE_WIDTH = max(map(len, STATE_TEXT.values()))
 
 OK, FAILED, USAGE, SIGNED_OUT, UNREACHABLE, FORBIDDEN, CERTIFICATE, SERVER, LOCAL_DATA = range(9)
 INTERRUPTED = 130
@@ -163,7 +164,7 @@ def cmd_remove_local_data(_args: argparse.Namespace) -> int:
     return OK
 
 
-def _open(stack: ExitStack, *, thorough: bool = False) -> tuple[accounts.AccountSettings, Cache]:
+def _open(stack: ExitStack, *, thorough: bool = False) -> tuple[AccountSettings, Cache]:
     account = accounts.current_account()
     if thorough:  # every page read first: a damaged cache is not synced into
         cache = stack.enter_context(open_cache(account.cache_path, thorough=True))
@@ -172,7 +173,13 @@ def _open(stack: ExitStack, *, thorough: bool = False) -> tuple[accounts.Account
     return account, cache
 
 
-def _owner(account: accounts.AccountSettings) -> rescue.Owner:
+def _account(stack: ExitStack, *, thorough: bool = False) -> Account:
+    """The signed-in account over its cache (closed with `stack`)."""
+    settings, cache = _open(stack, thorough=thorough)
+    return Account(settings, None, cache)
+
+
+def _owner(account: AccountSettings) -> rescue.Owner:
     return rescue.Owner(server_url=account.server_url, user_id=account.user_id, email=account.email)
 
 
@@ -201,49 +208,38 @@ def cmd_rescue(args: argparse.Namespace) -> int:
 def cmd_sync(args: argparse.Namespace) -> int:
     cancel = threading.Event()
     with ExitStack() as stack:
-        account, cache = _open(stack, thorough=True)
-        client = stack.enter_context(accounts.client_for(account))
+        account = _account(stack, thorough=True)
         code = OK
         if not args.push_only:
-            result = pull(cache, client, progress=StderrProgress("download"), cancel=cancel)
+            result = account.pull(progress=StderrProgress("download"), cancel=cancel)
             say(f"Downloaded {result.received:,} change(s) in {result.seconds:.1f} s.")
         if not args.pull_only:
-            pushed = push(cache, client, progress=StderrProgress("send"), cancel=cancel)
+            pushed = account.push(progress=StderrProgress("send"), cancel=cancel)
             say(
                 f"Sent {pushed.sent:,} change(s): {pushed.applied:,} applied, "
-                f"{pushed.conflicts:,} conflict(s), {pushed.rejected:,} rejected."
+                f"{pushed.conflict:,} conflict(s), {pushed.rejected:,} rejected."
             )
             if pushed.failed:
                 say("Some changes were not applied; see `connect-desktop pending`.")
                 code = FAILED
-        revoked = accounts.revoke_pending(account)  # the server answered: a good moment
-        if revoked:
-            say(revoked_earlier_message(revoked))
+        if account.notice:  # earlier offline sign-outs, ended now that the server answered
+            say(account.notice)
         return code
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
-        account, cache = _open(stack)
-        with cache.sessions() as session:
-            counts = effective_counts(session)
-            pending = pending_state_counts(session)
-        with cache.raw() as connection:
-            cursor = read_cursor(connection)
-    status = {
-        "server": account.server_url,
-        "user": account.email,
-        "cursor": cursor,
-        "counts": counts,
-        "pending": pending,
-    }
+        status = _account(stack).status()
+    counts, pending = status.counts, status.pending
     if args.json:
-        _emit(status)
+        _emit(dataclasses.asdict(status))
     else:
-        print(f"Server: {account.server_url}\nUser: {account.email}\nCursor: {cursor}")
-        for kind, count in counts.items():
-            print(f"  {kind}: {count:,}")
-        print("Staged changes: " + (", ".join(f"{s} {n}" for s, n in pending.items()) or "none"))
+        print(f"Server: {status.server}\nUser: {status.user}\nCursor: {status.cursor}")
+        for entity, count in counts.items():
+            print(f"  {noun(entity, count).capitalize()}: {count:,}")
+        print("Staged changes:" + ("" if pending else " none"))
+        for state, count in pending.items():
+            print(f"  {count:>9,}  {state_text(state)}")
     return OK
 
 
@@ -258,21 +254,21 @@ def _param(text: str) -> tuple[str, Any]:
 
 
 def cmd_stage(args: argparse.Namespace) -> int:
+    record_id = new_record_id() if args.id == "new" else args.id
     with ExitStack() as stack:
-        _account, cache = _open(stack)
-        op_id = Outbox(cache).stage(args.kind, None, args.id, dict(args.param), step=args.step)
+        op_id = _account(stack).stage_one(args.kind, record_id, dict(args.param), step=args.step)
     if args.json:
-        _emit({"op_id": op_id})
+        _emit({"op_id": op_id, "id": record_id})
     else:
         print(op_id)
+        if args.id == "new":
+            print(f"New record id: {record_id}")
     return OK
 
 
 def cmd_pending(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
-        _account, cache = _open(stack)
-        with cache.sessions() as session:
-            page = list_pending(session, limit=1_000_000)
+        page = _account(stack).pending_page(limit=1_000_000)
     if args.json:
         _emit({"total": page.total, "operations": [vars(row) for row in page.rows]})
         return OK
@@ -280,9 +276,9 @@ def cmd_pending(args: argparse.Namespace) -> int:
         print("No staged changes.")
     for row in page.rows:
         note = f" — {row.result_message}" if row.result_message else ""
-        print(
-            f"{row.op_id}  {row.state:<9} {row.step:<16} {row.kind} {row.target_type} {row.target_id}{note}"
-        )
+        state = state_text(row.state)
+        change = f"{kind_text(row.kind)}: {noun(row.target_type, 1)} {row.target_id}"
+        print(f"{row.op_id}  {state:<{_STATE_WIDTH}}  {row.step:<16} {change}{note}")
     return OK
 
 
@@ -291,37 +287,28 @@ def cmd_discard(args: argparse.Namespace) -> int:
         say("Name the changes to discard, or use --all.")
         return USAGE
     with ExitStack() as stack:
-        _account, cache = _open(stack)
-        outbox = Outbox(cache)
-        count = outbox.discard_all() if args.all else outbox.discard(args.op_ids)
+        account = _account(stack)
+        count = account.discard_all() if args.all else account.discard(args.op_ids)
     say(f"Discarded {count} change(s).")
     return OK
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
-        _account, cache = _open(stack)
-        print(Outbox(cache).retry(args.op_id))
+        print(_account(stack).retry(args.op_id))
     return OK
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
-        _account, cache = _open(stack)
-        planned: list[PlannedOperation] = []
-        with cache.engine.connect() as connection:
-            code = run_plan_command(args, connection, stage=planned.append if args.stage else None)
-        if code == OK and planned:
-            # One bulk transaction: all of the plan is staged, or none of it.
-            outbox = Outbox(cache)
-            for step in dict.fromkeys(op.step for op in planned):
-                items = [
-                    StageItem(op.kind, op.target_id, op.params, op.target_type)
-                    for op in planned
-                    if op.step == step
-                ]
-                outbox.stage_many(items, step=step)
-        return code
+        account = _account(stack)
+
+        def stage(plan: Plan[Any], confirmation: str | None) -> int:
+            # One transaction, as in the app: all of the plan is staged, or none of it.
+            return account.stage_plan(plan, confirmation=confirmation)
+
+        with account.cache.engine.connect() as connection:
+            return run_plan_command(args, connection, stage=stage if args.stage else None)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -380,7 +367,7 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true")
     stage = add("stage", cmd_stage, "prepare a change (sent by the next sync)")
     stage.add_argument("kind", help="e.g. archive_student")
-    stage.add_argument("--id", required=True, help="the record's id")
+    stage.add_argument("--id", required=True, help="the record's id ('new' for a record this change creates)")
     stage.add_argument("--param", action="append", default=[], type=_param, metavar="KEY=VALUE")
     stage.add_argument("--step", default="cli", help="the wizard step to list it under")
     stage.add_argument("--json", action="store_true")

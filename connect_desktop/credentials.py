@@ -184,7 +184,7 @@ class MemoryKeyring(KeyringBackend):
         raise RuntimeError("MemoryKeyring is only ever installed explicitly")
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # keyring's KeyringBackend.__init__ is unannotated
         self.secrets: dict[tuple[str, str], str] = {}
 
     def get_password(self, service: str, username: str) -> str | None:

@@ -13,6 +13,7 @@ from connect_desktop.api.address import check_ca_bundle, check_server_url
 from connect_desktop.api.client import ApiClient, RetryPolicy
 from connect_desktop.api.schema import UserInfo
 from connect_desktop.credentials import Notify, TokenStore
+from connect_desktop.errors import KnownError
 from connect_desktop.settings import AccountSettings, load_account, save_account
 from connect_desktop.store import rescue
 from connect_desktop.store.db import Cache, open_cache
@@ -23,7 +24,7 @@ from connect_desktop.store.paths import cache_files
 log = logging.getLogger(__name__)
 
 
-class NotSignedIn(Exception):  # noqa: N818
+class NotSignedIn(KnownError):  # noqa: N818
     """No account is signed in on this computer (or its token is gone)."""
 
     user_message = "You are not signed in. Sign in first (connect-desktop login --server URL --user EMAIL)."

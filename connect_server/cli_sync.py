@@ -287,6 +287,7 @@ def _preview(args: argparse.Namespace) -> int:
     preview = preview_sync(_open(args.db))
     if args.json:
         body = asdict(preview)
+        body["types"] = {t: p.model_dump() for t, p in preview.types.items()}  # the wire's shape
         body["diagnostics"] = [str(d) for d in preview.diagnostics[:200]]
         print(json.dumps(body, indent=2, ensure_ascii=False))
     else:

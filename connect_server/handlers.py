@@ -7,16 +7,18 @@ changes nothing but the stored result.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from connect_desktop.api.schema import Operation
+from connect_desktop.api.schema import Operation, encode_value
+from connect_desktop.domain.changes import CREATE_KINDS, ParamsError, check_params
 from connect_desktop.domain.entities import EnrollmentRole, EntityType
 from connect_desktop.domain.operations import STATUS_CHANGE, TARGET_TYPE, OperationKind
-from connect_server.scope import TABLES, TOMBSTONE, Principal, writable
+from connect_server.scope import TABLES, TOMBSTONE, Principal, visible, writable
 from connect_server.sequence import allocate_seqs, lock_feed
 from connect_server.sync_settings import InvalidSettingsError, parse_settings_change
 from connect_server.visibility import scope_changes
@@ -27,6 +29,8 @@ _LABEL = {
     EntityType.STAFF: "staff member",
     EntityType.STUDENT: "student",
     EntityType.SYNC_SETTINGS: "sync settings record",
+    EntityType.CONTACT: "family contact",
+    EntityType.STUDENT_CONTACT: "family link",
 }
 _DONE = {
     OperationKind.ARCHIVE_CLASSROOM: "archived",
@@ -64,18 +68,23 @@ def apply(session: Session, principal: Principal, op: Operation) -> Applied:
     expected = TARGET_TYPE[kind]
     if op.target.type != expected:
         raise RejectedError(f"{kind.value} applies to a {expected.value}, not a {op.target.type.value}")
-    if kind is OperationKind.DELETE_STUDENT:
-        _no_params(op, kind)
-        return _delete_student(session, principal, op)
     if kind is OperationKind.UPDATE_SYNC_SETTINGS:
         return _update_sync_settings(session, principal, op)
-    _no_params(op, kind)
+    try:
+        params = check_params(kind, op.params)
+    except ParamsError as error:
+        raise RejectedError(str(error)) from None
+    if kind in CREATE_KINDS and op.target.version != 0:
+        raise RejectedError(f"{kind.value} creates a record: its target version must be 0")
+    if kind is OperationKind.DELETE_STUDENT:
+        return _delete_student(session, principal, op)
+    if kind is OperationKind.UPDATE_STUDENT:
+        return _update_fields(session, principal, op, params)
+    if kind is OperationKind.CREATE_CONTACT:
+        return _create_contact(session, principal, op, params)
+    if kind is OperationKind.LINK_CONTACT:
+        return _link_contact(session, principal, op, params)
     return _set_field(session, principal, op, kind)
-
-
-def _no_params(op: Operation, kind: OperationKind) -> None:
-    if op.params:
-        raise RejectedError(f"{kind.value} takes no parameters (got {', '.join(sorted(op.params))})")
 
 
 def _load(session: Session, principal: Principal, kind: EntityType, record_id: str) -> Row[Any]:
@@ -94,7 +103,8 @@ def _load(session: Session, principal: Principal, kind: EntityType, record_id: s
 
 
 def _check_version(row: Row[Any], op: Operation) -> None:
-    if row.version != op.target.version:
+    """The record must be at the version the user saw (None: created by an earlier operation)."""
+    if op.target.version is not None and row.version != op.target.version:
         raise ConflictError(
             f"The record changed on the server (version {row.version}, you had {op.target.version}). "
             "Refresh and try again."
@@ -197,3 +207,93 @@ def _update_sync_settings(session: Session, principal: Principal, op: Operation)
     change = _write(session, EntityType.SYNC_SETTINGS, row, changed)
     before = encode_fields({name: getattr(row, name) for name in changed})
     return Applied("Sync settings updated", [change], before=before, after=encode_fields(changed))
+
+
+def _update_fields(session: Session, principal: Principal, op: Operation, params: dict[str, Any]) -> Applied:
+    """Set named fields; a record that moved on still takes them if those fields did not change.
+
+    `was` holds the values the user saw. When the version differs but every named field
+    still has its `was` value, someone changed other fields only: the update applies.
+    """
+    target = TARGET_TYPE[OperationKind(op.kind)]
+    row = _load(session, principal, target, op.target.id)
+    fields: dict[str, Any] = params["fields"]
+    was: dict[str, Any] = params["was"]
+    current = {name: encode_value(getattr(row, name)) for name in fields}
+    if op.target.version is not None and row.version != op.target.version:
+        moved = [name for name in fields if name not in was or current[name] != was[name]]
+        if moved:
+            raise ConflictError(
+                f"The {_LABEL[target]}'s {', '.join(n.replace('_', ' ') for n in moved)} changed on the "
+                f"server since you saw it (version {row.version}, you had {op.target.version}). "
+                "Refresh and try again."
+            )
+    changed = {name: value for name, value in fields.items() if current[name] != value}
+    label = _LABEL[target].capitalize()
+    if not changed:
+        return Applied(
+            f"{label} already had these values; nothing changed", [CODECS[target].change(row)], changed=False
+        )
+    values = {name: _stored_value(target, name, value) for name, value in changed.items()}
+    change = _write(session, target, row, values)
+    before = {name: current[name] for name in changed}
+    return Applied(f"{label} updated", [change], before=before, after=dict(changed))
+
+
+def _stored_value(kind: EntityType, name: str, value: Any) -> Any:
+    """A wire value as the column stores it (dates come as ISO text)."""
+    column = TABLES[kind].c[name]
+    if value is not None and column.type.python_type is dt.date:
+        return dt.date.fromisoformat(value)
+    return value
+
+
+def _check_absent(session: Session, kind: EntityType, record_id: str) -> None:
+    table = TABLES[kind]
+    if session.execute(select(table.c.id).where(table.c.id == record_id)).first() is not None:
+        raise RejectedError(f"A {_LABEL[kind]} with id {record_id} exists already; create it with a new id")
+
+
+def _insert(session: Session, kind: EntityType, values: dict[str, Any]) -> dict[str, Any]:
+    """Insert a new record (version 1) and return its wire change."""
+    codec = CODECS[kind]
+    (seq,) = allocate_seqs(session, 1)
+    session.execute(insert(codec.table).values(**values, version=1, seq=seq, origin="manual"))
+    return codec.change(session.execute(codec.select().where(codec.table.c.id == values["id"])).one())
+
+
+def _create_contact(session: Session, principal: Principal, op: Operation, params: dict[str, Any]) -> Applied:
+    lock_feed(session)
+    school = params.get("school_id")
+    if not principal.is_district_admin and school not in principal.school_ids:
+        raise RejectedError("A new family contact must belong to one of your schools")
+    if school is not None:
+        schools = TABLES[EntityType.SCHOOL]
+        if session.execute(select(schools.c.id).where(schools.c.id == school)).first() is None:
+            raise RejectedError(f"No school with id {school}")
+    _check_absent(session, EntityType.CONTACT, op.target.id)
+    change = _insert(session, EntityType.CONTACT, {"id": op.target.id, **params})
+    return Applied("Family contact created", [change], before=None, after=dict(params))
+
+
+def _link_contact(session: Session, principal: Principal, op: Operation, params: dict[str, Any]) -> Applied:
+    """Link a family contact to a student, in the student's school (one link per pair)."""
+    student = _load(session, principal, EntityType.STUDENT, params["student_id"])
+    contacts = TABLES[EntityType.CONTACT]
+    statement = select(contacts.c.id).where(contacts.c.id == params["contact_id"])
+    condition = visible(principal, EntityType.CONTACT)
+    if condition is not None:
+        statement = statement.where(condition)
+    if session.execute(statement).first() is None:
+        raise RejectedError(f"No family contact with id {params['contact_id']} that you can see")
+    links = TABLES[EntityType.STUDENT_CONTACT]
+    twin = select(links.c.id).where(
+        links.c.student_id == student.id, links.c.contact_id == params["contact_id"]
+    )
+    if session.execute(twin).first() is not None:
+        raise RejectedError("This family contact is already linked to this student")
+    _check_absent(session, EntityType.STUDENT_CONTACT, op.target.id)
+    values = {"id": op.target.id, **params, "school_id": student.school_id}
+    change = _insert(session, EntityType.STUDENT_CONTACT, values)
+    scope_changes(session).link_added(params["contact_id"])
+    return Applied("Family contact linked", [change], before=None, after=encode_fields(values))

@@ -14,13 +14,11 @@ from fastapi import APIRouter, HTTPException, Query, status
 
 from connect_desktop.api.schema import (
     Change,
-    SyncArchiveItem,
     SyncArchivePage,
     SyncDiagnostic,
     SyncPreview,
     SyncRunRequest,
     SyncRunResult,
-    SyncTypePreview,
 )
 from connect_desktop.rostering.diagnostics import Diagnostic
 from connect_desktop.rostering.snapshot import TYPES
@@ -74,15 +72,7 @@ def get_archives(
     page = sync.archives(run_id, type_, offset, limit)
     if page is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No sync run with this id")
-    return SyncArchivePage(
-        run_id=page.run_id,
-        archived=page.archived,
-        total=page.total,
-        offset=offset,
-        limit=limit,
-        has_more=offset + len(page.items) < page.total,
-        items=[SyncArchiveItem(**asdict(item)) for item in page.items],
-    )
+    return page
 
 
 @router.post("/preview", response_model=SyncPreview)
@@ -96,9 +86,6 @@ def post_preview(sync: ScopedSync) -> SyncPreview:
         held=preview.held,
         held_types=preview.held_types,
         paused_all=preview.paused_all,
-        types={
-            t: SyncTypePreview(**{k: v for k, v in asdict(p).items() if k != "type"})
-            for t, p in preview.types.items()
-        },
+        types=preview.types,
         diagnostics=_diagnostics(preview.diagnostics),
     )

@@ -25,9 +25,12 @@ from pathlib import Path
 from sqlalchemy import ColumnElement, Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from connect_desktop.api.schema import SyncArchiveItem, SyncArchivePage, SyncTypePreview
+from connect_desktop.domain import words
 from connect_desktop.domain.entities import SyncRunStatus
 from connect_desktop.rostering.diagnostics import Diagnostic, Diagnostics, SourceError
 from connect_desktop.rostering.plan import ChangeKind, RolloverPlan, plan_rollover
+from connect_desktop.rostering.preview import type_preview
 from connect_desktop.rostering.snapshot import TYPES, Snapshot
 from connect_server.clock import Clock, utc_now
 from connect_server.models import SyncRunArchive
@@ -38,16 +41,20 @@ from connect_server.syncing.apply import PlanApplier
 from connect_server.syncing.config import SourceConfig, load_config, load_source
 from connect_server.syncing.current import current_records
 from connect_server.syncing.run_lock import run_lock
-from connect_server.syncing.runs import RunRecord, close_interrupted, finish_run, get_run, start_run
+from connect_server.syncing.runs import (
+    RunRecord,
+    close_interrupted,
+    finish_run,
+    get_run,
+    run_counts,
+    start_run,
+)
 from connect_server.syncing.schools import DISTRICT_TYPES, KINDS, base_counts, plan_counts, sum_for
 from connect_server.syncing.source import SourceUnavailableError, read_source
 
 __all__ = [
-    "ArchiveItem",
-    "ArchivePage",
     "Preview",
     "RunOutcome",
-    "TypePreview",
     "close_interrupted_runs",
     "preview_sync",
     "run_archives",
@@ -72,21 +79,6 @@ class RunOutcome:
 
 
 @dataclass(frozen=True, slots=True)
-class TypePreview:
-    type: str
-    create: int
-    update: int
-    archive: int
-    unchanged: int
-    managed: int
-    threshold: float
-    archive_percent: float
-    paused: bool
-    in_source: bool
-    held: bool
-
-
-@dataclass(frozen=True, slots=True)
 class Preview:
     """A dry run: what the next run would do, and whether it would be held."""
 
@@ -95,25 +87,8 @@ class Preview:
     held: bool
     held_types: list[str]
     paused_all: bool
-    types: dict[str, TypePreview]
+    types: dict[str, SyncTypePreview]
     diagnostics: list[Diagnostic]
-
-
-@dataclass(frozen=True, slots=True)
-class ArchiveItem:
-    type: str
-    id: str
-    source_id: str
-    label: str
-
-
-@dataclass(frozen=True, slots=True)
-class ArchivePage:
-    run_id: str
-    archived: bool  # True: these were archived; False: the run was held and only tried
-    total: int
-    offset: int
-    items: list[ArchiveItem]
 
 
 def run_sync(
@@ -230,7 +205,7 @@ def _apply(
     with sessions.begin() as session:
         _lock_writers(session)
         settings = load_config(session).plan_settings()
-        plan = plan_rollover(snapshot, current_records(session), settings, day)
+        plan = plan_rollover(snapshot, current_records(session), settings, today=day)
         if plan.paused_all:  # paused since the run started
             finish_run(
                 session, run_id, clock(), SyncRunStatus.SKIPPED_PAUSED, messages.paused_all(settings, day)
@@ -245,7 +220,8 @@ def _apply(
             status, message = SyncRunStatus.SUCCEEDED, messages.done(result, plan, approve, settings, day)
         else:
             status, message = SyncRunStatus.FAILED_THRESHOLD, messages.held(result, plan, settings, day)
-        finish_run(session, run_id, clock(), status, message, result.counts(), by_school)
+        counts = run_counts(result.counts(), plan)
+        finish_run(session, run_id, clock(), status, message, counts, by_school)
         log.info("sync run %s: %s (%d records written)", run_id, status.value, result.changed)
 
 
@@ -295,35 +271,20 @@ def preview_sync(
         if diags.errors:
             return Preview(False, messages.failed_source(diags), False, [], False, {}, diags.items)
         with sessions() as session:
-            plan = plan_rollover(snapshot, current_records(session), settings, day)
+            plan = plan_rollover(snapshot, current_records(session), settings, today=day)
             if schools is not None:
                 return _school_preview(session, plan, diags, schools)
         return _preview(plan, diags)
 
 
 def _preview(plan: RolloverPlan, diags: Diagnostics) -> Preview:
-    types = {
-        t: TypePreview(
-            type=t,
-            create=p.creates,
-            update=p.updates,
-            archive=p.archives,
-            unchanged=p.unchanged,
-            managed=p.managed,
-            threshold=p.threshold,
-            archive_percent=round(p.archive_percent, 2),
-            paused=p.paused,
-            in_source=p.in_source,
-            held=p.held,
-        )
-        for t, p in plan.types.items()
-    }
+    types = {t: type_preview(p) for t, p in plan.types.items()}
     if plan.paused_all:
         message = "The sync is paused: a run now would change nothing."
     elif plan.held:
         message = (
             "The next run would be held: "
-            + ", ".join(f"{messages.NOUN[t]} over the threshold" for t in plan.held_types)
+            + ", ".join(f"{words.noun(t)} over the threshold" for t in plan.held_types)
             + ". New and changed records would still be applied; nothing would be archived."
         )
     else:
@@ -337,16 +298,23 @@ def _school_preview(
     found = sum_for(plan_counts(session, plan, {k: k for k in KINDS}), schools)
     for type_, numbers in sum_for(base_counts(session, plan), schools).items():
         found.setdefault(type_, {}).update(numbers)
-    types: dict[str, TypePreview] = {}
+    types: dict[str, SyncTypePreview] = {}
     for t, p in plan.types.items():
         if t in DISTRICT_TYPES:
             continue
         n = found.get(t, {})
         managed, archive = n.get("managed", 0), n.get("archive", 0)
-        types[t] = TypePreview(
-            t, n.get("create", 0), n.get("update", 0), archive, n.get("unchanged", 0), managed,
-            p.threshold, round(100 * archive / managed, 2) if managed else 0.0, p.paused, p.in_source, p.held,
-        )  # fmt: skip
+        # the schools' numbers; the threshold and the verdict stay the district's
+        types[t] = type_preview(p).model_copy(
+            update={
+                "create": n.get("create", 0),
+                "update": n.get("update", 0),
+                "archive": archive,
+                "unchanged": n.get("unchanged", 0),
+                "managed": managed,
+                "archive_percent": round(100 * archive / managed, 2) if managed else 0.0,
+            }
+        )
     message = messages.preview_for_schools(plan)
     return Preview(True, message, plan.held, plan.held_types, plan.paused_all, types, diags.items)
 
@@ -359,7 +327,7 @@ def run_archives(
     offset: int = 0,
     limit: int = 100,
     visible: ColumnElement[bool] | None = None,
-) -> ArchivePage | None:
+) -> SyncArchivePage | None:
     """One page of what a run archived (or, when it was held, tried to archive); None: no such run.
 
     `visible` narrows the list to what the caller may see (`scope.archive_visible`).
@@ -383,5 +351,13 @@ def run_archives(
             .offset(offset)
             .limit(limit)
         ).all()
-    items = [ArchiveItem(*row) for row in rows]
-    return ArchivePage(run_id, run.status != SyncRunStatus.FAILED_THRESHOLD.value, total, offset, items)
+    items = [SyncArchiveItem(type=t, id=i, source_id=sid, label=label) for t, i, sid, label in rows]
+    return SyncArchivePage(
+        run_id=run_id,
+        archived=run.status != SyncRunStatus.FAILED_THRESHOLD.value,
+        total=total,
+        offset=offset,
+        limit=limit,
+        has_more=offset + len(items) < total,
+        items=items,
+    )

@@ -7,7 +7,8 @@ school admin gets, for their schools only (see `syncing.schools` for which schoo
 record counts in):
 
 - a run's `counts`, summed over their schools, without schools and terms (district
-  level); none for runs recorded before the server kept counts per school;
+  level); none for runs recorded before the server kept counts per school; never the
+  run's `planned` numbers (the district's, behind its threshold verdict);
 - a run's `message`, rewritten from those counts (the stored one carries district
   numbers and source errors);
 - a run's archive list: the items filed under their schools (`scope.archive_visible`);
@@ -24,12 +25,13 @@ from typing import Annotated, Any
 from fastapi import Depends
 from sqlalchemy import Select
 
+from connect_desktop.api.schema import SyncArchivePage
 from connect_desktop.domain.entities import EntityType
 from connect_desktop.rostering.snapshot import TYPES
 from connect_server.auth import CurrentPrincipal, require_admin
 from connect_server.context import ServerContext, get_context
 from connect_server.scope import Principal, archive_visible, visible
-from connect_server.sync_runner import ArchivePage, Preview, preview_sync, run_archives
+from connect_server.sync_runner import Preview, preview_sync, run_archives
 from connect_server.syncing.messages import run_for_schools
 from connect_server.syncing.schools import DISTRICT_TYPES, Counts, sum_for
 from connect_server.wire import CODECS
@@ -98,7 +100,7 @@ class SyncReader:
         found = self.runs(1, run_id)
         return found[0] if found else None
 
-    def archives(self, run_id: str, type_: str | None, offset: int, limit: int) -> ArchivePage | None:
+    def archives(self, run_id: str, type_: str | None, offset: int, limit: int) -> SyncArchivePage | None:
         return run_archives(
             self.context.sessions,
             run_id,

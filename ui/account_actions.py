@@ -12,7 +12,8 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 
-from ui.backend import AccountService
+from connect_desktop.account import Account
+from ui.dialogs import confirm
 from ui.errors import ErrorReporter
 from ui.tasks import TaskRunner
 
@@ -42,7 +43,7 @@ class AccountActions(QObject):
     def __init__(
         self,
         window: QMainWindow,
-        service: AccountService,
+        service: Account,
         runner: TaskRunner,
         reporter: ErrorReporter,
         before_leaving: Callable[[], None],
@@ -68,32 +69,28 @@ class AccountActions(QObject):
         """Count the unsent changes in the background, then ask (the box is `confirm_box`)."""
         if self.busy or self.confirm_box is not None:
             return
-        self.runner.run(
-            lambda _ctx: self.service.unsent_changes(),
-            on_success=self._confirm_removal,
-            on_failure=self.reporter.report,
-            name="count unsent changes",
-        )
+        service = self.service
+        self.runner.op(lambda _ctx: service.unsent_changes(), name="count unsent changes").success(
+            self._confirm_removal
+        ).exclusive(self).run()
 
     def _confirm_removal(self, unsent: int | None) -> None:
-        box = QMessageBox(self.window)
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Remove this computer's copy")
-        box.setText(f"Remove the Connect data of {self.service.account.email} from this computer?")
-        box.setInformativeText(removal_warning(unsent))
-        remove = box.addButton("&Remove and sign out", QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-
-        def answered(_result: int) -> None:
+        def closed() -> None:
             self.confirm_box = None
-            if box.clickedButton() is remove:
-                self._leave(self.service.remove_local_data, "Removing this computer's copy…", "remove copy")
-            box.deleteLater()
 
-        box.finished.connect(answered)
-        self.confirm_box = box
-        box.open()
+        self.confirm_box = confirm(
+            self.window,
+            title="Remove this computer's copy",
+            text=f"Remove the Connect data of {self.service.account.email} from this computer?",
+            details=removal_warning(unsent),
+            action="&Remove and sign out",
+            destructive=True,
+            icon=QMessageBox.Icon.Warning,
+            on_close=closed,
+            on_confirm=lambda: self._leave(
+                self.service.remove_local_data, "Removing this computer's copy…", "remove copy"
+            ),
+        )
 
     def _leave(self, work: Callable[[], str], busy_text: str, name: str) -> None:
         if self.busy:
@@ -103,12 +100,11 @@ class AccountActions(QObject):
         self.runner.cancel_all()  # a running download would hold the cache
         self.window.statusBar().showMessage(busy_text)
 
-        def failed(exc: BaseException) -> None:
+        def stay() -> None:  # it failed: the user is still here and may try again
             self._set_busy(False)
             self.window.statusBar().clearMessage()
-            self.reporter.report(exc)
 
-        self.runner.run(lambda _ctx: work(), on_success=self.left.emit, on_failure=failed, name=name)
+        self.runner.op(lambda _ctx: work(), name=name).success(self.left.emit).recover(stay).run()
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy

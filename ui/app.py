@@ -8,17 +8,36 @@ import os
 import shutil
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ui.display import NO_DISPLAY_MESSAGE, has_display
 
 if TYPE_CHECKING:
+    from ui.errors import ErrorReporter
     from ui.headless import HeadlessGuard
+    from ui.messages import MessageBridge
+    from ui.settings import UiSettings
+    from ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
 STYLE_SHEET = Path(__file__).resolve().parent.parent / "resources" / "style.qss"
+
+
+@dataclass(frozen=True)
+class AppServices:
+    """What every window of the app shares, built once by `run_gui` (or a test)."""
+
+    runner: TaskRunner
+    """Runs all background work."""
+    reporter: ErrorReporter
+    """Shows what went wrong (a plain message, or a bug report)."""
+    settings: UiSettings
+    """The window's own settings (geometry, wizard place)."""
+    bridge: MessageBridge
+    """Status-bar messages from anywhere."""
 
 
 def parse_args(args: list[str]) -> argparse.Namespace:
@@ -97,7 +116,7 @@ def run_gui(args: list[str]) -> int:
     settings = UiSettings(
         QSettings(str(demo_dir / "ui-settings.ini"), QSettings.Format.IniFormat) if demo_dir else None
     )
-    controller = AppController(runner, reporter, settings, MessageBridge())
+    controller = AppController(AppServices(runner, reporter, settings, MessageBridge()))
     controller.quit_requested.connect(app.quit)
     if options.startup_probe:
         from ui.startup import StartupProbe

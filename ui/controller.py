@@ -10,15 +10,12 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from connect_desktop.account import Account
 from ui import dialog_dirs
-from ui.backend import AccountService
+from ui.app import AppServices
 from ui.download import DownloadDialog
-from ui.errors import ErrorReporter
 from ui.main_window import MainWindow
-from ui.messages import MessageBridge
-from ui.settings import UiSettings
 from ui.signin import SignIn, SignInDialog
-from ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -34,27 +31,24 @@ class AppController(QObject):
 
     def __init__(
         self,
-        runner: TaskRunner,
-        reporter: ErrorReporter,
-        settings: UiSettings,
-        bridge: MessageBridge,
+        app: AppServices,
         *,
-        sign_in: SignIn = AccountService.sign_in,
+        sign_in: SignIn = Account.sign_in,
         as_of: dt.date | None = None,
         sync_interval_ms: int | None = None,
     ) -> None:
         super().__init__()
-        self.runner = runner
-        self.reporter = reporter
-        self.settings = settings
-        self.bridge = bridge
+        self.app = app
+        self.runner = app.runner
+        self.reporter = app.reporter
+        self.settings = app.settings
         self.sign_in = sign_in
         self.as_of = as_of
         self.sync_interval_ms = sync_interval_ms
         self.sign_in_dialog: SignInDialog | None = None
         self.download_dialog: DownloadDialog | None = None
         self.window: MainWindow | None = None
-        self.service: AccountService | None = None
+        self.service: Account | None = None
         self.demo: Any = None
         self._splash: QWidget | None = None
 
@@ -113,7 +107,7 @@ class AppController(QObject):
         self.sign_in_shown.emit(dialog)
         return dialog
 
-    def _signed_in(self, service: AccountService) -> None:
+    def _signed_in(self, service: Account) -> None:
         self.service = service
         if self.as_of is not None:
             fixed = self.as_of
@@ -135,12 +129,10 @@ class AppController(QObject):
         self.download_shown.emit(dialog)
         dialog.start()
 
-    def open_main(self, service: AccountService | None, *, sync: bool) -> MainWindow:
+    def open_main(self, service: Account | None, *, sync: bool) -> MainWindow:
         assert service is not None
         kwargs = {} if self.sync_interval_ms is None else {"sync_interval_ms": self.sync_interval_ms}
-        window = MainWindow(
-            service, self.runner, self.reporter, self.settings, self.bridge, as_of=self.as_of, **kwargs
-        )
+        window = MainWindow(service, self.app, as_of=self.as_of, **kwargs)
         self.window = window
         window.closed.connect(self.quit_requested)
         window.signed_out.connect(self._signed_out)

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from connect_desktop.errors import KnownError
+
 log = logging.getLogger(__name__)
 
 DEMO_STUDENTS = 2_000
@@ -44,7 +46,7 @@ STOP_TIMEOUT_S = 10.0
 API_PREFIX = "/api/v1"
 
 
-class DemoError(Exception):
+class DemoError(KnownError):
     """The demo server did not start or answer; `user_message` says so plainly."""
 
     def __init__(self, user_message: str) -> None:
@@ -187,7 +189,7 @@ def _child_environment() -> dict[str, str]:
 
 def _detached() -> dict[str, Any]:
     """Keep Ctrl-C in the terminal for the app (which stops the server), and no console window."""
-    if os.name == "nt":
+    if sys.platform == "win32":  # the test mypy reads as a platform check
         return {"creationflags": subprocess.CREATE_NO_WINDOW | subprocess.CREATE_NEW_PROCESS_GROUP}
     return {"start_new_session": True}
 

@@ -1,19 +1,14 @@
-"""Two kinds of errors: a problem the user can fix, and a bug.
+"""Showing the two kinds of error (`connect_desktop.errors`): a problem the user can fix, and a bug.
 
-A *fixable problem* is any exception carrying a plain `user_message` (the api, store
-and sync errors of `connect_desktop`) plus a few OS-level ones (disk full, no
-permission): it gets a message box saying what happened and what to do. Anything else
-is a *bug*: a dialog with a copyable report (traceback and versions, no personal data)
-and a line in the log.
+A *fixable problem* (a `KnownError`, or an SQLite or disk error that means one) gets a
+message box saying what happened and what to do. Anything else is a *bug*: a dialog with a
+copyable report (versions and the traceback's places, no personal data) and a line in the log.
 """
 
 from __future__ import annotations
 
-import errno
 import logging
-import platform
 import sys
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
@@ -31,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from connect_desktop.version import app_version
+from connect_desktop import errors
 
 log = logging.getLogger(__name__)
 
@@ -46,60 +41,13 @@ class KnownProblem:
 
 def known_problem(exc: BaseException) -> KnownProblem | None:
     """The plain-language form of `exc`, or None when it is a bug."""
-    user_message = getattr(exc, "user_message", None)
-    if isinstance(user_message, str) and user_message:
-        return KnownProblem(_title_for(exc), user_message)
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        return KnownProblem(
-            "The disk is full",
-            "There is no space left on this computer's disk. Free some space, then try again. "
-            "Your changes so far are kept.",
-        )
-    if isinstance(exc, PermissionError):
-        return KnownProblem(
-            "No permission",
-            "Connect Desktop is not allowed to write to its data folder. "
-            "Check the folder's permissions or ask your IT department.",
-        )
-    return None
-
-
-def _title_for(exc: BaseException) -> str:
-    name = type(exc).__name__
-    if name in {"Unreachable", "CertificateProblem", "Throttled"}:
-        return "Cannot reach the Connect server"
-    if name in {"SignedOut", "WrongCredentials"}:
-        return "Sign-in needed"
-    if name == "Forbidden":
-        return "Not allowed"
-    if name.startswith("Cache"):
-        return "Local data problem"
-    return "Something needs your attention"
+    known = errors.known(exc)
+    return None if known is None else KnownProblem(known.title, known.plain)
 
 
 def bug_report(exc: BaseException) -> str:
-    """A report safe to share: versions and the traceback (no values, no personal data)."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    lines = [
-        f"Connect Desktop {app_version()}" + (" (installed build)" if getattr(sys, "frozen", False) else ""),
-        f"Python {platform.python_version()} on {platform.system()} {platform.release()}"
-        f" ({platform.machine()})",
-        f"PySide6 {pyside_version}, Qt {qVersion()}",
-        "",
-        "Traceback (most recent call last):",
-    ]
-    lines += [f'  File "{_short_path(f.filename)}", line {f.lineno}, in {f.name}' for f in frames]
-    lines.append(f"{type(exc).__module__}.{type(exc).__qualname__}")
-    return "\n".join(lines)
-
-
-def _short_path(path: str) -> str:
-    """Drop the user's home and install folders from a path in a report."""
-    for marker in ("site-packages/", "connect_desktop/", "connect_server/", "ui/"):
-        at = path.replace("\\", "/").rfind(marker)
-        if at >= 0:
-            return path.replace("\\", "/")[at:]
-    return path.replace("\\", "/").rsplit("/", 1)[-1]
+    """A report safe to share: versions, the toolkit's too, and the traceback's places."""
+    return errors.bug_report(exc, versions=[f"PySide6 {pyside_version}, Qt {qVersion()}"])
 
 
 class BugDialog(QDialog):

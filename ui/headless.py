@@ -17,8 +17,8 @@ from types import TracebackType
 
 from PySide6.QtCore import QCoreApplication, QMessageLogContext, QtMsgType, qInstallMessageHandler
 
+from connect_desktop.errors import short_path
 from ui.errors import ErrorReporter, bug_report, known_problem
-from ui.errors import _short_path as short_path
 from ui.logs import install_qt_message_handler
 
 log = logging.getLogger(__name__)

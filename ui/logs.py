@@ -49,7 +49,8 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         with contextlib.suppress(OSError):  # a file from an older version, or no modes
             Path(self.baseFilename).chmod(0o600)
-        return open(fd, self.mode, encoding=self.encoding, errors=self.errors)  # noqa: PTH123
+        # "a": a RotatingFileHandler with a size limit always appends (it sets self.mode so)
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)  # noqa: PTH123
 
 
 def private_file_handler(path: Path) -> logging.Handler:
@@ -66,10 +67,8 @@ def setup_logging(level: int = logging.INFO) -> Path:
     """Log to a rotating file (1 MB x 5) and route Qt messages into logging; returns the file."""
     path = log_dir() / LOG_FILE
     root = logging.getLogger()
-    if not any(getattr(h, "connect_desktop", False) for h in root.handlers):
-        handler = private_file_handler(path)
-        handler.connect_desktop = True  # type: ignore[attr-defined]
-        root.addHandler(handler)
+    if not any(isinstance(h, PrivateRotatingFileHandler) for h in root.handlers):
+        root.addHandler(private_file_handler(path))
     root.setLevel(level)
     install_qt_message_handler()
     return path

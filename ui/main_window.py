@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget
 
+from connect_desktop.account import Account
 from ui.about import about_box
 from ui.account_actions import AccountActions
-from ui.backend import AccountService
+from ui.app import AppServices
 from ui.dashboard.summary import Summary
 from ui.dashboard.view import Dashboard
-from ui.errors import ErrorReporter, KnownProblem
-from ui.messages import MessageBridge
-from ui.settings import UiSettings
-from ui.tasks import TaskRunner
+from ui.errors import KnownProblem, known_problem
+from ui.sync_notice import SyncNotice
 from ui.wizard.frame import WizardFrame
 from ui.wizard.page import WizardContext
+
+log = logging.getLogger(__name__)
 
 SYNC_INTERVAL_MS = 5 * 60 * 1000
 
@@ -30,16 +32,14 @@ class MainWindow(QMainWindow):
 
     summary_loaded = Signal(object)
     synced = Signal(object)
+    sync_failed = Signal(object)
     signed_out = Signal(str)
     closed = Signal()
 
     def __init__(
         self,
-        service: AccountService,
-        runner: TaskRunner,
-        reporter: ErrorReporter,
-        settings: UiSettings,
-        bridge: MessageBridge,
+        service: Account,
+        app: AppServices,
         *,
         as_of: dt.date | None = None,
         sync_interval_ms: int = SYNC_INTERVAL_MS,
@@ -48,17 +48,16 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle("Connect Desktop – year-end assistant")
         self.service = service
-        self.runner = runner
-        self.reporter = reporter
-        self.settings = settings
+        self.runner = app.runner
+        self.reporter = app.reporter
+        self.settings = settings = app.settings
+        bridge = app.bridge
         self.as_of = as_of
         self.summary: Summary | None = None
         self.about_dialog: QMessageBox | None = None
         self.context = WizardContext(
             service,
-            runner,
-            reporter,
-            bridge,
+            app,
             as_of=as_of,
             outbox_changed=self.refresh,
             step_done=self._step_done,
@@ -77,7 +76,11 @@ class MainWindow(QMainWindow):
         self.wizard.page_changed.connect(lambda _step: self._show_checklist())
         bridge.info_posted.connect(lambda text: self.statusBar().showMessage(text, 8000))
         bridge.warning_posted.connect(lambda text: self.statusBar().showMessage(text, 15000))
+        self.sync_notice = SyncNotice()
+        self.sync_notice.retry.connect(self.sync_in_background)
+        self.statusBar().addPermanentWidget(self.sync_notice, 1)
         self._sync_busy = False
+        self._sync_bug_shown = False
         self._leaving = self._released = False
         self._add_actions()
         self.timer = QTimer(self)
@@ -98,7 +101,7 @@ class MainWindow(QMainWindow):
             act.triggered.connect(slot)
             self.addAction(act)
 
-        action("Sync now", QKeySequence.StandardKey.Refresh, self.sync_in_background)
+        action("Sync now", QKeySequence(QKeySequence.StandardKey.Refresh), self.sync_in_background)
         action("Dashboard", "Ctrl+1", lambda: self.tabs.setCurrentIndex(0))
         action("Year-end steps", "Ctrl+2", lambda: self.tabs.setCurrentIndex(1))
         self.account_actions = AccountActions(
@@ -162,6 +165,8 @@ class MainWindow(QMainWindow):
 
     # -- background sync ----------------------------------------------------------------
     def sync_in_background(self) -> None:
+        """Pull now (the timer's slot). A failure shows in the status bar until a sync succeeds;
+        only a bug opens a dialog, once per window: the timer would repeat it every few minutes."""
         if self._sync_busy or self._leaving:
             return
         self._sync_busy = True
@@ -170,6 +175,7 @@ class MainWindow(QMainWindow):
 
         def done(result: object) -> None:
             self._sync_busy = False
+            self.sync_notice.clear()
             received = getattr(result, "received", 0)
             self.statusBar().showMessage(f"Up to date ({received:,} changes downloaded)", 8000)
             self.synced.emit(result)
@@ -178,7 +184,16 @@ class MainWindow(QMainWindow):
         def failed(exc: BaseException) -> None:
             self._sync_busy = False
             self.statusBar().clearMessage()
-            self.reporter.report(exc)
+            problem = known_problem(exc)
+            if problem is None:
+                problem = KnownProblem("An unexpected problem", "See the problem report.")
+                if not self._sync_bug_shown:
+                    self._sync_bug_shown = True
+                    self.reporter.report(exc)
+                else:
+                    log.error("background sync failed again", exc_info=exc)
+            self.sync_notice.show_failure(problem)
+            self.sync_failed.emit(exc)
 
         self.runner.run(
             lambda ctx: service.pull(progress=ctx.progress, cancel=ctx.token),

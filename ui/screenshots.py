@@ -6,23 +6,26 @@ walk once it holds (the event loop keeps running in between; nothing blocks).
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Generator
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QObject, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QTableWidgetItem, QWidget
 
 from connect_desktop.api.errors import Unreachable
 from connect_desktop.rollover.students import StudentRule
+from connect_desktop.yearend.steps import STEPS
 from ui.controller import AppController
 from ui.errors import bug_report, known_problem
 from ui.main_window import MainWindow
+from ui.selftest import page_settled
 from ui.wizard.done import DonePage
 from ui.wizard.plan_page import PlanPage
-from ui.wizard.registry import STEPS
 from ui.wizard.reports import ReportsPage
+from ui.wizard.review import ReviewPage
 from ui.wizard.staff import InactiveStaffPage
 from ui.wizard.students import NonReturningStudentsPage
 from ui.wizard.sync_rollover import SyncRolloverPage
@@ -39,6 +42,10 @@ def _plan_shown(page: PlanPage) -> bool:
     if page.source is None:
         return True
     return page.plan is not None and model.total is not None and not model.loading
+
+
+def _text(item: QTableWidgetItem | None) -> str:
+    return item.text() if item is not None else ""
 
 
 def _settled(text: str) -> bool:
@@ -126,13 +133,7 @@ class ScreenshotWalker(QObject):
                 continue
             window.wizard.go_to(spec.step_id)
             page = window.wizard.page(spec.step_id)
-            model = getattr(page, "model", None)
-            if isinstance(page, PlanPage):
-                yield lambda p=page: _plan_shown(p)
-            elif isinstance(page, SyncRolloverPage):
-                yield lambda p=page: p.status_data is not None and not p._loading
-            elif model is not None:
-                yield lambda m=model: m.total is not None and not m.loading
+            yield functools.partial(page_settled, page)
             self.shoot(window, f"{number}-wizard-{spec.step_id.replace('_', '-')}")
             if spec.step_id == "reports" and isinstance(page, ReportsPage):
                 yield from self._reports(window, page, number)
@@ -180,9 +181,9 @@ class ScreenshotWalker(QObject):
         page.set_chosen(["students"])
         page.start_export()
         yield lambda: page.exists_box is not None and page.exists_box.isVisible()
-        self.shoot(page.exists_box, f"{number}d-wizard-reports-file-exists")  # type: ignore[arg-type]
         box = page.exists_box
         assert box is not None
+        self.shoot(box, f"{number}d-wizard-reports-file-exists")
         keep = next(b for b in box.buttons() if "Keep" in b.text())
         keep.click()
         yield lambda: page.task is None and page.exists_box is None and len(page.finished_results) == 1
@@ -195,52 +196,56 @@ class ScreenshotWalker(QObject):
         if next_year is None:
             return
         # the rollover preview of next year's export, against the data downloaded
-        page.tabs.setCurrentIndex(3)
-        page.preview_package(next_year)
-        yield lambda: page.preview is not None and page.counts.isVisible()
+        preview, editor, history = page.preview_tab, page.settings_tab, page.history
+        page.tabs.setCurrentWidget(preview)
+        preview.preview_package(next_year)
+        yield lambda: preview.session is not None and preview.counts.isVisible()
         student_row = next(
-            (r for r in range(page.counts.rowCount()) if page.counts.item(r, 0).text() == "Students"), 0
+            (r for r in range(preview.counts.rowCount()) if _text(preview.counts.item(r, 0)) == "Students"), 0
         )
-        page.counts.setCurrentCell(student_row, 3)
-        yield lambda: page.changes_model.total is not None and not page.changes_model.loading
+        preview.counts.setCurrentCell(student_row, 3)
+        yield lambda: preview.changes_model.total is not None and not preview.changes_model.loading
         self.shoot(window, f"{number}b-wizard-sync-preview")
-        page.tabs.setCurrentIndex(2)
-        page.threshold_boxes["classrooms"].setValue(25)
-        page.add_pause_row("enrollments", "2026-06-25", "2026-08-15")
+        page.tabs.setCurrentWidget(editor)
+        editor.threshold_boxes["classrooms"].setValue(25)
+        editor.add_pause_row("enrollments", "2026-06-25", "2026-08-15")
         yield lambda: True
         self.shoot(window, f"{number}c-wizard-sync-threshold-pause")
-        page.load_settings_editor(page.settings)  # the demo stages nothing here
+        editor.load(editor.settings)  # the demo stages nothing here
         # the SIS rolled over: the server's next sync is held at the threshold
         service, runner = window.service, self.controller.runner
         ran: list[str] = []
 
         def held_run(_ctx: object) -> str:
-            status = demo.sync_from(next_year)
+            status: str = demo.sync_from(next_year)
             service.pull()
             return status
 
         runner.run(held_run, on_success=ran.append, name="demo held sync")
         yield lambda: bool(ran)
-        page.reload()
+        history.reload()
         yield (
             lambda: (
-                not page._loading
-                and page.latest_run is not None
-                and page.latest_run.status == "failed_threshold"
+                not history.loading
+                and history.latest_run is not None
+                and history.latest_run.status == "failed_threshold"
             )
         )
-        page.tabs.setCurrentIndex(0)
+        page.tabs.setCurrentWidget(history)
         yield lambda: True
         self.shoot(window, f"{number}d-wizard-sync-held-run")
-        page.tabs.setCurrentIndex(1)
-        page.archive_type.setCurrentIndex(page.archive_type.findData("student"))
-        yield lambda: page.archive_model.total is not None and not page.archive_model.loading
+        archives = page.archives
+        page.tabs.setCurrentWidget(archives)
+        archives.archive_type.setCurrentIndex(archives.archive_type.findData("student"))
+        yield lambda: archives.archive_model.total is not None and not archives.archive_model.loading
         self.shoot(window, f"{number}e-wizard-sync-tried-to-archive")
-        page.ask_approve()
-        yield lambda: page.confirm_box is not None and page.confirm_box.isVisible()
-        self.shoot(page.confirm_box, f"{number}f-wizard-sync-approve-confirm")  # type: ignore[arg-type]
-        page.confirm_box.reject()  # type: ignore[union-attr]
-        page.tabs.setCurrentIndex(0)
+        history.ask_approve()
+        yield lambda: history.confirm_box is not None and history.confirm_box.isVisible()
+        confirm = history.confirm_box
+        assert confirm is not None
+        self.shoot(confirm, f"{number}f-wizard-sync-approve-confirm")
+        confirm.reject()
+        page.tabs.setCurrentWidget(history)
 
     def _stage_some(self, window: MainWindow, page: PlanPage, rows: int) -> Generator[Condition, None, None]:
         for row in range(min(rows, page.model.loaded)):
@@ -315,7 +320,8 @@ class ScreenshotWalker(QObject):
         self.shoot(window, f"{number}b-wizard-done-restore-staged")
         window.wizard.go_to("review")
         review = window.wizard.page("review")
-        model = review.model  # type: ignore[attr-defined]
+        assert isinstance(review, ReviewPage)
+        model = review.model
         yield lambda: model.total is not None and not model.loading
         self.shoot(window, f"{number}c-wizard-review-restores")
 
@@ -325,16 +331,18 @@ class ScreenshotWalker(QObject):
         assert isinstance(window, MainWindow)
         window.wizard.go_to("review")
         page = window.wizard.page("review")
-        model = page.model  # type: ignore[attr-defined]
+        assert isinstance(page, ReviewPage)
+        model = page.model
         yield lambda: model.total is not None and not model.loading
         if model.loaded > 1:
             model.set_selected(model.loaded - 1, False)
         self.shoot(window, f"{number}-wizard-review")
         if model.loaded:
-            page.ask_send()  # type: ignore[attr-defined]
-            yield lambda: page.confirm_box is not None and page.confirm_box.isVisible()  # type: ignore[attr-defined]
-            box = page.confirm_box  # type: ignore[attr-defined]
+            page.ask_send()
+            yield lambda: page.confirm_box is not None and page.confirm_box.isVisible()
+            box = page.confirm_box
+            assert box is not None
             self.shoot(box, f"{number}a-wizard-review-send-confirm")
             next(b for b in box.buttons() if b.text().startswith("&Send")).click()
-            yield lambda: page.showing_results and model.total is not None and not model.loading  # type: ignore[attr-defined]
+            yield lambda: page.showing_results and model.total is not None and not model.loading
             self.shoot(window, f"{number}b-wizard-review-after-send")

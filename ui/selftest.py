@@ -9,6 +9,7 @@ box. Each step prints `self-test: ok …`; the first that fails prints
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 import time
@@ -18,16 +19,16 @@ from pathlib import Path
 import keyring
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMenu, QWidget
 
 from connect_desktop.credentials import MemoryKeyring
 from connect_desktop.selfcheck import SelfCheckError, migrate_oldest_cache, read_back_workbook
 from connect_desktop.version import UNKNOWN, app_version
+from connect_desktop.yearend.steps import STEPS
 from ui.controller import AppController
 from ui.headless import HeadlessGuard
 from ui.main_window import MainWindow
 from ui.wizard.plan_page import PlanPage
-from ui.wizard.registry import STEPS
 from ui.wizard.reports import ReportsPage
 from ui.wizard.sync_rollover import SyncRolloverPage
 
@@ -45,7 +46,7 @@ def page_settled(page: QWidget) -> bool:
             page.plan is not None and page.model.total is not None and not page.model.loading
         )
     if isinstance(page, SyncRolloverPage):
-        return page.status_data is not None and not page._loading
+        return page.settled
     model = getattr(page, "model", None)
     if model is not None and hasattr(model, "total"):
         return model.total is not None and not model.loading
@@ -175,7 +176,7 @@ class SelfTest(QObject):
             self.begin(f"render wizard page '{spec.title}'")
             window.wizard.go_to(spec.step_id)
             page = window.wizard.page(spec.step_id)
-            yield lambda p=page: page_settled(p)
+            yield functools.partial(page_settled, page)
             rendered(window)
 
         self.begin("write a report and read it back with openpyxl")
@@ -186,10 +187,9 @@ class SelfTest(QObject):
         log.info("self-test migrated a cache from %s to %s", first, now)
 
         self.begin("open Help → About")
-        about = next(
-            (a for a in window.menuBar().actions() if a.menu() is not None and "Help" in a.text()), None
-        )
-        entries = about.menu().actions() if about is not None else []  # type: ignore[union-attr]
+        menus = [(a.text(), a.menu()) for a in window.menuBar().actions()]
+        about = next((m for text, m in menus if isinstance(m, QMenu) and "Help" in text), None)
+        entries = about.actions() if about is not None else []
         entry = next((a for a in entries if a.menuRole() == a.MenuRole.AboutRole), None)
         if entry is None:
             raise SelfCheckError("the main window has no Help → About")

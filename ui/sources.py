@@ -1,91 +1,45 @@
-"""`PageSource`s over the core's paged reads: year-end plans and the outbox.
+"""`PageSource`s for the lazy table models: the core's paged reads, shaped into table rows.
 
-Both are called on worker threads only (by `LazyTableModel`), and serialise their use
-of the one connection they hold with a lock.
+Every read goes through `connect_desktop.account.Account` (on the model's worker
+threads); these adapters only turn its rows into the tuples a table shows.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from connect_desktop.rollover.plan import Plan, PlannedOperation
+from connect_desktop.account import Account, OpenPlan
+from connect_desktop.domain.words import kind_text
+from connect_desktop.rollover.plan import Plan
 from connect_desktop.store import queries
-from ui.backend import AccountService
 
 Row = tuple[Any, ...]
 T = TypeVar("T")
 
 
-def selection_ids(all_selected: bool, keys: frozenset[str]) -> tuple[frozenset[str] | None, frozenset[str]]:
-    """A table selection as the planners take it: `(selected_ids, excluded_ids)`."""
-    return (None, keys) if all_selected else (keys, frozenset())
-
-
 class PlanSource:
-    """Rows of a year-end plan; `make_plan(connection)` builds it on first use."""
+    """Rows of a year-end plan (`Account.open_plan`), one `to_row(item)` each."""
 
-    def __init__(
-        self,
-        service: AccountService,
-        make_plan: Callable[[Any], Plan[Any]],
-        to_row: Callable[[Any], Row],
-    ) -> None:
-        self._service = service
-        self._make_plan = make_plan
+    def __init__(self, opened: OpenPlan[Any], to_row: Callable[[Any], Row]) -> None:
+        self.opened = opened
         self._to_row = to_row
-        self._lock = threading.Lock()
-        self._connection: Any = None
-        self._plan: Plan[Any] | None = None
-
-    def _ensure(self) -> Plan[Any]:
-        if self._plan is None:
-            self._connection = self._service.cache.engine.connect()
-            self._plan = self._make_plan(self._connection)
-        return self._plan
 
     def plan(self) -> Plan[Any]:
-        with self._lock:
-            return self._ensure()
-
-    def count(self) -> int:
-        with self._lock:
-            return self._ensure().count
-
-    def fetch(self, offset: int, limit: int) -> list[Row]:
-        with self._lock:
-            return [self._to_row(item) for item in self._ensure().page(offset, limit)]
-
-    def operations(
-        self, all_selected: bool, keys: frozenset[str], confirmation: str | None = None
-    ) -> list[PlannedOperation]:
-        """The operations for the selection: all but `keys`, or only `keys`.
-
-        A permanent plan raises `ConfirmationError` unless `confirmation` is its phrase.
-        """
-        with self._lock:
-            plan = self._ensure()
-            selected, excluded = selection_ids(all_selected, keys)
-            return list(plan.to_operations(selected, excluded, confirmation=confirmation))
+        return self.opened.plan()
 
     def call(self, work: Callable[[Plan[Any]], T]) -> T:
-        """Run `work(plan)` with the plan's connection to itself (consequences, details)."""
-        with self._lock:
-            return work(self._ensure())
+        """Run `work(plan)` while no other thread uses the plan (see `OpenPlan.call`)."""
+        return self.opened.call(work)
+
+    def count(self) -> int:
+        return self.opened.count()
+
+    def fetch(self, offset: int, limit: int) -> list[Row]:
+        return [self._to_row(item) for item in self.opened.page(offset, limit)]
 
     def close(self) -> None:
-        with self._lock:
-            if self._connection is not None:
-                self._connection.close()
-            self._connection = self._plan = None
-
-
-_LISTINGS: dict[str, Callable[..., queries.Page[Any]]] = {
-    "student": queries.list_students,
-    "staff": queries.list_staff,
-    "classroom": queries.list_classrooms,
-}
+        self.opened.close()
 
 
 class ListingSource:
@@ -98,40 +52,36 @@ class ListingSource:
 
     def __init__(
         self,
-        service: AccountService,
+        service: Account,
         kind: str,
         flt: queries.ListFilter | None = None,
         to_row: Callable[[Any], Row] = lambda item: tuple(vars(item).values()),
     ) -> None:
         self._service = service
-        self._list = _LISTINGS[kind]
+        self._kind = kind
         self._filter = flt if flt is not None else queries.ListFilter()
         self._to_row = to_row
 
     def count(self) -> int:
-        with self._service.cache.sessions() as db:
-            total = self._list(db, self._filter, 0, 0).total
-        return int(total or 0)
+        return int(self._service.records(self._kind, self._filter, 0, 0).total or 0)
 
     def fetch(self, offset: int, limit: int) -> list[Row]:
         """By OFFSET (slow when deep); the model uses `fetch_after` instead."""
-        with self._service.cache.sessions() as db:
-            page = self._list(db, self._filter, offset, limit, count=False)
+        page = self._service.records(self._kind, self._filter, offset, limit, count=False)
         return [self._to_row(item) for item in page.rows]
 
     def fetch_after(self, after: Sequence[Any] | None, limit: int) -> tuple[list[Row], Any]:
-        with self._service.cache.sessions() as db:
-            page = self._list(db, self._filter, 0, limit, after=after, count=False)
+        page = self._service.records(self._kind, self._filter, 0, limit, after=after, count=False)
         return [self._to_row(item) for item in page.rows], page.next_after
 
 
 class PendingSource:
-    """Operations of the outbox in some states (of one step, if given), with target names."""
+    """Operations of the outbox in some states (of one step, or only `op_ids`), with target names."""
 
     def __init__(
         self,
-        service: AccountService,
-        states: Sequence[str],
+        service: Account,
+        states: Iterable[str],
         step: str | None = None,
         op_ids: frozenset[str] | None = None,
     ) -> None:
@@ -141,8 +91,9 @@ class PendingSource:
         self._op_ids = op_ids
 
     def _page(self, offset: int, limit: int) -> queries.Page[queries.PendingRow]:
-        with self._service.cache.sessions() as db:
-            return queries.list_pending(db, step=self._step, states=self._states, offset=offset, limit=limit)
+        return self._service.pending_page(
+            step=self._step, states=self._states, offset=offset, limit=limit, op_ids=self._op_ids
+        )
 
     def _rows(self) -> Iterator[queries.PendingRow]:
         offset = 0
@@ -150,24 +101,19 @@ class PendingSource:
             page = self._page(offset, 1000)
             yield from page.rows
             offset += len(page.rows)
-            if not page.rows or offset >= page.total:
+            if not page.rows or offset >= (page.total or 0):
                 return
 
     def count(self) -> int:
-        if self._op_ids is not None:
-            return sum(1 for row in self._rows() if row.op_id in self._op_ids)
-        return self._page(0, 0).total
+        return int(self._page(0, 0).total or 0)
 
     def fetch(self, offset: int, limit: int) -> list[Row]:
-        if self._op_ids is not None:
-            rows = [row for row in self._rows() if row.op_id in self._op_ids][offset : offset + limit]
-        else:
-            rows = self._page(offset, limit).rows
+        rows = self._page(offset, limit).rows
         labels = self._service.labels(rows)
         return [
             (
                 row.op_id,
-                describe_kind(row.kind),
+                kind_text(row.kind),
                 labels.get(row.op_id, row.target_id),
                 row.state,
                 row.result_message or "",
@@ -181,14 +127,13 @@ class PendingSource:
 
     def op_states(self) -> list[tuple[str, str]]:
         """(op_id, state) of every operation this source lists."""
-        wanted = self._op_ids
-        return [(row.op_id, row.state) for row in self._rows() if wanted is None or row.op_id in wanted]
+        return [(row.op_id, row.state) for row in self._rows()]
 
 
 class RestorableSource:
     """Sent year-end changes that can still be restored, newest first, with target names."""
 
-    def __init__(self, service: AccountService) -> None:
+    def __init__(self, service: Account) -> None:
         self._service = service
 
     def count(self) -> int:
@@ -200,7 +145,7 @@ class RestorableSource:
         return [
             (
                 change.op_id,
-                describe_kind(change.kind),
+                kind_text(change.kind),
                 labels.get((change.target_type, change.target_id), change.target_id),
                 change.step,
                 change.sent_at,
@@ -215,19 +160,3 @@ class RestorableSource:
         while page := self._service.undoable_page(len(found), 5000):
             found.extend(change.op_id for change in page)
         return found
-
-
-KIND_TEXT = {
-    "archive_classroom": "Archive classroom",
-    "unarchive_classroom": "Unarchive classroom",
-    "revoke_staff_access": "Remove staff access",
-    "restore_staff_access": "Restore staff access",
-    "archive_student": "Archive student",
-    "unarchive_student": "Unarchive student",
-    "delete_student": "Delete student (permanent)",
-    "update_sync_settings": "Change sync settings",
-}
-
-
-def describe_kind(kind: str) -> str:
-    return KIND_TEXT.get(kind, kind.replace("_", " ").capitalize())

@@ -9,6 +9,12 @@ error) back on the GUI thread::
         on_progress=self._show_progress,
     )
 
+Most callers describe the task with `runner.op(...)` instead (Anki's `CollectionOp`): a
+failure goes to the error reporter unless the op says otherwise, and `exclusive()` keeps
+a second click from starting the same work twice::
+
+    runner.op(lambda _ctx: service.discard(op_ids), name="discard").success(self._discarded).run()
+
 The pool is injectable: tests pass `ImmediatePool`, which runs each task on the calling
 thread, so callbacks arrive before `run()` returns (Picard's FakeThreadPool idea).
 """
@@ -18,7 +24,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -184,6 +190,7 @@ class TaskRunner:
         self._pool: PoolLike = pool if pool is not None else QThreadPool.globalInstance()
         self._on_unhandled = on_unhandled
         self._running: dict[int, tuple[TaskHandle[Any], _Runnable]] = {}
+        self._exclusive: set[Hashable] = set()
         self._next_id = 0
 
     def set_unhandled(self, handler: Callable[[BaseException], None]) -> None:
@@ -192,6 +199,14 @@ class TaskRunner:
     @property
     def busy(self) -> bool:
         return bool(self._running)
+
+    def op(self, work: Callable[[TaskContext], T], *, name: str = "") -> Op[T]:
+        """Describe a task to `run()` later (see `Op`)."""
+        return Op(self, work, name or getattr(work, "__name__", "task"))
+
+    def running(self, key: Hashable) -> bool:
+        """Whether an exclusive op with this key has started and not finished yet."""
+        return key in self._exclusive
 
     def run(
         self,
@@ -247,3 +262,90 @@ class TaskRunner:
             self._on_unhandled(exc)
         else:
             log.error("background task failed", exc_info=exc)
+
+
+class Op(Generic[T]):
+    """A background task described step by step, then started with `run()`.
+
+    Without `failure(...)`, an error goes to the runner's reporter (`on_unhandled`), after
+    `recover(...)` put the screen back as it was. `always(...)` runs after success, failure
+    or cancellation.
+    `exclusive(owner)` is the busy guard: while an op of that owner and name runs, `run()`
+    starts nothing and returns None.
+    """
+
+    def __init__(self, runner: TaskRunner, work: Callable[[TaskContext], T], name: str) -> None:
+        self._runner = runner
+        self._work = work
+        self._name = name
+        self._on_success: Callable[[T], None] | None = None
+        self._on_failure: Callable[[BaseException], None] | None = None
+        self._on_progress: Callable[[Progress], None] | None = None
+        self._on_cancelled: Callable[[], None] | None = None
+        self._always: Callable[[], None] | None = None
+        self._recover: Callable[[], None] | None = None
+        self._key: Hashable | None = None
+
+    def success(self, callback: Callable[[T], None]) -> Op[T]:
+        self._on_success = callback
+        return self
+
+    def failure(self, callback: Callable[[BaseException], None]) -> Op[T]:
+        """Handle errors here instead of the reporter."""
+        self._on_failure = callback
+        return self
+
+    def recover(self, callback: Callable[[], None]) -> Op[T]:
+        """On failure, run `callback` (re-enable buttons, clear "working…"), then report."""
+        self._recover = callback
+        return self
+
+    def progress(self, callback: Callable[[Progress], None]) -> Op[T]:
+        self._on_progress = callback
+        return self
+
+    def cancelled(self, callback: Callable[[], None]) -> Op[T]:
+        self._on_cancelled = callback
+        return self
+
+    def always(self, callback: Callable[[], None]) -> Op[T]:
+        """Run `callback` once the task ended, however it ended."""
+        self._always = callback
+        return self
+
+    def exclusive(self, owner: object = None) -> Op[T]:
+        """Start nothing while an op of this name (and `owner`) is still running."""
+        self._key = (self._name, id(owner))
+        return self
+
+    def run(self) -> TaskHandle[T] | None:
+        """Start the task; None when the busy guard held it back."""
+        key, runner, always = self._key, self._runner, self._always
+        if key is not None:
+            if runner.running(key):
+                log.debug("task %s is still running: not started again", self._name)
+                return None
+            runner._exclusive.add(key)
+
+        def finished() -> None:
+            if key is not None:
+                runner._exclusive.discard(key)
+            if always is not None:
+                always()
+
+        on_failure, recover = self._on_failure, self._recover
+        if on_failure is None and recover is not None:
+
+            def on_failure(exc: BaseException) -> None:
+                recover()
+                runner._unhandled(exc)
+
+        return runner.run(
+            self._work,
+            on_success=self._on_success,
+            on_failure=on_failure,
+            on_progress=self._on_progress,
+            on_cancelled=self._on_cancelled,
+            on_finished=finished,
+            name=self._name,
+        )

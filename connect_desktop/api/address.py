@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import SplitResult, urlsplit
 
 from connect_desktop.api.schema import API_PREFIX
+from connect_desktop.errors import KnownError
 
 INSECURE_HTTP_WARNING = (
     "This address uses plain http://: your password and your district's records would travel "
@@ -20,7 +21,7 @@ INSECURE_HTTP_WARNING = (
 )
 
 
-class AddressError(Exception):
+class AddressError(KnownError):
     """A server address or certificate file that cannot be used; `user_message` says why."""
 
     def __init__(self, message: str) -> None:

@@ -260,7 +260,8 @@ def _raise_for_status(response: requests.Response) -> None:
     if status < 400:
         return
     detail = _detail(response)
-    log.info("HTTP %d from %s", status, response.request.path_url.split("?")[0] if response.request else "?")
+    request: requests.PreparedRequest | None = response.request  # None on a Response made by hand
+    log.info("HTTP %d from %s", status, request.path_url.split("?")[0] if request is not None else "?")
     if status == 401:
         raise errors.SignedOut(detail, status=status)
     if status == 403:

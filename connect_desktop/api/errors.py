@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from connect_desktop.errors import KnownError
 
-class ApiError(Exception):
+UNREACHABLE_TITLE = "Cannot reach the Connect server"
+
+
+class ApiError(KnownError):
     """A known problem talking to the server; `user_message` is plain and safe to show."""
+
+    title = "Problem with the Connect server"
 
     user_message = "Something went wrong while talking to the Connect server. Please try again."
 
@@ -16,6 +22,8 @@ class ApiError(Exception):
 
 class SignedOut(ApiError):  # noqa: N818 - names read as the situation
     """401: wrong credentials, or the session expired."""
+
+    title = "Sign-in needed"
 
     user_message = "You are signed out. Please sign in again."
 
@@ -29,6 +37,8 @@ class WrongCredentials(SignedOut):
 class Forbidden(ApiError):  # noqa: N818 - names read as the situation
     """403: signed in, but this account may not do that."""
 
+    title = "Not allowed"
+
     user_message = "Your Connect account is not allowed to do this. Ask a district administrator for access."
 
 
@@ -38,6 +48,8 @@ class NotFound(ApiError):  # noqa: N818 - names read as the situation
 
 class Throttled(ApiError):  # noqa: N818 - names read as the situation
     """429: too many attempts; `retry_after` seconds to wait, when the server said."""
+
+    title = UNREACHABLE_TITLE
 
     user_message = "Too many attempts in a short time. Please wait a minute and try again."
 
@@ -70,6 +82,8 @@ class InvalidRequest(ApiError):  # noqa: N818 - names read as the situation
 class Unreachable(ApiError):  # noqa: N818 - names read as the situation
     """No answer: connection refused, timeout, DNS failure, network down."""
 
+    title = UNREACHABLE_TITLE
+
     user_message = (
         "The Connect server cannot be reached. Check your internet connection and the server address, "
         "then try again. Nothing was lost: your changes are kept on this computer."
@@ -87,6 +101,8 @@ class BadAddress(ApiError):  # noqa: N818 - names read as the situation
 
 class CertificateProblem(ApiError):  # noqa: N818 - names read as the situation
     """The server's TLS certificate could not be verified."""
+
+    title = UNREACHABLE_TITLE
 
     user_message = (
         "The connection to the Connect server is not secure: its certificate could not be verified. "

@@ -2,7 +2,8 @@
 
 The changes feed carries each record's fields as a plain JSON object (`data`):
 dates and datetimes as ISO 8601 strings, everything else as JSON scalars, lists or
-objects. `encode_value` and `decode_value` are the single place that converts.
+objects. `encode_value` is the single place that converts (the cache's writer reads
+them back by column type).
 """
 
 from __future__ import annotations
@@ -144,9 +145,15 @@ class ChangesPage(WireModel):
 
 
 class OperationTarget(WireModel):
+    """The record an operation is about, with the version the user saw.
+
+    Version 0 names a record the operation creates (under the client's id); None a
+    record an earlier operation of the same client creates, whatever its version now.
+    """
+
     type: EntityType
     id: StorableText = Field(min_length=1, max_length=MAX_ID_LENGTH)
-    version: int = Field(ge=0, le=MAX_VERSION)
+    version: int | None = Field(ge=0, le=MAX_VERSION)
 
 
 class Operation(WireModel):
@@ -198,10 +205,6 @@ class AuditPage(WireModel):
     has_more: bool
 
 
-class ErrorBody(WireModel):
-    detail: str
-
-
 # -- the SIS sync endpoints (`/sync/...`) --------------------------------------------
 
 
@@ -245,16 +248,40 @@ class SyncArchivePage(WireModel):
 
 
 class SyncTypePreview(WireModel):
+    """What a sync does (or would do) to one entity type, and whether that type holds the run.
+
+    The one shape of a type's plan: the server's preview (`POST /sync/preview`), the
+    desktop's offline preview and the plan a run recorded (`counts[type]["planned"]` of a
+    sync_run; runs recorded before it have none).
+    """
+
     create: int
     update: int
     archive: int
     unchanged: int
-    managed: int
-    threshold: float
-    archive_percent: float
+    managed: int = Field(description="sync-managed records not archived: the threshold's base")
+    threshold: float = Field(description="the deletion threshold in % of `managed`")
+    archive_percent: float = Field(description="`archive` in % of `managed`, rounded to 2 places")
     paused: bool
-    in_source: bool
-    held: bool
+    in_source: bool = Field(description="false: the source has no file or endpoint for this type")
+    held: bool = Field(description="more than `threshold` % would be archived (`rostering.plan`)")
+
+
+class SyncRunTypeCounts(WireModel):
+    """One type's entry in a sync run's `counts`: what the run did, and what it planned.
+
+    A school admin receives their schools' sums of the four counts only (no `planned`:
+    its numbers are the district's). Runs recorded before `planned` existed lack it.
+    """
+
+    created: int = 0
+    updated: int = 0
+    archived: int = 0
+    tried_to_archive: int = Field(default=0, description="held run: what it would have archived")
+    skipped: int | None = Field(default=None, description="changes referring to records not in Connect")
+    planned: SyncTypePreview | None = Field(
+        default=None, description="the plan the run applied: the numbers its threshold verdict used"
+    )
 
 
 class SyncPreview(WireModel):
@@ -273,15 +300,4 @@ def encode_value(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    return value
-
-
-def decode_value(kind: type, value: Any) -> Any:
-    """A JSON value back into the Python type of a column (`kind` from the column type)."""
-    if value is None:
-        return None
-    if kind is dt.datetime and isinstance(value, str):
-        return dt.datetime.fromisoformat(value)
-    if kind is dt.date and isinstance(value, str):
-        return dt.date.fromisoformat(value)
     return value

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from connect_desktop.api.client import ApiClient
 from connect_desktop.api.errors import ServerError
-from connect_desktop.api.schema import SyncArchiveItem, SyncArchivePage
+from connect_desktop.api.schema import SyncArchiveItem, SyncArchivePage, SyncDiagnostic, SyncPreview
 
 __all__ = [
     "ArchiveItem",
@@ -44,7 +44,7 @@ class RunResult:
     """A finished run as on the changes feed (`id`, `version`, `data`), and its findings."""
 
     run: dict[str, Any]
-    diagnostics: list[dict[str, Any]] = field(default_factory=list)
+    diagnostics: list[SyncDiagnostic] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -92,9 +92,16 @@ def run_sync(client: ApiClient, *, approve_archives: bool = False) -> RunResult:
     """`POST /sync/runs`: run the sync now; `approve_archives` releases a held run's archives
     for this one run (the thresholds stay as they are)."""
     body = _dict(client.post_json("/sync/runs", {"approve_archives": approve_archives}), "run result")
-    return RunResult(_dict(body.get("run"), "run"), list(body.get("diagnostics") or []))
+    try:
+        diagnostics = [SyncDiagnostic.model_validate(d) for d in body.get("diagnostics") or []]
+    except ValidationError:
+        raise ServerError("malformed run result") from None
+    return RunResult(_dict(body.get("run"), "run"), diagnostics)
 
 
-def preview_sync(client: ApiClient) -> dict[str, Any]:
-    """`POST /sync/preview`: a dry run against the server's configured source."""
-    return _dict(client.post_json("/sync/preview"), "sync preview")
+def preview_sync(client: ApiClient) -> SyncPreview:
+    """`POST /sync/preview`: a dry run against the server's configured source (the caller's part)."""
+    try:
+        return SyncPreview.model_validate(client.post_json("/sync/preview"))
+    except ValidationError:
+        raise ServerError("malformed sync preview") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 
 from connect_desktop.domain.entities import EntityType
@@ -16,6 +17,9 @@ class OperationKind(StrEnum):
     UNARCHIVE_STUDENT = "unarchive_student"
     DELETE_STUDENT = "delete_student"
     UPDATE_SYNC_SETTINGS = "update_sync_settings"
+    UPDATE_STUDENT = "update_student"
+    CREATE_CONTACT = "create_contact"
+    LINK_CONTACT = "link_contact"
 
 
 class OperationStatus(StrEnum):
@@ -24,6 +28,41 @@ class OperationStatus(StrEnum):
     APPLIED = "applied"
     CONFLICT = "conflict"
     REJECTED = "rejected"
+
+
+class OutboxState(StrEnum):
+    """Where one staged operation is on its way to the server (`pending_operation.state`)."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    APPLIED = "applied"
+    CONFLICT = "conflict"
+    REJECTED = "rejected"
+    DISCARDED = "discarded"
+
+
+STAGED: frozenset[OutboxState] = frozenset({OutboxState.PENDING, OutboxState.SENDING})
+"""Not yet answered by the server: these count in the effective (staged) view of records."""
+SENDABLE: frozenset[OutboxState] = STAGED
+"""What a push sends (`sending` again after an interrupted send, then `pending`)."""
+RETRYABLE: frozenset[OutboxState] = frozenset({OutboxState.CONFLICT, OutboxState.REJECTED})
+"""Answered but not applied: the user may retry these."""
+DISCARDABLE: frozenset[OutboxState] = frozenset({OutboxState.PENDING}) | RETRYABLE
+"""What the user may take out of the outbox (not `sending`: it may already be on the server)."""
+REVIEW: frozenset[OutboxState] = STAGED | RETRYABLE
+"""What the review screen lists as still waiting for the user or the server."""
+FINAL: frozenset[OutboxState] = frozenset({OutboxState.APPLIED, OutboxState.DISCARDED})
+"""Done: nothing more will happen to these."""
+
+
+def sql_in(states: frozenset[OutboxState]) -> str:
+    """`('a', 'b')` for raw SQL text, sorted so the statement text is stable."""
+    return "(" + ", ".join(f"'{state.value}'" for state in sorted(states)) + ")"
+
+
+def tally(counts: Mapping[str, int], states: frozenset[OutboxState]) -> int:
+    """How many of `counts` (operations per state) are in one of `states`."""
+    return sum(counts.get(state, 0) for state in states)
 
 
 TARGET_TYPE: dict[OperationKind, EntityType] = {
@@ -35,6 +74,9 @@ TARGET_TYPE: dict[OperationKind, EntityType] = {
     OperationKind.UNARCHIVE_STUDENT: EntityType.STUDENT,
     OperationKind.DELETE_STUDENT: EntityType.STUDENT,
     OperationKind.UPDATE_SYNC_SETTINGS: EntityType.SYNC_SETTINGS,
+    OperationKind.UPDATE_STUDENT: EntityType.STUDENT,
+    OperationKind.CREATE_CONTACT: EntityType.CONTACT,
+    OperationKind.LINK_CONTACT: EntityType.STUDENT_CONTACT,
 }
 """The entity type each operation kind must target."""
 

@@ -16,7 +16,7 @@ from enum import Enum
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 MAX_CELL_TEXT = 32_767
@@ -68,10 +68,10 @@ def text_converter(ws: WriteOnlyWorksheet) -> Converter:
     return convert
 
 
-def literal_text(ws: WriteOnlyWorksheet, value: str) -> WriteOnlyCell:
+def literal_text(ws: WriteOnlyWorksheet, value: str) -> Cell:
     """A cell that holds `value` as text whatever it looks like."""
     cell = WriteOnlyCell(ws, value=None)
-    cell._value = value[:MAX_CELL_TEXT]
+    cell._value = value[:MAX_CELL_TEXT]  # type: ignore[attr-defined]  # the value setter would read it as a formula
     cell.data_type = "s"
     cell.quotePrefix = True
     return cell

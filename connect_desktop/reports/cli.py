@@ -1,12 +1,13 @@
-"""`connect-desktop report NAME|all --out DIR`: the reports, headless.
+"""`connect-desktop report NAME|all --out DIR [--if-exists replace|keep-both|skip]`: the reports, headless.
 
 `add_report_command(subparsers)` registers the command; `run_report_command(args,
 open_cache)` runs it. `open_cache()` returns the cache as an SQLAlchemy Engine or
 Connection, an object with an `.engine` (the store's `Cache`), or a context manager
 yielding one of those (closed after the export), e.g. `lambda: open_cache(path)`.
-Exit status: 0 written, 1 not written for a reason the user can fix (file exists,
-cancelled, a folder that is full, read-only or gone), 2 bad usage (unknown report,
-output is not a folder).
+All files come from one snapshot, and are written all or none (`reports.export_all`).
+Exit status: 0 written (or skipped as asked), 1 not written for a reason the user can fix
+(file exists, cancelled, a folder that is full, read-only or gone), 2 bad usage (unknown
+report, output is not a folder).
 """
 
 from __future__ import annotations
@@ -17,25 +18,17 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import Any, TextIO
 
 from sqlalchemy import Connection, Engine
 
+from connect_desktop.reports.batch import Outcome, Policy, export_all
 from connect_desktop.reports.catalog import REPORTS
 from connect_desktop.reports.errors import ReportError
-from connect_desktop.reports.export import export_all
+from connect_desktop.reports.source import Source
 
 ALL = "all"
 
-
-class HasEngine(Protocol):
-    """An opened cache such as `connect_desktop.store.db.Cache`."""
-
-    @property
-    def engine(self) -> Engine: ...
-
-
-Source = Engine | Connection | HasEngine
 CacheOpener = Callable[[], Source | AbstractContextManager[Source]]
 
 
@@ -49,7 +42,19 @@ def add_report_command(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("name", choices=[*REPORTS, ALL], metavar="NAME", help="report name, or 'all'")
     parser.add_argument("--out", type=Path, default=Path(), help="folder to write into (default: here)")
-    parser.add_argument("--overwrite", action="store_true", help="replace files of the same name")
+    existing = parser.add_mutually_exclusive_group()
+    existing.add_argument(
+        "--if-exists",
+        type=Policy,
+        choices=list(Policy),
+        metavar="{" + ",".join(Policy) + "}",
+        help="what to do with a file of the same name: replace it, keep both (the new one gets "
+        "' (2)' in its name) or skip that report (default: write nothing and say so)",
+    )
+    existing.add_argument(
+        "--overwrite", dest="if_exists", action="store_const", const=Policy.REPLACE,
+        help="the same as --if-exists replace",
+    )  # fmt: skip
     parser.add_argument("--quiet", action="store_true", help="print only the paths written")
     return parser
 
@@ -87,7 +92,7 @@ def run_report_command(
     progress = None if args.quiet or not err.isatty() else _StderrProgress(err)
     try:
         with _opened(open_cache) as source:
-            paths = export_all(source, folder, names=names, progress=progress, overwrite=args.overwrite)
+            results = export_all(source, folder, names=names, on_exists=args.if_exists, progress=progress)
     except ReportError as exc:
         err.write(f"\n{exc}\n" if progress else f"{exc}\n")
         return 1
@@ -99,8 +104,12 @@ def run_report_command(
         return 1
     if progress:
         err.write("\n")
-    for path in paths:
-        out.write(f"{path}\n")
+    for result in results:
+        if result.outcome is Outcome.SKIPPED:
+            if not args.quiet:
+                err.write(f"Skipped {result.title}: {result.path} is kept as it was.\n")
+        elif result.path is not None:
+            out.write(f"{result.path}\n")
     return 0
 
 

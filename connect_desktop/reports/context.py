@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from connect_desktop.domain.operations import STAGED, sql_in
+from connect_desktop.domain.school_year import current_school_year
 from connect_desktop.reports.source import CacheReader
-
-NOT_SENT_STATES = ("pending", "sending")
-"""Outbox states whose changes the server has not (knowingly) applied yet."""
+from connect_desktop.store.school_years import YEAR_STARTS_SQL, parse_year_starts
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,8 @@ class ReportContext:
     today: dt.date
     last_pull_at: dt.datetime | None
     not_sent: int
-    school_year: int | None
+    school_year: int
+    """The school year current on `today` (`domain.school_year.current_school_year`)."""
 
 
 def load_context(
@@ -26,17 +27,14 @@ def load_context(
 ) -> ReportContext:
     """Read the title-row facts from the cache."""
     last_pull = reader.scalar("SELECT last_pull_at FROM sync_state ORDER BY id LIMIT 1")
-    not_sent = reader.scalar(
-        "SELECT COUNT(*) FROM pending_operation WHERE state IN (:a, :b)",
-        {"a": NOT_SENT_STATES[0], "b": NOT_SENT_STATES[1]},
-    )
+    not_sent = reader.scalar(f"SELECT COUNT(*) FROM pending_operation WHERE state IN {sql_in(STAGED)}")
     return ReportContext(
         account_name=account_name or organisation_name(reader),
         generated_at=generated_at,
         today=today,
         last_pull_at=dt.datetime.fromisoformat(last_pull) if last_pull else None,
         not_sent=int(not_sent or 0),
-        school_year=current_school_year(reader, today),
+        school_year=current_school_year(parse_year_starts(reader.rows(YEAR_STARTS_SQL)), today),
     )
 
 
@@ -59,18 +57,6 @@ def organisation_name(reader: CacheReader) -> str:
     if reader.scalar("SELECT COUNT(*) FROM school") == 1:
         return str(reader.scalar("SELECT name FROM school"))
     return "All schools"
-
-
-def current_school_year(reader: CacheReader, today: dt.date) -> int | None:
-    """The school year of the terms running today, else the latest one begun, else the latest."""
-    year = reader.scalar(
-        """SELECT COALESCE(
-             (SELECT MAX(school_year) FROM term WHERE start_date <= :d AND end_date >= :d),
-             (SELECT MAX(school_year) FROM term WHERE start_date <= :d),
-             (SELECT MAX(school_year) FROM term))""",
-        {"d": today.isoformat()},
-    )
-    return int(year) if year is not None else None
 
 
 def title_lines(ctx: ReportContext, title: str, *, outbox_report: bool = False) -> list[str]:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from connect_desktop.errors import KnownError
 
-class ReportError(Exception):
-    """A report could not be written for a reason the user can act on."""
 
-    @property
-    def user_message(self) -> str:
-        """The plain sentence to show (the GUI shows errors that have one as fixable problems)."""
-        return str(self)
+class ReportError(KnownError):
+    """A report could not be written for a reason the user can act on; the message says which."""
+
+    title = "Report not saved"
 
 
 class ReportExistsError(ReportError, FileExistsError):
@@ -35,6 +34,8 @@ class UnknownReportError(ReportError, KeyError):
 
 class Cancelled(ReportError):  # noqa: N818 - the name the UI and brief use
     """The user cancelled the export; nothing was written."""
+
+    title = "Report cancelled"
 
     def __init__(self) -> None:
         super().__init__("The report was cancelled; no file was written.")

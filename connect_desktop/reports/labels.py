@@ -4,52 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from connect_desktop.domain import words
+from connect_desktop.domain.entities import EntityType
+from connect_desktop.domain.operations import SYNC_PORTIONS
+from connect_desktop.domain.operations import TARGET_TYPE as TARGET_TYPES
+
 ROLE = {"district_admin": "District admin", "school_admin": "School admin", "teacher": "Teacher"}
 ACCESS = {"active": "Active", "revoked": "Revoked"}
 STATUS = {"active": "Active", "archived": "Archived"}
 ORIGIN = {"sync": "Sync", "manual": "Manual"}
-SYNC_STATUS = {
-    "running": "Running",
-    "succeeded": "Succeeded",
-    "failed_threshold": "Held: deletion threshold",
-    "skipped_paused": "Skipped: paused",
-    "failed": "Failed",
-}
+SYNC_STATUS = words.RUN_STATUS_TEXT
 TRIGGER = {"manual": "Manual", "scheduled": "Scheduled", "daily": "Daily"}
-OP_STATE = {
-    "pending": "Staged, not sent",
-    "sending": "Sent, awaiting answer",
-    "applied": "Applied",
-    "conflict": "Conflict",
-    "rejected": "Rejected",
-    "discarded": "Discarded",
-}
-OP_KIND = {
-    "archive_classroom": "Archive classroom",
-    "unarchive_classroom": "Unarchive classroom",
-    "revoke_staff_access": "Revoke staff access",
-    "restore_staff_access": "Restore staff access",
-    "archive_student": "Archive student",
-    "unarchive_student": "Unarchive student",
-    "delete_student": "Delete student",
-    "update_sync_settings": "Update sync settings",
-}
-TARGET_TYPE = {
-    "student": "Student",
-    "classroom": "Classroom",
-    "staff": "Staff",
-    "sync_settings": "Sync settings",
-}
-ENTITY_PLURAL = {
-    "school": "Schools", "schools": "Schools",
-    "term": "Terms", "terms": "Terms",
-    "staff": "Staff",
-    "student": "Students", "students": "Students",
-    "contact": "Contacts", "contacts": "Contacts",
-    "student_contact": "Student-contact links", "student_contacts": "Student-contact links",
-    "classroom": "Classrooms", "classrooms": "Classrooms",
-    "enrollment": "Enrollments", "enrollments": "Enrollments",
-}  # fmt: skip
+OP_STATE = words.STATE_TEXT
+OP_KIND = words.KIND_TEXT
+TARGET_TYPE = {t.value: words.noun(t, 1).capitalize() for t in TARGET_TYPES.values()}
+ENTITY_PLURAL = {entity.value: words.noun(entity).capitalize() for entity in EntityType}
+ENTITY_PLURAL |= {portion: ENTITY_PLURAL[portion.removesuffix("s")] for portion in SYNC_PORTIONS}
+"""Entity types by type code or by sync portion (the keys of a sync run's counts)."""
 
 
 def sql_literal(text: str) -> str:

@@ -11,14 +11,14 @@ from __future__ import annotations
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 Chunk = list[tuple[Any, ...]]
 _DONE = object()
 
 
-def read_ahead(open_chunks: Callable[[], Iterator[Chunk]], depth: int = 2) -> Iterator[Chunk]:
+def read_ahead(open_chunks: Callable[[], Iterator[Chunk]], depth: int = 2) -> Generator[Chunk, None, None]:
     """Yield the chunks `open_chunks()` yields, fetching up to `depth` ahead in a thread."""
     handoff: queue.Queue[Any] = queue.Queue(maxsize=depth)
     stop = threading.Event()

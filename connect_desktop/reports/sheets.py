@@ -10,6 +10,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from connect_desktop.domain.school_year import school_year_label
 from connect_desktop.reports import labels
 from connect_desktop.reports.cells import Kind
 from connect_desktop.reports.context import ReportContext
@@ -58,7 +59,7 @@ class QuerySheet:
     """Lists staged changes rather than downloaded data (changes the title note)."""
 
     def plan(self, reader: CacheReader, ctx: ReportContext) -> SheetPlan:
-        year = str(ctx.school_year) if ctx.school_year is not None else "current year"
+        year = school_year_label(ctx.school_year)
         columns = tuple(dataclasses.replace(c, header=c.header.format(year=year)) for c in self.columns)
         return SheetPlan(columns, self.sql, _params(ctx))
 

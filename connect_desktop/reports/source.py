@@ -3,7 +3,7 @@
 Reports talk to the raw sqlite3 connection underneath SQLAlchemy: rows come back as
 plain tuples with `fetchmany`, so nothing but the current chunk is held in Python.
 All queries of one export run inside a single read transaction, so every sheet (and
-every file of `export_all`) shows the same moment of the cache even while a pull
+every file of a `ReportBatch`) shows the same moment of the cache even while a pull
 writes to it (WAL readers see a snapshot).
 """
 
@@ -12,13 +12,24 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine
 
 CHUNK_ROWS = 2_000
 
 Params = Mapping[str, Any]
+
+
+class HasEngine(Protocol):
+    """An opened cache such as `connect_desktop.store.db.Cache`."""
+
+    @property
+    def engine(self) -> Engine: ...
+
+
+Source = Engine | Connection | HasEngine
+"""What reports read: an engine on the cache, a connection to it, or the opened cache."""
 
 
 class CacheReader:
@@ -54,18 +65,19 @@ class CacheReader:
 
 
 @contextlib.contextmanager
-def snapshot(source: Engine | Connection) -> Iterator[CacheReader]:
+def snapshot(source: Source) -> Iterator[CacheReader]:
     """A reader over one read transaction of the cache behind `source`.
 
-    Given an Engine, a connection is taken from it and returned afterwards; given a
-    Connection that is already inside a transaction, that transaction is used as is.
+    Given an Engine (or a cache), a connection is taken from it and returned afterwards;
+    given a Connection that is already inside a transaction, that transaction is used as is.
     """
-    if isinstance(source, Engine):
-        with source.connect() as connection, _read_transaction(connection) as reader:
-            yield reader
-    else:
+    if isinstance(source, Connection):
         with _read_transaction(source) as reader:
             yield reader
+        return
+    engine = source if isinstance(source, Engine) else source.engine
+    with engine.connect() as connection, _read_transaction(connection) as reader:
+        yield reader
 
 
 @contextlib.contextmanager

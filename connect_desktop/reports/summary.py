@@ -10,33 +10,44 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from connect_desktop.domain.entities import grade_rank
+from connect_desktop.domain.operations import STAGED, sql_in
+from connect_desktop.domain.words import noun
 from connect_desktop.reports.cells import text_converter
-from connect_desktop.reports.context import NOT_SENT_STATES
-from connect_desktop.reports.printing import set_up_printing
+from connect_desktop.reports.labels import sql_literal
+from connect_desktop.reports.printing import print_settings, set_up_printing
 from connect_desktop.reports.source import CacheReader
 from connect_desktop.reports.workbook import NOTE_FONT, TITLE_FONT, header_cell, title_cell
 
 SHEET_NAME = "Summary"
 WIDTHS = {"A": 30.0, "B": 12.0, "C": 12.0, "D": 20.0, "E": 34.0}
 
+
+def _title(entity: str) -> str:
+    """A row title: the entity's plural noun as an SQL literal."""
+    return sql_literal(noun(entity).capitalize())
+
+
 _COUNTS_SQL = f"""
-SELECT 'Schools', (SELECT COUNT(*) FROM school), NULL, NULL, NULL
-UNION ALL SELECT 'Terms', (SELECT COUNT(*) FROM term), NULL, NULL,
+SELECT {_title("school")}, (SELECT COUNT(*) FROM school), NULL, NULL, NULL
+UNION ALL SELECT {_title("term")}, (SELECT COUNT(*) FROM term), NULL, NULL,
     (SELECT 'School years ' || MIN(school_year) || '–' || MAX(school_year) FROM term)
-UNION ALL SELECT 'Staff', COUNT(*), SUM(access = 'active'), SUM(access = 'revoked'), NULL FROM staff
-UNION ALL SELECT 'Students', COUNT(*), SUM(status = 'active'), SUM(status = 'archived'), NULL FROM student
-UNION ALL SELECT 'Family contacts', COUNT(*), NULL, NULL,
+UNION ALL SELECT {_title("staff")}, COUNT(*), SUM(access = 'active'), SUM(access = 'revoked'), NULL
+    FROM staff
+UNION ALL SELECT {_title("student")}, COUNT(*), SUM(status = 'active'), SUM(status = 'archived'), NULL
+    FROM student
+UNION ALL SELECT {_title("contact")}, COUNT(*), NULL, NULL,
     SUM(NULLIF(TRIM(phone), '') IS NULL AND NULLIF(TRIM(email), '') IS NULL) || ' cannot be reached'
     FROM contact
-UNION ALL SELECT 'Student–contact links', (SELECT COUNT(*) FROM student_contact), NULL, NULL, NULL
-UNION ALL SELECT 'Classrooms', COUNT(*), SUM(status = 'active'), SUM(status = 'archived'), NULL FROM classroom
-UNION ALL SELECT 'Enrollments', COUNT(*), NULL, NULL,
+UNION ALL SELECT {_title("student_contact")}, (SELECT COUNT(*) FROM student_contact), NULL, NULL, NULL
+UNION ALL SELECT {_title("classroom")}, COUNT(*), SUM(status = 'active'), SUM(status = 'archived'), NULL
+    FROM classroom
+UNION ALL SELECT {_title("enrollment")}, COUNT(*), NULL, NULL,
     SUM(role = 'student') || ' students, ' || SUM(role = 'teacher') || ' teachers' FROM enrollment
-UNION ALL SELECT 'Message statistics', COUNT(*), NULL, NULL,
+UNION ALL SELECT {_title("message_stat")}, COUNT(*), NULL, NULL,
     COALESCE(SUM(messages_sent), 0) || ' messages sent' FROM message_stat
-UNION ALL SELECT 'Sync runs', (SELECT COUNT(*) FROM sync_run), NULL, NULL, NULL
+UNION ALL SELECT {_title("sync_run")}, (SELECT COUNT(*) FROM sync_run), NULL, NULL, NULL
 UNION ALL SELECT 'Staged changes', COUNT(*), NULL, NULL,
-    SUM(state IN ('{NOT_SENT_STATES[0]}', '{NOT_SENT_STATES[1]}')) || ' not yet sent' FROM pending_operation
+    SUM(state IN {sql_in(STAGED)}) || ' not yet sent' FROM pending_operation
 """
 
 _GRADES_SQL = """
@@ -95,7 +106,7 @@ class SummaryWriter:
         chart.add_data(data, titles_from_data=True)
         chart.set_categories(categories)
         chart.width, chart.height = 18, 9
-        self.ws.add_chart(chart, "G5")
+        print_settings(self.ws).add_chart(chart, "G5")
 
     def _header(self, *texts: str) -> int:
         self._append([header_cell(self.ws, text) for text in texts])

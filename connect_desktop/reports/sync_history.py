@@ -40,9 +40,10 @@ class SyncRunsSheet:
         return int(reader.scalar("SELECT COUNT(*) FROM sync_run") or 0)
 
     def plan(self, reader: CacheReader, ctx: ReportContext) -> SheetPlan:
+        # counts only: a type's `planned` (the run's plan, an object) is not a column
         pairs = reader.rows(
             """SELECT DISTINCT t.key, m.key FROM sync_run r, json_each(r.counts) t, json_each(t.value) m
-               WHERE json_valid(r.counts) AND t.type = 'object'"""
+               WHERE json_valid(r.counts) AND t.type = 'object' AND m.type = 'integer'"""
         )
         pairs.sort(key=lambda p: (_order(p[0], TYPE_ORDER), _order(p[1], MEASURE_ORDER)))
         params: dict[str, object] = {}

@@ -17,14 +17,14 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet._writer import ALL_TEMP_FILES
 
 from connect_desktop.reports.cells import NUMBER_FORMATS, Converter, Kind, converter_for
-from connect_desktop.reports.printing import set_up_printing
+from connect_desktop.reports.printing import print_settings, set_up_printing
 from connect_desktop.reports.progress import Tracker
 
 MAX_ROWS = 1_048_576
@@ -188,7 +188,7 @@ class SheetWriter:
     def _finish_sheet(self) -> None:
         assert self._ws is not None
         last_col = get_column_letter(len(self.columns))
-        self._ws.auto_filter.ref = f"A{self.header_row}:{last_col}{self._row}"
+        print_settings(self._ws).auto_filter.ref = f"A{self.header_row}:{last_col}{self._row}"
 
     def _write_chunk(self, chunk: Sequence[Sequence[Any]]) -> None:
         convert = self._convert
@@ -213,7 +213,7 @@ class SheetWriter:
             start += len(part)
 
 
-def title_cell(ws: WriteOnlyWorksheet, text: str, font: Font) -> WriteOnlyCell:
+def title_cell(ws: WriteOnlyWorksheet, text: str, font: Font) -> Cell:
     """A title-row cell: always text, in `font`."""
     cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", text))
     cell.data_type = "s"
@@ -221,7 +221,7 @@ def title_cell(ws: WriteOnlyWorksheet, text: str, font: Font) -> WriteOnlyCell:
     return cell
 
 
-def header_cell(ws: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
+def header_cell(ws: WriteOnlyWorksheet, text: str) -> Cell:
     """A bold, shaded column-header cell."""
     cell = WriteOnlyCell(ws, value=text)
     cell.font = HEADER_FONT

@@ -14,7 +14,6 @@ from connect_desktop.rollover.plan import (
     PlannedOperation,
     Selection,
     Skipped,
-    Step,
 )
 from connect_desktop.rollover.roster_file import RosterFileError, StudentNumbers, read_student_numbers
 from connect_desktop.rollover.staff import (
@@ -33,7 +32,8 @@ from connect_desktop.rollover.students import (
     plan_students,
 )
 from connect_desktop.rollover.undo import UNDOABLE, inverse_operation, undo_operations
-from connect_desktop.rollover.years import current_school_year, school_year_label
+from connect_desktop.rollover.years import planned_school_year
+from connect_desktop.yearend.steps import Step
 
 __all__ = [
     "UNDOABLE",
@@ -57,12 +57,11 @@ __all__ = [
     "StudentRule",
     "StudentRules",
     "TaughtClassroom",
-    "current_school_year",
     "inverse_operation",
     "plan_classrooms",
     "plan_inactive_staff",
     "plan_students",
+    "planned_school_year",
     "read_student_numbers",
-    "school_year_label",
     "undo_operations",
 ]

@@ -10,16 +10,17 @@ from sqlalchemy import Connection, false, func, or_, select
 
 from connect_desktop.domain.entities import EnrollmentRole, EntityType, Origin, RecordStatus
 from connect_desktop.domain.operations import OperationKind
+from connect_desktop.domain.school_year import school_year_label
 from connect_desktop.rollover.plan import (
     Plan,
     PlanFilter,
     Skipped,
-    Step,
     count_of,
 )
 from connect_desktop.rollover.staged import already_staged, not_staged
-from connect_desktop.rollover.years import current_school_year, school_year_label
+from connect_desktop.rollover.years import planned_school_year
 from connect_desktop.store.models import Classroom, Enrollment, School, Staff, Term
+from connect_desktop.yearend.steps import Step
 
 _classroom = Classroom.__table__.c
 _term = Term.__table__.c
@@ -50,7 +51,7 @@ def plan_classrooms(
 ) -> Plan[ClassroomItem]:
     """Active manual classrooms to archive; by default those of school years before the current one."""
     filters = filters or PlanFilter()
-    current = current_school_year(connection, as_of)
+    current = planned_school_year(connection, as_of)
     if school_years is not None:
         year_clause: Any = _term.school_year.in_(sorted(school_years))
     elif current is not None:
@@ -104,7 +105,7 @@ def _years_text(school_years: Collection[int] | None, current: int | None) -> st
         return "school years " + ", ".join(school_year_label(year) for year in sorted(school_years))
     if current is not None:
         return f"school years before {school_year_label(current)}"
-    return "no school year (the cache has no terms)"
+    return "no school year (none of the cached school years has begun)"
 
 
 def _filter_clauses(filters: PlanFilter) -> list[Any]:

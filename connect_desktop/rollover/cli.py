@@ -1,9 +1,10 @@
 """`connect-desktop plan …`: the year-end planners for IT staff, headless.
 
 Wire into the main CLI with `add_plan_commands(subparsers)` and, for a parsed
-`args.command == "plan"`, `run_plan_command(args, connection, stage)`. `stage` is
-called once per operation with a `PlannedOperation` (kind, target_type, target_id,
-params, step); the caller decides how and in which transaction to write it.
+`args.command == "plan"`, `run_plan_command(args, connection, stage)`. With `--stage`,
+`stage(plan, confirmation)` is called once with the whole plan and the typed phrase (for
+a permanent plan); the caller stages it (`Account.stage_plan`: one transaction) and
+returns how many operations were staged.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ from typing import Any, TextIO
 from sqlalchemy import Connection, inspect, select
 
 from connect_desktop.rollover.classrooms import plan_classrooms
-from connect_desktop.rollover.plan import ConfirmationError, Plan, PlanError, PlanFilter, PlannedOperation
+from connect_desktop.rollover.plan import ConfirmationError, Plan, PlanError, PlanFilter
 from connect_desktop.rollover.roster_file import RosterFileError, read_student_numbers
 from connect_desktop.rollover.staff import SignedInUser, plan_inactive_staff
 from connect_desktop.rollover.students import StudentAction, StudentRule, StudentRules, plan_students
 from connect_desktop.store.models import Account
 
-Stage = Callable[[PlannedOperation], object]
+Stage = Callable[[Plan[Any], str | None], int]
 
 USAGE_ERROR = 2
 _RULES = (StudentRule.TOP_GRADE, StudentRule.WITHDRAWN, StudentRule.NOT_IN_FILE, StudentRule.EVERYONE)
@@ -33,7 +34,9 @@ _RULES = (StudentRule.TOP_GRADE, StudentRule.WITHDRAWN, StudentRule.NOT_IN_FILE,
 
 def add_plan_commands(subparsers: Any) -> argparse.ArgumentParser:
     """Add `plan inactive-staff|classrooms|students` to a parser's subparsers."""
-    plan = subparsers.add_parser("plan", help="preview (and stage) year-end clean-up")
+    plan: argparse.ArgumentParser = subparsers.add_parser(
+        "plan", help="preview (and stage) year-end clean-up"
+    )
     kinds = plan.add_subparsers(dest="plan_kind", required=True, metavar="WHAT")
 
     staff = kinds.add_parser("inactive-staff", help="staff whose access should be revoked")
@@ -98,10 +101,7 @@ def run_plan_command(
         return USAGE_ERROR
     (_print_json if args.json else _print_text)(plan, out)
     if args.stage and stage is not None:
-        staged = 0
-        for op in plan.to_operations(confirmation=confirmation):
-            stage(op)
-            staged += 1
+        staged = stage(plan, confirmation)
         print(f"Staged {staged} operations; review and send them before they take effect.", file=err)
     return 0
 

@@ -4,23 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 from sqlalchemy import Connection, Select, func, select
 
 from connect_desktop.domain.entities import EntityType
 from connect_desktop.domain.operations import TARGET_TYPE, OperationKind
+from connect_desktop.errors import KnownError
 from connect_desktop.rollover.selection_sql import id_set
-
-
-class Step(StrEnum):
-    """The wizard steps the planners belong to (stored as `pending_operation.step`)."""
-
-    INACTIVE_STAFF = "inactive_staff"
-    ARCHIVE_CLASSROOMS = "archive_classrooms"
-    NON_RETURNING_STUDENTS = "non_returning_students"
-    UNDO = "undo"
+from connect_desktop.yearend.steps import Step
 
 
 class PlannedOperation(NamedTuple):
@@ -38,7 +30,8 @@ def operation(kind: OperationKind, target_id: str, step: str, **params: Any) -> 
     return PlannedOperation(kind, TARGET_TYPE[kind], target_id, dict(params), step)
 
 
-class Skipped(NamedTuple):
+@dataclass(frozen=True)
+class Skipped:
     """Records a plan deliberately leaves alone, with the reason shown to the user."""
 
     count: int
@@ -86,13 +79,13 @@ class Selection:
         only = None if selected_ids is None else frozenset(selected_ids)
         return cls(only, frozenset(excluded_ids))
 
-    def __contains__(self, item_id: object) -> bool:
-        if item_id in self.excluded:
-            return False
-        return self.only is None or item_id in self.only
+    @classmethod
+    def from_checks(cls, all_checked: bool, keys: Iterable[str]) -> Selection:
+        """A table's check marks: every item but `keys` (after "select all"), or only `keys`."""
+        return cls(None, frozenset(keys)) if all_checked else cls(frozenset(keys))
 
 
-class PlanError(Exception):
+class PlanError(KnownError):
     """A plan cannot be made or used as asked; the message is for the user."""
 
 
@@ -141,7 +134,7 @@ class Plan(Generic[ItemT]):
 
     def ids(self, selection: Selection | None = None) -> Iterator[str]:
         """The ids of the items `selection` keeps (default: all), unordered; cheaper than `items`."""
-        result = self.connection.execute(self._id_query(selection or Selection()))
+        result = self.connection.execute(self.id_query(selection or Selection()))
         try:
             for (item_id,) in result:
                 yield item_id
@@ -152,7 +145,7 @@ class Plan(Generic[ItemT]):
         """How many plan items `selection` keeps (ids not in the plan are ignored)."""
         if selection.only is None and not selection.excluded:
             return self.count
-        return count_of(self.connection, self._id_query(selection))
+        return count_of(self.connection, self.id_query(selection))
 
     def confirmation_phrase(
         self, selected_ids: Iterable[str] | None = None, excluded_ids: Iterable[str] = ()
@@ -176,13 +169,20 @@ class Plan(Generic[ItemT]):
         its `confirmation_phrase` for this selection; nothing is produced before that.
         """
         selection = Selection.of(selected_ids, excluded_ids)
-        if self.permanent_noun is not None:
-            expected = self.confirmation_phrase(selection.only, selection.excluded)
-            if confirmation != expected:
-                raise ConfirmationError(str(expected))
+        self.check_confirmation(selection, confirmation)
         return (operation(self.kind, item_id, self.step) for item_id in self.ids(selection))
 
-    def _id_query(self, selection: Selection) -> Select[Any]:
+    def check_confirmation(self, selection: Selection, confirmation: str | None) -> None:
+        """Raise `ConfirmationError` when this plan is permanent and `confirmation` is not
+        exactly its phrase for `selection` (a plan that can be undone needs none)."""
+        if self.permanent_noun is None:
+            return
+        expected = self.confirmation_phrase(selection.only, selection.excluded)
+        if confirmation != expected:
+            raise ConfirmationError(str(expected))
+
+    def id_query(self, selection: Selection) -> Select[Any]:
+        """SELECT the ids of the items `selection` keeps (unordered), for use inside SQL."""
         id_column = self.query.selected_columns[0]
         query = self.query.order_by(None).with_only_columns(id_column)
         if selection.only is not None:

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from connect_desktop.errors import KnownError
+
 _HEADER_NAMES = ("studentnumber", "studentno", "studentid", "sisid", "localid", "id", "number")
 """Normalised header names of the id column, most specific first."""
 
 
-class RosterFileError(Exception):
+class RosterFileError(KnownError):
     """The file cannot be used; the message says why and what to do."""
 
 

@@ -19,18 +19,19 @@ from connect_desktop.domain.entities import (
     StaffAccess,
 )
 from connect_desktop.domain.operations import OperationKind
+from connect_desktop.domain.school_year import school_year_label
 from connect_desktop.rollover.plan import (
     Plan,
     PlanFilter,
     Selection,
     Skipped,
-    Step,
     count_of,
 )
 from connect_desktop.rollover.selection_sql import id_set
 from connect_desktop.rollover.staged import already_staged, not_staged
-from connect_desktop.rollover.years import current_school_year, school_year_label
+from connect_desktop.rollover.years import planned_school_year
 from connect_desktop.store.models import Classroom, Enrollment, School, Staff, Term
+from connect_desktop.yearend.steps import Step
 
 _staff = Staff.__table__.c
 _school = School.__table__.c
@@ -158,7 +159,7 @@ def plan_inactive_staff(
     """
     signed_in = signed_in or SignedInUser()
     filters = filters or PlanFilter()
-    school_year = current_school_year(connection, as_of)
+    school_year = planned_school_year(connection, as_of)
     taught = _classrooms_taught_count(school_year)
     if since is not None:
         cutoff = dt.datetime.combine(since, dt.time())

@@ -16,12 +16,12 @@ from connect_desktop.rollover.plan import (
     PlanError,
     PlanFilter,
     Skipped,
-    Step,
     count_of,
 )
 from connect_desktop.rollover.selection_sql import id_set
 from connect_desktop.rollover.staged import already_staged, not_staged
 from connect_desktop.store.models import School, Student
+from connect_desktop.yearend.steps import Step
 
 _student = Student.__table__.c
 _school = School.__table__.c

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from connect_desktop.domain.operations import INVERSE, OperationKind
+from connect_desktop.domain.operations import INVERSE, STAGED, OperationKind, OutboxState
 from connect_desktop.rollover.plan import PlanError, PlannedOperation, operation
 from connect_desktop.store.models import PendingOperation
 
@@ -19,7 +19,7 @@ UNDOABLE: frozenset[OperationKind] = frozenset(
 )
 """Year-end kinds that can be undone after sending (deleting a student cannot)."""
 
-_LIVE_STATES = ("pending", "sending", "applied")
+_LIVE_STATES = sorted(STAGED | {OutboxState.APPLIED})
 """States of an operation that has taken, or will take, effect."""
 
 
@@ -48,7 +48,9 @@ def _undoable() -> Select[Any]:
         later.created_at > _SENT.created_at,
         inverse_kind,
     )
-    return select(_SENT.op_id).where(_SENT.state == "applied", _SENT.kind.in_(sorted(UNDOABLE)), ~undone)
+    return select(_SENT.op_id).where(
+        _SENT.state == OutboxState.APPLIED, _SENT.kind.in_(sorted(UNDOABLE)), ~undone
+    )
 
 
 @dataclass(frozen=True)

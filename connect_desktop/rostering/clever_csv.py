@@ -28,7 +28,7 @@ import datetime as dt
 import difflib
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from connect_desktop.rostering.clever_api import iso_date, relationship
@@ -268,7 +268,7 @@ class _Reader:
                 column="Contact_sis_id",
             )
 
-    def _batch(self, stem: str, batch: list[tuple[int, Row]], handler: object) -> None:
+    def _batch(self, stem: str, batch: list[tuple[int, Row]], handler: Callable[[Where, Row], None]) -> None:
         key = KEYS.get(stem)
         fresh = (
             self.model.claim(stem, f"{stem}.csv", [(r[key], n) for n, r in batch])
@@ -277,7 +277,7 @@ class _Reader:
         )
         for (row, values), new in zip(batch, fresh, strict=True):
             if new:
-                handler(Where(f"{stem}.csv", row), values)  # type: ignore[operator]
+                handler(Where(f"{stem}.csv", row), values)
 
     def _rows(self, stem: str) -> Iterator[tuple[int, Row]]:
         """Rows as column -> value, with the header checked; rows missing a required value are reported."""

@@ -152,15 +152,15 @@ def _preview(
 
 
 def preview_json(preview: RolloverPreview) -> dict[str, Any]:
-    """{"ok", "held", "held_types", "scoped", "types": {type: {create, update, archive, sync_managed,
-    threshold_pct, held, …}}, "errors", "warnings"}."""
+    """{"ok", "held", "held_types", "scoped", "types": {type: {create, update, archive, managed,
+    threshold, archive_percent, held, …}}, "errors", "warnings"} (types as `SyncTypePreview`)."""
     report = preview.validation
     return {
         "ok": preview.ok,
         "held": preview.held,
         "held_types": preview.held_types,
         "scoped": preview.scoped,
-        "types": {t: p.as_json() for t, p in preview.types.items()},
+        "types": {t: p.model_dump() for t, p in preview.types.items()},
         **_diagnostics_json(report.diagnostics, report.suppressed, report.tallies),
     }
 
@@ -177,8 +177,8 @@ def _print_preview(preview: RolloverPreview, out: TextIO) -> None:
     for t, p in preview.types.items():
         flag = "  HELD" if p.held else "  paused" if p.paused else ""
         print(
-            f"{t:<16}{p.create:>9,}{p.update:>9,}{p.archive:>9,}{p.sync_managed:>9,}"
-            f"  {p.archive_pct:.1f}% of {p.threshold_pct:g}%{flag}",
+            f"{t:<16}{p.create:>9,}{p.update:>9,}{p.archive:>9,}{p.managed:>9,}"
+            f"  {p.archive_percent:.1f}% of {p.threshold:g}%{flag}",
             file=out,
         )
     if preview.held:

@@ -21,9 +21,12 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from connect_desktop.rostering.diagnostics import Diagnostics
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 MIB = 1 << 20
 GIB = 1 << 30
@@ -66,13 +69,14 @@ class _Capped(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        data = self._raw.read(len(buffer))
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        view = memoryview(buffer)
+        data = self._raw.read(len(view))
         self._left -= len(data)
         self.read_bytes += len(data)
         if self._left < 0:
             raise OversizeError(self.name_)
-        buffer[: len(data)] = data
+        view[: len(data)] = data
         return len(data)
 
     def close(self) -> None:
@@ -394,7 +398,9 @@ class CsvPackage:
             return None
         return CsvTable(name, first[1], rows)
 
-    def _rows(self, name: str, text: io.TextIOWrapper, capped: _Capped) -> Iterator[tuple[int, list[str]]]:
+    def _rows(
+        self, name: str, text: io.TextIOWrapper[io.BufferedReader], capped: _Capped
+    ) -> Iterator[tuple[int, list[str]]]:
         reader = csv.reader(text, strict=True)
         row = 0
         limit = self.limits.max_field_chars
@@ -459,7 +465,7 @@ class CsvPackage:
         finally:
             text.close()
 
-    def _verify(self, name: str, text: io.TextIOWrapper) -> None:
+    def _verify(self, name: str, text: io.TextIOWrapper[io.BufferedReader]) -> None:
         """Read the rest of a zip member left unparsed: damage explains broken CSV better."""
         if self._zip is None or self.diags.stopped:
             return

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Date, Integer, String, and_, case, column, or_, select, table
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.sql.expression import ColumnElement, Select, TableClause
 
 from connect_desktop.rostering.plan import CurrentRecord, PlanSettings
@@ -133,7 +134,7 @@ def _select(type_: str) -> Select[Any]:
     return select(*columns).select_from(joined).where(main.c.origin == "sync", main.c.source_id.is_not(None))
 
 
-def _record(type_: str, mapping: Mapping[str, Any]) -> CurrentRecord:
+def _record(type_: str, mapping: RowMapping) -> CurrentRecord:
     fields: dict[str, object] = {}
     for field in FIELDS[type_]:
         value = mapping[field]

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from connect_desktop.errors import KnownError
+
 Severity = Literal["error", "warning"]
 GroupKey = tuple[Severity, str, str | None, str | None, str]
 """What makes findings one: severity, code, file, column and the `group` template."""
@@ -202,7 +204,7 @@ class Diagnostics:
         return iter(self.items)
 
 
-class SourceError(Exception):
+class SourceError(KnownError):
     """The source cannot be read at all (unsafe archive, wrong credentials, server down)."""
 
     def __init__(self, diagnostic: Diagnostic) -> None:

@@ -223,6 +223,7 @@ ONEROSTER_FILES = (
 """The files of OneRoster 1.1 and 1.2 CSV, named as the specification writes them."""
 _SPEC_NAME = {f.lower(): f for f in ONEROSTER_FILES}
 _MANIFEST_KEYS = ("manifest.version", "oneroster.version", *(f"file.{f}" for f in ONEROSTER_FILES))
+_MODES: dict[str, Mode] = {"bulk": "bulk", "delta": "delta"}  # manifest.csv's words for a file
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,8 +295,8 @@ def read_manifest(pkg: CsvPackage, diags: Diagnostics) -> Manifest:
         if not key.startswith("file."):
             continue
         stem, mode = key[5:], value.lower()
-        if mode in ("bulk", "delta"):
-            files[stem] = mode  # type: ignore[assignment]
+        if (known := _MODES.get(mode)) is not None:
+            files[stem] = known
             continue
         gives = f"gives {key} no value" if not value else f"gives {key} the value {value!r}"
         if mode == "absent":
@@ -1067,8 +1068,13 @@ def _feed_rows(
 
 
 def _dispatch(stem: str, at: Where, sid: str, rec: dict[str, object], model: OneRosterAssembler) -> None:
-    s = lambda key: str(rec.get(key) or "")  # noqa: E731
-    lst = lambda key: list(rec.get(key) or [])  # type: ignore[call-overload]  # noqa: E731
+    def s(key: str) -> str:
+        return str(rec.get(key) or "")
+
+    def lst(key: str) -> list[str]:  # the parsers give list columns as lists of str
+        value = rec.get(key)
+        return list(value) if isinstance(value, list) else []
+
     if stem == "orgs":
         model.org(at, sid, s("name"), s("type"), parent=s("parentSourcedId"))
     elif stem == "academicSessions":

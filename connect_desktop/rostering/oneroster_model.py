@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from connect_desktop.rostering.diagnostics import Diagnostics
 from connect_desktop.rostering.snapshot import (
@@ -460,7 +461,7 @@ class OneRosterAssembler:
                 group="{count} users have more than one primary role at the same org",
             )
 
-    def _user_rows(self) -> Iterator[tuple]:  # type: ignore[type-arg]
+    def _user_rows(self) -> Iterator[tuple[Any, ...]]:
         # a role row with errors of its own shows as '!': the user's roles are then unknown
         yield from self.snap.db.execute(
             """SELECT u.sid, u.file, u.row, u.given, u.family, u.email, u.phone, u.ident, u.grade, u.orgs,
@@ -498,7 +499,7 @@ class OneRosterAssembler:
                 if "!" in parts:
                     continue  # a role of this user has errors, reported in the roles file
                 held = sorted(
-                    (tuple(r.split(" ", 2)) for r in parts),  # type: ignore[misc]
+                    (tuple(r.split(" ", 2)) for r in parts),
                     key=lambda r: r[0] != "primary",
                 )
             elif "roles" in self.loaded:

@@ -38,6 +38,15 @@ ARCHIVE_FIELD: dict[str, tuple[str, str, str]] = {
 """Types whose archive is a field value: (field, archived value, active value)."""
 
 
+def over_threshold(archives: int, managed: int, threshold: float) -> bool:
+    """The deletion-threshold rule: archiving more than `threshold` % of the `managed` records.
+
+    Compared exactly (no float rounding): 1 of 10 at 10% is not over, 2 of 10 at 19.99% is.
+    The planner, the preview's predictions and a run's explanation all ask this.
+    """
+    return Decimal(archives) * 100 > Decimal(str(threshold)) * managed
+
+
 @dataclass(frozen=True, slots=True)
 class Pause:
     """A pause of the whole sync (`portion` None) or one portion, active from..until inclusive."""
@@ -50,8 +59,9 @@ class Pause:
         if self.portion is not None and self.portion not in SYNC_PORTIONS:
             raise ValueError(f"unknown sync portion {self.portion!r}; expected one of {SYNC_PORTIONS}")
 
-    def active(self, today: dt.date) -> bool:
-        return (self.start is None or self.start <= today) and (self.until is None or today <= self.until)
+    def active(self, as_of: dt.date) -> bool:
+        """In force on `as_of`: both ends are inclusive, an open end never ends (or always began)."""
+        return (self.start is None or self.start <= as_of) and (self.until is None or as_of <= self.until)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +96,14 @@ class PlanSettings:
     def threshold(self, type_: str) -> float:
         return float(self.thresholds.get(type_, self.default_threshold))
 
-    def paused_types(self, today: dt.date) -> set[str]:
+    def active_pauses(self, as_of: dt.date) -> list[Pause]:
+        """The pauses in force on `as_of`, in their stored order."""
+        return [pause for pause in self.pauses if pause.active(as_of)]
+
+    def paused_types(self, as_of: dt.date) -> set[str]:
         paused: set[str] = set()
-        for pause in self.pauses:
-            if pause.active(today):
-                paused.update(TYPES if pause.portion is None else PORTION_TYPES[pause.portion])
+        for pause in self.active_pauses(as_of):
+            paused.update(TYPES if pause.portion is None else PORTION_TYPES[pause.portion])
         return paused
 
 
@@ -203,14 +216,15 @@ def plan_rollover(
     snapshot: Snapshot,
     current: Iterable[CurrentRecord],
     settings: PlanSettings | None = None,
-    today: dt.date | None = None,
+    *,
+    today: dt.date,
 ) -> RolloverPlan:
-    """Plan what a sync of `snapshot` would do to the `current` sync-managed records.
+    """Plan what a sync of `snapshot` on `today` would do to the `current` sync-managed records.
 
-    The plan lives in the snapshot's file: read it before closing the snapshot.
+    `today` decides which pauses are in force. The plan lives in the snapshot's file: read
+    it before closing the snapshot.
     """
     settings = settings or PlanSettings()
-    today = today or dt.date.today()
     db = snapshot.db
     snapshot.flush()
     if db.in_transaction:
@@ -312,6 +326,5 @@ def _plan_type(snapshot: Snapshot, type_: str, managed: int, threshold: float) -
             "AND NOT EXISTS (SELECT 1 FROM rec r WHERE r.t=c.t AND r.sid=c.sid)"
         )
     archives = db.execute(f"INSERT INTO p_change {vanished}", (type_,)).rowcount
-    # compare exactly: "more than threshold %" of the managed records
-    held = Decimal(archives) * 100 > Decimal(str(threshold)) * managed
+    held = over_threshold(archives, managed, threshold)
     return TypePlan(type_, creates, updates, archives, unchanged, managed, threshold, held=held)

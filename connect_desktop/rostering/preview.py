@@ -25,47 +25,44 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Connection, String, column, inspect, select, table
 
+from connect_desktop.api.schema import SyncTypePreview
 from connect_desktop.rostering.current import current_records, load_plan_settings
 from connect_desktop.rostering.diagnostics import Diagnostics
-from connect_desktop.rostering.plan import Change, ChangeKind, PlanSettings, RolloverPlan, plan_rollover
+from connect_desktop.rostering.plan import (
+    Change,
+    ChangeKind,
+    PlanSettings,
+    RolloverPlan,
+    TypePlan,
+    plan_rollover,
+)
 from connect_desktop.rostering.validate import ValidationReport, read_snapshot
 
-__all__ = ["RolloverPreview", "TypePreview", "preview_rollover"]
+__all__ = ["RolloverPreview", "TypePreview", "preview_rollover", "type_preview"]
 
 
-@dataclass(frozen=True, slots=True)
-class TypePreview:
-    """What the run would do to one entity type, and whether that type holds the run."""
+TypePreview = SyncTypePreview
+"""What the run would do to one entity type: the wire's shape, so the desktop's offline
+preview, the server's preview and a run's recorded plan are read the same way."""
 
-    type: str
-    create: int
-    update: int
-    archive: int
-    unchanged: int
-    sync_managed: int  # the threshold's base: sync-managed records not archived
-    threshold_pct: float
-    archive_pct: float
-    paused: bool
-    in_source: bool
-    held: bool
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "create": self.create,
-            "update": self.update,
-            "archive": self.archive,
-            "unchanged": self.unchanged,
-            "sync_managed": self.sync_managed,
-            "threshold_pct": self.threshold_pct,
-            "archive_pct": round(self.archive_pct, 2),
-            "paused": self.paused,
-            "in_source": self.in_source,
-            "held": self.held,
-        }
+def type_preview(plan: TypePlan) -> TypePreview:
+    """One type's plan in the shared shape (`archive_percent` rounded to 2 places)."""
+    return TypePreview(
+        create=plan.creates,
+        update=plan.updates,
+        archive=plan.archives,
+        unchanged=plan.unchanged,
+        managed=plan.managed,
+        threshold=plan.threshold,
+        archive_percent=round(plan.archive_percent, 2),
+        paused=plan.paused,
+        in_source=plan.in_source,
+        held=plan.held,
+    )
 
 
 @dataclass(slots=True)
@@ -97,22 +94,7 @@ class RolloverPreview:
     def types(self) -> dict[str, TypePreview]:
         if self.plan is None:
             return {}
-        return {
-            t: TypePreview(
-                t,
-                p.creates,
-                p.updates,
-                p.archives,
-                p.unchanged,
-                p.managed,
-                p.threshold,
-                p.archive_percent,
-                p.paused,
-                p.in_source,
-                p.held,
-            )
-            for t, p in self.plan.types.items()
-        }
+        return {t: type_preview(p) for t, p in self.plan.types.items()}
 
     def changes(self, type_: str, kind: ChangeKind, offset: int = 0, limit: int = 100) -> list[Change]:
         """One page of a type's creates, updates or archives (source_id order)."""
@@ -163,7 +145,7 @@ def preview_rollover(
             snapshot.close()
             return RolloverPreview(report, None, _scoped(cache_connection))
         settings = settings or load_plan_settings(cache_connection)
-        plan = plan_rollover(snapshot, current_records(cache_connection), settings, today)
+        plan = plan_rollover(snapshot, current_records(cache_connection), settings, today=today)
     except BaseException:
         snapshot.close()
         raise

@@ -88,7 +88,7 @@ def encode_fields(type_: str, fields: Mapping[str, object] | tuple[Value, ...]) 
 
 def _plain(value: object) -> Value:
     if value is None or isinstance(value, str | int):
-        return value  # type: ignore[return-value]
+        return value
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
@@ -164,6 +164,7 @@ class Snapshot:
                 self.db.close()
             self._dir.cleanup()
             raise
+        self._closed = False
         self._pending: dict[str, list[tuple[Value, ...]]] = {t: [] for t in TYPES}
         self._buffered = 0
         self.modes: dict[str, Mode] = dict.fromkeys(TYPES, "bulk")
@@ -177,9 +178,9 @@ class Snapshot:
         self.close()
 
     def close(self) -> None:
-        if self.db is not None:
+        if not self._closed:
+            self._closed = True
             self.db.close()
-            self.db = None  # type: ignore[assignment]
             self._dir.cleanup()
 
     # -- building ------------------------------------------------------------------

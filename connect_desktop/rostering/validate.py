@@ -67,10 +67,11 @@ def validate_source(path: str | Path, *, limits: Limits | None = None, cap: int 
     """
     found = recognize(path, limits=limits)
     diags = Diagnostics(cap=cap)
+    kind: str = found.kind
     if found.problem is not None:
         for diagnostic in (found.problem, *found.listing):
             diags.add(diagnostic)
-        counts, version, kind = dict.fromkeys(TYPES, 0), None, found.kind
+        counts, version = dict.fromkeys(TYPES, 0), None
     else:
         reader = read_clever_csv if found.kind == "clever-csv" else read_oneroster_csv
         with reader(found.path, diags, limits=limits) as snap:

@@ -2,7 +2,8 @@
 
 Every SQLite or file-system failure of the cache becomes one of these in one place,
 `classify`, wherever it surfaces (SQLAlchemy wraps sqlite3's errors; bulk writes see
-them raw); what is not recognised stays itself: a bug.
+them raw); what is not recognised stays itself: a bug. `surfaced` does the same for an
+error that reached the top of a task or command without passing the cache's own guards.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ from __future__ import annotations
 import errno
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
+
+from connect_desktop.errors import KnownError
 
 WAY_OUT = (
     "Your staged changes can still be saved: in the Connect Desktop window, sign out and sign in "
@@ -21,9 +25,10 @@ WAY_OUT = (
 NOTHING_LOST = "Nothing was lost."
 
 
-class CacheError(Exception):
+class CacheError(KnownError):
     """A known problem with the local cache; `user_message` is safe to show."""
 
+    title = "Local data problem"
     user_message = "The local copy of your account could not be opened."
 
     def __init__(self, message: str | None = None) -> None:
@@ -35,6 +40,7 @@ class CacheError(Exception):
 class CacheTooNewError(CacheError):
     """The cache was written by a newer version of Connect Desktop."""
 
+    title = "A newer version is needed"
     user_message = (
         "The local copy of your account was made by a newer version of Connect Desktop. "
         "Please install the newest version. To use this version instead, run "
@@ -45,6 +51,7 @@ class CacheTooNewError(CacheError):
 class CacheDamagedError(CacheError):
     """The cache file cannot be used as it is: damaged, cut short, empty or another program's."""
 
+    title = "Your local copy is damaged"
     user_message = f"The local copy of your account on this computer is damaged. {WAY_OUT}"
 
     @classmethod
@@ -85,6 +92,7 @@ class _FolderError(CacheError):
 class CacheDiskFullError(_FolderError):
     """No space left on the disk holding the cache."""
 
+    title = "The disk is full"
     template = (
         "The disk holding Connect Desktop's data{where} is full. Free some space on it, then try "
         f"again (a sync continues where it stopped). {NOTHING_LOST}"
@@ -95,6 +103,7 @@ class CacheDiskFullError(_FolderError):
 class CacheReadOnlyError(_FolderError):
     """The cache's folder or disk cannot be written to."""
 
+    title = "No permission"
     template = (
         "Connect Desktop cannot write to its data folder{where}: the folder or its disk is "
         "read-only, or you are not allowed to change it. Make it writable again (or ask your IT "
@@ -106,6 +115,7 @@ class CacheReadOnlyError(_FolderError):
 class CacheLockedError(CacheError):
     """Another program holds the cache (a second window or command)."""
 
+    title = "Connect Desktop is busy"
     user_message = (
         "Another Connect Desktop window or command is using this computer's copy of your account "
         f"right now. Wait for it to finish, or close it, then try again. {NOTHING_LOST}"
@@ -115,6 +125,7 @@ class CacheLockedError(CacheError):
 class CacheUnavailableError(_FolderError):
     """The cache's file or folder cannot be reached (missing, removed disk, I/O error)."""
 
+    title = "The data folder cannot be reached"
     template = (
         "Connect Desktop cannot read or write its data folder{where}: the folder may be missing "
         "or on a disk that was removed, or the disk may be failing. Check it (or ask your IT "
@@ -182,20 +193,39 @@ def classify(exc: BaseException, path: Path | None = None) -> CacheError | None:
 
     Looks through SQLAlchemy's wrappers (`.orig`) and explicit causes (`raise … from`).
     """
-    folder = path.parent if path is not None else None
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
+    return _first(exc, path.parent if path is not None else None, os_codes=None)
+
+
+def surfaced(exc: BaseException) -> CacheError | None:
+    """The CacheError that `exc`, caught at the top of a task or command, means, or None.
+
+    Like `classify`, but a bare OS error counts only when the disk is full or read-only: a
+    file missing elsewhere is not the data folder's problem (it is a bug).
+    """
+    return _first(exc, None, os_codes=_FULL | _READ_ONLY)
+
+
+def _first(exc: BaseException, folder: Path | None, os_codes: set[int] | None) -> CacheError | None:
+    """The first problem found along `exc`'s chain (OS errors: only those with `os_codes`, if given)."""
+    for current in _chain(exc):
         if isinstance(current, CacheError):
             return current
         found: CacheError | None = None
         if isinstance(current, sqlite3.Error):
             found = _from_sqlite(current, folder)
-        elif isinstance(current, OSError):
+        elif isinstance(current, OSError) and (os_codes is None or current.errno in os_codes):
             found = _from_os(current, folder)
         if found is not None:
             return found
+    return None
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """`exc`, then what it wraps: SQLAlchemy's `.orig`, else the explicit cause."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
         orig = getattr(current, "orig", None)
         current = orig if isinstance(orig, BaseException) else current.__cause__
-    return None

@@ -111,7 +111,8 @@ class PendingOperation(CacheBase):
     kind: Mapped[str] = mapped_column(String(40))
     target_type: Mapped[str] = mapped_column(String(20))
     target_id: Mapped[str] = mapped_column(String(36))
-    base_version: Mapped[int] = mapped_column(Integer)
+    base_version: Mapped[int | None] = mapped_column(Integer)
+    """None while the target is a record an earlier staged operation creates."""
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     step: Mapped[str] = mapped_column(String(40))
     batch: Mapped[str | None] = mapped_column(String(64), default=None)
@@ -123,6 +124,31 @@ class PendingOperation(CacheBase):
         Index("ix_pending_target", "target_type", "target_id"),
         Index("ix_pending_state", "state"),
         Index("ix_pending_step", "step", "state", "created_at"),
+    )
+
+
+class StagedChange(CacheBase):
+    """One record a staged operation creates, updates or deletes (see `domain.changes`).
+
+    Written with the operation, in the same transaction; the effective state reads these
+    rows, so it applies every staged operation to whatever records it touches.
+    `base_version` is the version the user saw (0 for a record this operation creates,
+    None for one an earlier staged operation creates).
+    """
+
+    __tablename__ = "staged_change"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    op_id: Mapped[str] = mapped_column(String(36))
+    entity_type: Mapped[str] = mapped_column(String(20))
+    entity_id: Mapped[str] = mapped_column(String(36))
+    action: Mapped[str] = mapped_column(String(8))
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    old: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    base_version: Mapped[int | None] = mapped_column(Integer, default=None)
+    __table_args__ = (
+        Index("ix_staged_change_record", "entity_type", "entity_id"),
+        Index("ix_staged_change_op", "op_id"),
     )
 
 

@@ -12,13 +12,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from connect_desktop.domain.entities import GRADES, EntityType, grade_rank
+from connect_desktop.domain.operations import OutboxState
+from connect_desktop.domain.school_year import current_school_year
 from connect_desktop.store import queries
-from connect_desktop.store.effective import STAGED_STATES, effective_value_sql
+from connect_desktop.store.effective import STAGED_STATES, effective_record, effective_value_sql
+from connect_desktop.store.school_years import cached_year_starts
 
 ORIGIN_TYPES: tuple[str, ...] = ("staff", "student", "contact", "classroom")
 """Entity types whose records carry an origin (`sync` or `manual`)."""
@@ -34,6 +38,16 @@ class SyncRunInfo:
     started_at: str
     finished_at: str | None
     message: str | None
+
+
+def _run_info(row: Any) -> SyncRunInfo:
+    status, started, finished, message = row
+    return SyncRunInfo(
+        str(status),
+        str(started),
+        None if finished is None else str(finished),
+        None if message is None else str(message),
+    )
 
 
 @dataclass(frozen=True)
@@ -60,10 +74,11 @@ class Overview:
     full_pull_done: bool
     pending_states: dict[str, int]
     """Outbox state → operations."""
+    current_school_year: int
+    """The school year current on the as-of date (`domain.school_year.current_school_year`)."""
     steps: dict[str, dict[str, int]] = field(default_factory=dict)
     """Wizard step → operation state → count (all states, including applied)."""
     grades: list[GradeCount] = field(default_factory=list)
-    current_school_year: int | None = None
 
     @property
     def synced_records(self) -> int:
@@ -86,7 +101,7 @@ class Overview:
     @property
     def waiting(self) -> int:
         """Operations staged and not sent yet."""
-        return self.pending_states.get("pending", 0)
+        return self.pending_states.get(OutboxState.PENDING, 0)
 
 
 def account_overview(session: Session, *, as_of: dt.date) -> Overview:
@@ -103,13 +118,13 @@ def account_overview(session: Session, *, as_of: dt.date) -> Overview:
         counts=queries.effective_counts(session),
         origins=origin_counts(session),
         sync_source=source,
-        last_sync_run=SyncRunInfo(*(None if v is None else str(v) for v in run)) if run else None,  # type: ignore[arg-type]
+        last_sync_run=_run_info(run) if run else None,
         last_pull_at=str(state[0]) if state and state[0] is not None else None,
         full_pull_done=bool(state[1]) if state else False,
         pending_states=queries.pending_state_counts(session),
         steps=pending_by_step_and_state(session),
         grades=students_by_grade(session),
-        current_school_year=current_school_year(session, as_of),
+        current_school_year=current_school_year(cached_year_starts(session), as_of),
     )
 
 
@@ -161,17 +176,6 @@ def students_by_grade(session: Session) -> list[GradeCount]:
     return [GradeCount(g, *table[g]) for g in ordered if g in GRADES or table[g] != [0, 0]]
 
 
-def current_school_year(session: Session, as_of: dt.date) -> int | None:
-    """The school year of a term running on `as_of`, else the newest school year known."""
-    day = as_of.isoformat()
-    year = session.execute(
-        text("SELECT max(school_year) FROM term WHERE start_date <= :day AND end_date >= :day"), {"day": day}
-    ).scalar()
-    if year is None:
-        year = session.execute(text("SELECT max(school_year) FROM term")).scalar()
-    return None if year is None else int(year)
-
-
 # -- filter choices --------------------------------------------------------------------------
 
 
@@ -192,31 +196,8 @@ def filter_choices(session: Session) -> FilterChoices:
         (str(i), str(n)) for i, n in session.execute(text("SELECT id, name FROM school ORDER BY name, id"))
     ]
     grades = [str(g) for (g,) in session.execute(text("SELECT DISTINCT grade FROM student")) if g is not None]
-    starts = session.execute(
-        text("SELECT school_year, min(start_date) FROM term GROUP BY school_year ORDER BY school_year")
-    ).all()
-    year_starts: dict[int, dt.date] = {}
-    for year, start in starts:
-        day = _date(start)
-        if year is not None and day is not None:
-            year_starts[int(year)] = day
-    return FilterChoices(
-        schools,
-        sorted(grades, key=lambda g: (grade_rank(g), g)),
-        [int(year) for year, _ in starts if year is not None],
-        year_starts,
-    )
-
-
-def _date(value: object) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and value:
-        try:
-            return dt.date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
+    starts = cached_year_starts(session)
+    return FilterChoices(schools, sorted(grades, key=lambda g: (grade_rank(g), g)), sorted(starts), starts)
 
 
 # -- names of targets ------------------------------------------------------------------------
@@ -248,7 +229,31 @@ def target_names(session: Session, targets: Iterable[tuple[str, str]]) -> dict[t
             query = sql.format(", ".join(":" + name for name in params))
             for target_id, name in session.execute(text(query), params):
                 names[(target_type, str(target_id))] = str(name)
+    for target_type, ids in by_type.items():
+        for target_id in ids - {i for t, i in names if t == target_type}:
+            name = _staged_name(session, target_type, target_id)
+            if name is not None:
+                names[(target_type, target_id)] = name
     return names
+
+
+def _staged_name(session: Session, target_type: str, target_id: str) -> str | None:
+    """The name of a record that only exists as a staged create (a new contact or link)."""
+    if target_type not in (EntityType.CONTACT, EntityType.STUDENT_CONTACT):
+        return None
+    record = effective_record(session, EntityType(target_type), target_id)
+    if record is None:
+        return None
+    if target_type == EntityType.CONTACT:
+        return f"{record.get('last_name')}, {record.get('first_name')} (new)"
+    contact = effective_record(session, EntityType.CONTACT, str(record.get("contact_id")))
+    student = effective_record(session, EntityType.STUDENT, str(record.get("student_id")))
+    if contact is None or student is None:
+        return None
+    return (
+        f"{contact.get('first_name')} {contact.get('last_name')} ({record.get('relationship')}) of "
+        f"{student.get('first_name')} {student.get('last_name')}"
+    )
 
 
 def target_labels(session: Session, rows: Iterable[queries.PendingRow]) -> dict[str, str]:
@@ -265,7 +270,6 @@ __all__ = [
     "Overview",
     "SyncRunInfo",
     "account_overview",
-    "current_school_year",
     "filter_choices",
     "full_pull_done",
     "origin_counts",

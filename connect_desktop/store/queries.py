@@ -7,14 +7,16 @@ a stable order backed by an index, and return plain frozen dataclasses.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from connect_desktop.domain.entities import EntityType
+from connect_desktop.domain.operations import REVIEW
 from connect_desktop.store.effective import (
     STAGED_STATES,
     any_staged_sql,
@@ -27,7 +29,7 @@ from connect_desktop.store.models import ENTITY_MODELS, PendingOperation
 
 T = TypeVar("T")
 
-REVIEW_STATES: tuple[str, ...] = ("pending", "sending", "conflict", "rejected")
+REVIEW_STATES: tuple[str, ...] = tuple(state.value for state in sorted(REVIEW))
 """States the review list shows: not yet sent, being sent, or needing the user."""
 
 
@@ -105,7 +107,8 @@ class PendingRow:
     kind: str
     target_type: str
     target_id: str
-    base_version: int
+    base_version: int | None
+    """None while the target is a record an earlier staged operation creates."""
     params: dict[str, Any]
     step: str
     batch: str | None
@@ -284,53 +287,54 @@ def _count(
     return total
 
 
-def list_students(
+# A row is the listing's columns, then the origin, the effective field and the staged flag.
+# The last fields go in as a mapping: the type checker cannot count a row's columns.
+
+
+def _student(r: Any) -> StudentRow:
+    return StudentRow(*r[:7], **{"origin": r[7], "status": r[8], "staged": bool(r[9])})
+
+
+def _staff(r: Any) -> StaffRow:
+    last = {"last_sign_in_at": r[7], "origin": r[8], "access": r[9], "staged": bool(r[10])}
+    return StaffRow(*r[:7], **last)
+
+
+def _classroom(r: Any) -> ClassroomRow:
+    return ClassroomRow(*r[:9], **{"origin": r[9], "status": r[10], "staged": bool(r[11])})
+
+
+_LISTINGS: dict[EntityType, tuple[_Listing, Callable[[Any], Any], Callable[[Any], tuple[Any, ...]]]] = {
+    EntityType.STUDENT: (_STUDENTS, _student, lambda row: (row.last_name, row.first_name, row.id)),
+    EntityType.STAFF: (_STAFF, _staff, lambda row: (row.last_name, row.first_name, row.id)),
+    EntityType.CLASSROOM: (_CLASSROOMS, _classroom, lambda row: (row.name, row.id)),
+}
+"""Per listable type: the query, the row it makes, and its sort key (for `next_after`)."""
+
+LISTABLE: frozenset[EntityType] = frozenset(_LISTINGS)
+
+
+def list_records(
     session: Session,
+    entity: EntityType | str,
     flt: ListFilter = ListFilter(),
     offset: int = 0,
     limit: int = 100,
     *,
     after: Sequence[Any] | None = None,
     count: bool = True,
-) -> Page[StudentRow]:
-    """Students by last name, first name, id; `after` = the previous page's `next_after`."""
-    rows, total = _page_rows(session, _STUDENTS, flt, offset, limit, after, count)
-    out = [StudentRow(*r[:7], status=r[8], origin=r[7], staged=bool(r[9])) for r in rows]
-    return Page(
-        out, total, offset, limit, (out[-1].last_name, out[-1].first_name, out[-1].id) if out else None
-    )
+) -> Page[Any]:
+    """Students, staff or classrooms in their effective state, one page of them.
 
-
-def list_staff(
-    session: Session,
-    flt: ListFilter = ListFilter(),
-    offset: int = 0,
-    limit: int = 100,
-    *,
-    after: Sequence[Any] | None = None,
-    count: bool = True,
-) -> Page[StaffRow]:
-    """Staff by last name, first name, id; `status` filters on the effective access."""
-    rows, total = _page_rows(session, _STAFF, flt, offset, limit, after, count)
-    out = [StaffRow(*r[:7], last_sign_in_at=r[7], origin=r[8], access=r[9], staged=bool(r[10])) for r in rows]
-    return Page(
-        out, total, offset, limit, (out[-1].last_name, out[-1].first_name, out[-1].id) if out else None
-    )
-
-
-def list_classrooms(
-    session: Session,
-    flt: ListFilter = ListFilter(),
-    offset: int = 0,
-    limit: int = 100,
-    *,
-    after: Sequence[Any] | None = None,
-    count: bool = True,
-) -> Page[ClassroomRow]:
-    """Classrooms by name, id, with school and term names."""
-    rows, total = _page_rows(session, _CLASSROOMS, flt, offset, limit, after, count)
-    out = [ClassroomRow(*r[:9], status=r[10], origin=r[9], staged=bool(r[11])) for r in rows]
-    return Page(out, total, offset, limit, (out[-1].name, out[-1].id) if out else None)
+    Students and staff by last name, first name, id; classrooms by name, id (with school
+    and term names). For staff, `flt.status` filters on the effective access. `after` is
+    the previous page's `next_after` (keyset paging, fast at any depth); `count=False`
+    skips the total.
+    """
+    listing, make_row, sort_key = _LISTINGS[EntityType(entity)]
+    rows, total = _page_rows(session, listing, flt, offset, limit, after, count)
+    out = [make_row(r) for r in rows]
+    return Page(out, total, offset, limit, sort_key(out[-1]) if out else None)
 
 
 # -- the outbox ----------------------------------------------------------------------------
@@ -348,7 +352,7 @@ def pending_by_step(session: Session, states: Sequence[str] = REVIEW_STATES) -> 
     rows = session.execute(
         text(
             "SELECT step, state, count(*), min(created_at) FROM pending_operation "
-            f"WHERE state IN ({', '.join(repr(s) for s in states)}) GROUP BY step, state"
+            f"WHERE state IN ({', '.join(repr(str(s)) for s in states)}) GROUP BY step, state"
         )
     ).all()
     groups: dict[str, StepGroup] = {}
@@ -366,12 +370,16 @@ def list_pending(
     states: Sequence[str] = REVIEW_STATES,
     offset: int = 0,
     limit: int = 100,
+    op_ids: Collection[str] | None = None,
 ) -> Page[PendingRow]:
-    """Staged operations, oldest first, optionally of one step."""
+    """Staged operations, oldest first, optionally of one step or only these `op_ids`."""
     model = PendingOperation
     query = session.query(model).filter(model.state.in_(list(states)))
     if step is not None:
         query = query.filter(model.step == step)
+    if op_ids is not None:  # bound as one JSON parameter: any number of ids
+        wanted = func.json_each(json.dumps(sorted(op_ids))).table_valued("value")
+        query = query.filter(model.op_id.in_(select(wanted.c.value)))
     total = query.count()
     items = query.order_by(model.created_at, model.op_id).offset(offset).limit(limit).all()
     rows = [
@@ -394,6 +402,7 @@ def list_pending(
 
 
 __all__ = [
+    "LISTABLE",
     "REVIEW_STATES",
     "STAGED_STATES",
     "ClassroomRow",
@@ -404,10 +413,8 @@ __all__ = [
     "StepGroup",
     "StudentRow",
     "effective_counts",
-    "list_classrooms",
     "list_pending",
-    "list_staff",
-    "list_students",
+    "list_records",
     "pending_by_step",
     "pending_state_counts",
 ]

@@ -24,7 +24,8 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from connect_desktop.domain.entities import EntityType
-from connect_desktop.domain.operations import OperationKind
+from connect_desktop.domain.operations import REVIEW, OperationKind
+from connect_desktop.errors import KnownError
 from connect_desktop.store.db import Cache, open_cache, plain_errors
 from connect_desktop.store.errors import CacheDamagedError, CacheError, CacheTooNewError
 from connect_desktop.store.models import Account, PendingOperation
@@ -34,12 +35,12 @@ log = logging.getLogger(__name__)
 
 FORMAT = "connect-desktop-staged-changes"
 FORMAT_VERSION = 1
-UNSENT = ("pending", "sending", "conflict", "rejected")
+UNSENT = REVIEW
 """States of changes the user still has to send or review (the rest is history)."""
 SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
-class RescueFileError(Exception):
+class RescueFileError(KnownError):
     """A file given to restore that cannot be used; `user_message` says why."""
 
     def __init__(self, message: str) -> None:
@@ -127,7 +128,7 @@ def restored_words(restored: Restored, where: str = "") -> str:
     return words
 
 
-class NothingToRescue(Exception):  # noqa: N818 - an outcome, not a failure
+class NothingToRescue(KnownError):  # noqa: N818 - an outcome, not a failure
     """The cache opens and reads well (or there is none): there is nothing to rescue."""
 
     def __init__(self, message: str) -> None:
@@ -263,8 +264,10 @@ def read_export(file: Path) -> dict[str, Any]:
         document = json.loads(file.expanduser().read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise RescueFileError(f"There is no file {file}.") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise RescueFileError(f"The file {file} cannot be read ({exc.strerror or 'not text'}).") from None
+    except UnicodeDecodeError:
+        raise RescueFileError(f"The file {file} cannot be read (not text).") from None
     except ValueError:
         raise RescueFileError(_not_ours(file)) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:

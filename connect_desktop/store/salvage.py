@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from connect_desktop.domain.entities import EntityType
-from connect_desktop.domain.operations import OperationKind
+from connect_desktop.domain.operations import OperationKind, OutboxState
 from connect_desktop.store.models import Account, PendingOperation
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,14 @@ COLUMNS: tuple[str, ...] = tuple(c.name for c in PendingOperation.__table__.colu
 """The outbox's columns in this build's order (the order of a cache's table, too)."""
 ACCOUNT_COLUMNS: tuple[str, ...] = tuple(c.name for c in Account.__table__.columns)
 
-STATE_RANK = {"pending": 0, "sending": 1, "conflict": 2, "rejected": 2, "applied": 3, "discarded": 3}
+STATE_RANK: dict[str, int] = {
+    OutboxState.PENDING: 0,
+    OutboxState.SENDING: 1,
+    OutboxState.CONFLICT: 2,
+    OutboxState.REJECTED: 2,
+    OutboxState.APPLIED: 3,
+    OutboxState.DISCARDED: 3,
+}
 """How far an operation got; of two copies of one op_id (old pages) the furthest is kept."""
 _KINDS = frozenset(k.value for k in OperationKind)
 _TYPES = frozenset(t.value for t in EntityType)

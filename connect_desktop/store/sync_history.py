@@ -17,11 +17,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connect_desktop.domain.entities import Role
+from connect_desktop.domain.operations import STAGED
 from connect_desktop.store.models import Account, PendingOperation, School, SyncRun, SyncSettings
 
 __all__ = ["SyncRunRow", "SyncSettingsRow", "counts_scope", "list_runs", "run_count", "sync_settings"]
-
-_STAGED = ("pending", "sending")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +32,9 @@ class SyncRunRow:
     status: str
     trigger: str
     approved_archives: bool
-    counts: dict[str, dict[str, int]]
-    """type → {"created", "updated", "archived", "tried_to_archive", ["skipped"]}."""
+    counts: dict[str, dict[str, Any]]
+    """type → {"created", "updated", "archived", "tried_to_archive", ["skipped"], ["planned"]}: a
+    `SyncRunTypeCounts` as JSON (read it with `syncadmin.explain.type_counts`)."""
     message: str | None
 
     def total(self, key: str) -> int:
@@ -108,7 +108,7 @@ def sync_settings(session: Session) -> SyncSettingsRow | None:
         .where(
             PendingOperation.kind == "update_sync_settings",
             PendingOperation.target_id == row.id,
-            PendingOperation.state.in_(_STAGED),
+            PendingOperation.state.in_(sorted(STAGED)),
         )
         .order_by(PendingOperation.created_at)
     ).all()

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime
 
 from connect_desktop.domain.entities import EntityType
-from connect_desktop.store.models import ENTITY_MODELS, SyncState
+from connect_desktop.store.models import ENTITY_MODELS, CacheBase, SyncState
 
 Converter = Callable[[Any], Any]
 
@@ -60,7 +60,7 @@ class TableWriter:
 
 
 def _writer(entity: EntityType) -> TableWriter:
-    table = ENTITY_MODELS[entity].__table__
+    table = CacheBase.metadata.tables[ENTITY_MODELS[entity].__tablename__]
     names = tuple(c.name for c in table.columns if c.name not in ("id", "version"))
     converters: list[tuple[int, Converter]] = []
     for index, name in enumerate(names, start=2):

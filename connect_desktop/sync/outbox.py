@@ -1,36 +1,63 @@
 """The outbox: staging, discarding and retrying operations on this computer.
 
 Every staged change is a `pending_operation` row with a fresh op_id (uuid4) and the
-version of the target the user saw. States: `pending` → `sending` → `applied` |
-`conflict` | `rejected`; the user may turn `pending`, `conflict` and `rejected` rows
-into `discarded` (rows are kept, never deleted, so the history stays readable).
+version of the target the user saw, plus one `staged_change` row per record it
+creates, updates or deletes (`domain.changes`), written in the same transaction. States
+(`OutboxState`): pending → sending → applied | conflict | rejected; the user may turn
+pending, conflict and rejected rows into discarded (rows are kept, never deleted, so
+the history stays readable).
+
+A record created by a staged operation has an id generated here, so later staged
+operations can refer to it before anything is sent; operations on such a record carry
+no base version (None) until the create is applied and push rebases them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import sqlite3
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import exists, func, insert, literal, select, text, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from connect_desktop.api.limits import MAX_PARAMS_BYTES, encode_body
+from connect_desktop.domain.changes import (
+    CREATE_KINDS,
+    REFERRING_KINDS,
+    Action,
+    ParamsError,
+    changes,
+    check_params,
+    references,
+)
 from connect_desktop.domain.entities import EntityType
-from connect_desktop.domain.operations import TARGET_TYPE, OperationKind
+from connect_desktop.domain.operations import (
+    DISCARDABLE,
+    RETRYABLE,
+    TARGET_TYPE,
+    OperationKind,
+    OutboxState,
+)
+from connect_desktop.domain.words import kind_text
+from connect_desktop.errors import KnownError
+from connect_desktop.rollover.selection_sql import id_set
 from connect_desktop.store.db import Cache
-from connect_desktop.store.models import ENTITY_MODELS, PendingOperation
+from connect_desktop.store.effective import effective_record
+from connect_desktop.store.models import ENTITY_MODELS, CacheBase, PendingOperation, StagedChange
+
+if TYPE_CHECKING:
+    from connect_desktop.rollover.plan import Plan, Selection
 
 log = logging.getLogger(__name__)
 
-DISCARDABLE: tuple[str, ...] = ("pending", "conflict", "rejected")
-RETRYABLE: tuple[str, ...] = ("conflict", "rejected")
 
-
-class StagingError(Exception):
+class StagingError(KnownError):
     """A change that cannot be staged; `user_message` says why in plain words."""
 
     user_message = "This change cannot be prepared."
@@ -58,13 +85,21 @@ class NotDiscardableError(StagingError):
 
 @dataclass(frozen=True)
 class StageItem:
-    """One change to stage: what to do, to which record, with which parameters."""
+    """One change to stage: what to do, to which record, with which parameters.
+
+    A `PlannedOperation` (which also names its step) is staged the same way.
+    """
 
     kind: str
     target_id: str
     params: Mapping[str, Any] = field(default_factory=dict)
     target_type: str | None = None
     """Optional; must match the kind's target type when given."""
+
+
+def new_record_id() -> str:
+    """An id for a record a staged operation creates (the server keeps it)."""
+    return str(uuid.uuid4())
 
 
 def now() -> dt.datetime:
@@ -82,23 +117,84 @@ def _check_kind(kind: str, target_type: str | None) -> tuple[OperationKind, Enti
     return op_kind, expected
 
 
-def _check_params(params: Mapping[str, Any]) -> None:
-    """Refuse now what the server would refuse when sent (it bounds `params` too)."""
-    if params and len(encode_body(dict(params))) > MAX_PARAMS_BYTES:
+def _check_params(kind: OperationKind, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Refuse now what the server would refuse when sent (it checks and bounds `params` too)."""
+    try:
+        checked = check_params(kind, params)
+    except ParamsError as error:
+        raise StagingError(str(error)) from None
+    if checked and len(encode_body(checked)) > MAX_PARAMS_BYTES:
         raise StagingError(f"The details of this change are too large (at most {MAX_PARAMS_BYTES:,} bytes).")
+    return checked
 
 
-def _current_version(session: Session, entity: EntityType, target_id: str) -> int:
+def _noun(entity: EntityType) -> str:
+    return entity.value.replace("_", " ")
+
+
+def _not_found(entity: EntityType, record_id: str) -> RecordNotFoundError:
+    return RecordNotFoundError(
+        f"The {_noun(entity)} {record_id} is not in the local copy. Download the latest data and try again."
+    )
+
+
+_STAGED_SQL = "('pending', 'sending')"
+
+
+def _created_by_staged(session: Session, entity: EntityType, record_id: str) -> bool:
+    """Whether a pending (or sending) operation creates this record."""
+    found = session.execute(
+        text(
+            "SELECT 1 FROM staged_change c JOIN pending_operation p ON p.op_id = c.op_id "
+            "WHERE c.entity_type = :type AND c.entity_id = :id AND c.action = 'create' "
+            f"AND p.state IN {_STAGED_SQL} LIMIT 1"
+        ),
+        {"type": entity.value, "id": record_id},
+    ).first()
+    return found is not None
+
+
+def _current_version(session: Session, entity: EntityType, target_id: str) -> int | None:
+    """The cached version; None for a record a staged operation creates; raises when neither."""
     model = ENTITY_MODELS[entity]
     version = session.execute(
         text(f"SELECT version FROM {model.__tablename__} WHERE id = :id"), {"id": target_id}
     ).scalar_one_or_none()
-    if version is None:
-        raise RecordNotFoundError(
-            f"The {entity.value.replace('_', ' ')} {target_id} is not in the local copy. "
-            "Download the latest data and try again."
-        )
-    return int(version)
+    if version is not None:
+        return int(version)
+    if _created_by_staged(session, entity, target_id):
+        return None
+    raise _not_found(entity, target_id)
+
+
+def _check_new(session: Session, entity: EntityType, target_id: str) -> None:
+    """A create needs an id no record (cached or staged) has."""
+    model = ENTITY_MODELS[entity]
+    cached = session.execute(
+        text(f"SELECT 1 FROM {model.__tablename__} WHERE id = :id"), {"id": target_id}
+    ).first()
+    if cached is not None or _created_by_staged(session, entity, target_id):
+        raise StagingError(f"A {_noun(entity)} with the id {target_id} exists already.")
+
+
+def _check_references(session: Session, kind: OperationKind, params: Mapping[str, Any]) -> None:
+    for ref in references(kind, params):
+        if effective_record(session, ref.entity, ref.record_id) is None:
+            raise RecordNotFoundError(
+                f"The {ref.noun} {ref.record_id} is neither in the local copy nor staged to be created."
+            )
+
+
+def _with_seen_values(
+    session: Session, kind: OperationKind, entity: EntityType, target_id: str, params: dict[str, Any]
+) -> dict[str, Any]:
+    """An update remembers the values the user saw (effective state) for the fields it changes."""
+    if kind is not OperationKind.UPDATE_STUDENT or params.get("was"):
+        return params
+    current = effective_record(session, entity, target_id)
+    if current is None:
+        raise _not_found(entity, target_id)
+    return {**params, "was": {name: current.get(name) for name in params["fields"]}}
 
 
 CHUNK = 500
@@ -122,11 +218,28 @@ def _lookup(
             select(PendingOperation.target_id, PendingOperation.kind, PendingOperation.op_id).where(
                 PendingOperation.target_type == entity.value,
                 PendingOperation.target_id.in_(ids),
-                PendingOperation.state == "pending",
+                PendingOperation.state == OutboxState.PENDING,
             )
         )
         pending.update({(entity.value, t, k): o for t, k, o in staged})
     return versions, pending
+
+
+def _change_rows(
+    op_id: str, kind: OperationKind, target_id: str, params: Mapping[str, Any], base_version: int | None
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "op_id": op_id,
+            "entity_type": change.entity.value,
+            "entity_id": change.record_id,
+            "action": change.action.value,
+            "fields": change.fields,
+            "old": change.old,
+            "base_version": 0 if change.action is Action.CREATE else base_version,
+        }
+        for change in changes(kind, target_id, params)
+    ]
 
 
 class Outbox:
@@ -149,54 +262,163 @@ class Outbox:
         item = StageItem(kind, target_id, dict(params or {}), target_type)
         return self.stage_many([item], step=step, batch=batch)[0]
 
-    def stage_many(self, items: Iterable[StageItem], *, step: str, batch: str | None = None) -> list[str]:
-        """Stage several operations in one transaction (all or none), in bulk.
+    def stage_many(
+        self, items: Iterable[Any], *, step: str | None = None, batch: str | None = None
+    ) -> list[str]:
+        """Stage operations in one transaction (all or none); returns their op_ids in order.
 
-        A kind already pending on the same record (without parameters) is not staged
-        twice: its existing op_id is returned.
+        Each item has `kind`, `target_id`, `params` and optionally `target_type` and `step`
+        (a `StageItem` or a planner's `PlannedOperation`); `step` is the default step. A kind
+        already pending on the same record without parameters is not staged twice: its
+        existing op_id is returned. Items are read in chunks, so a generator streams.
         """
-        checked = [(item, *_check_kind(item.kind, item.target_type)) for item in items]
-        for item, _kind, _entity in checked:
-            _check_params(item.params)
         op_ids: list[str] = []
         with self.cache.sessions.begin() as session:
-            rows: list[dict[str, Any]] = []
-            for start in range(0, len(checked), CHUNK):
-                part = checked[start : start + CHUNK]
-                versions, pending = _lookup(session, [(entity, item.target_id) for item, _, entity in part])
-                created = now()
-                for item, kind, entity in part:
-                    version = versions.get((entity.value, item.target_id))
-                    if version is None:
-                        _current_version(session, entity, item.target_id)  # raises RecordNotFoundError
-                    existing = pending.get((entity.value, item.target_id, kind.value))
-                    if existing is not None and not item.params:
-                        op_ids.append(existing)
-                        continue
-                    op_id = str(uuid.uuid4())
-                    pending[(entity.value, item.target_id, kind.value)] = op_id
-                    rows.append(
-                        {
-                            "op_id": op_id,
-                            "kind": kind.value,
-                            "target_type": entity.value,
-                            "target_id": item.target_id,
-                            "base_version": version,
-                            "params": dict(item.params),
-                            "step": step,
-                            "batch": batch,
-                            "created_at": created,
-                            "state": "pending",
-                        }
-                    )
-                    op_ids.append(op_id)
-            if rows:
-                session.execute(insert(PendingOperation), rows)
-        log.info("staged %d operation(s) for step %s", len(op_ids), step)
+            iterator = iter(items)
+            while True:
+                part = [item for _, item in zip(range(CHUNK), iterator, strict=False)]
+                if not part:
+                    break
+                op_ids += self._stage_chunk(session, part, step, batch)
+        log.info("staged %d operation(s)", len(op_ids))
         return op_ids
 
+    def _stage_chunk(
+        self, session: Session, part: list[Any], default_step: str | None, batch: str | None
+    ) -> list[str]:
+        checked = []
+        for item in part:
+            kind, entity = _check_kind(str(item.kind), _text_or_none(getattr(item, "target_type", None)))
+            step = getattr(item, "step", None) or default_step
+            if step is None:
+                raise StagingError("A change must name the step it belongs to.")
+            checked.append((item, kind, entity, _check_params(kind, dict(item.params or {})), str(step)))
+        versions, pending = _lookup(session, [(entity, item.target_id) for item, _, entity, _, _ in checked])
+        created = now()
+        rows: list[dict[str, Any]] = []
+        change_rows: list[dict[str, Any]] = []
+        op_ids: list[str] = []
+        for item, kind, entity, params, step in checked:
+            target_id = str(item.target_id)
+            version: int | None
+            if kind in CREATE_KINDS:
+                _check_new(session, entity, target_id)
+                version = 0
+            else:
+                version = versions.get((entity.value, target_id))
+                if version is None:
+                    version = _current_version(session, entity, target_id)
+            _check_references(session, kind, params)
+            existing = pending.get((entity.value, target_id, kind.value))
+            if existing is not None and not params:
+                op_ids.append(existing)
+                continue
+            params = _with_seen_values(session, kind, entity, target_id, params)
+            op_id = str(uuid.uuid4())
+            pending[(entity.value, target_id, kind.value)] = op_id
+            rows.append(
+                {
+                    "op_id": op_id,
+                    "kind": kind.value,
+                    "target_type": entity.value,
+                    "target_id": target_id,
+                    "base_version": version,
+                    "params": params,
+                    "step": step,
+                    "batch": batch,
+                    "created_at": created,
+                    "state": OutboxState.PENDING.value,
+                }
+            )
+            change_rows += _change_rows(op_id, kind, target_id, params, version)
+            op_ids.append(op_id)
+            if params:
+                # Later items of this chunk may refer to this record or read its new values.
+                session.execute(insert(PendingOperation), rows)
+                if change_rows:
+                    session.execute(insert(StagedChange), change_rows)
+                rows, change_rows = [], []
+        if rows:
+            session.execute(insert(PendingOperation), rows)
+        if change_rows:
+            session.execute(insert(StagedChange), change_rows)
+        return op_ids
+
+    def stage_plan(
+        self,
+        plan: Plan[Any],
+        selection: Selection,
+        *,
+        batch: str | None = None,
+        confirmation: str | None = None,
+    ) -> int:
+        """Stage the plan's operation for every item `selection` keeps; returns how many are new.
+
+        One transaction, INSERT … SELECT from the plan's own query: a million items never
+        become Python objects. Items already pending the same change are left as they are.
+        A permanent plan raises `ConfirmationError` unless `confirmation` is its phrase.
+        """
+        plan.check_confirmation(selection, confirmation)
+        kind, entity = plan.kind, TARGET_TYPE[plan.kind]
+        (template,) = changes(kind, "", {})
+        table = CacheBase.metadata.tables[ENTITY_MODELS[entity].__tablename__]
+        operations = CacheBase.metadata.tables[PendingOperation.__tablename__]
+        pending = operations.c
+        ids = plan.id_query(selection).subquery()
+        target = table.alias("target")
+        already = exists().where(  # by the (target_type, target_id) index, row by row
+            pending.target_type == entity.value,
+            pending.target_id == target.c.id,
+            pending.kind == kind.value,
+            pending.state == OutboxState.PENDING,
+        )
+        rows = (
+            select(
+                _new_op_id(),
+                literal(kind.value),
+                literal(entity.value),
+                target.c.id,
+                target.c.version,
+                literal("{}"),
+                literal(plan.step.value),
+                literal(batch),
+                literal(now()),
+                literal(OutboxState.PENDING.value),
+            )
+            .select_from(ids.join(target, target.c.id == ids.c[0]))
+            .where(~already)
+        )
+        columns = ["op_id", "kind", "target_type", "target_id", "base_version", "params"]
+        columns += ["step", "batch", "created_at", "state"]
+        with self.cache.sessions.begin() as session:
+            _register_uuid(session)
+            before = int(
+                session.execute(text("SELECT coalesce(max(rowid), 0) FROM pending_operation")).scalar_one()
+            )
+            result = session.execute(insert(operations).from_select(columns, rows))
+            session.execute(
+                text(
+                    "INSERT INTO staged_change "
+                    "(op_id, entity_type, entity_id, action, fields, old, base_version) "
+                    "SELECT op_id, target_type, target_id, :action, :fields, '{}', base_version "
+                    "FROM pending_operation WHERE rowid > :before"
+                ),
+                {
+                    "action": template.action.value,
+                    "fields": encode_body(template.fields).decode(),
+                    "before": before,
+                },
+            )
+        count = int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of an INSERT
+        log.info("staged %d operation(s) of a plan for step %s", count, plan.step.value)
+        return count
+
     def discard(self, op_ids: Sequence[str]) -> int:
-        """Take operations out (pending, conflict or rejected ones); returns how many."""
+        """Take operations out (pending, conflict or rejected ones); returns how many.
+
+        Refuses (changing nothing) when a staged operation left in needs a record that
+        only an operation taken out creates: take them out together.
+        """
         with self.cache.sessions.begin() as session:
             found = session.execute(
                 select(PendingOperation.op_id, PendingOperation.state).where(
@@ -207,29 +429,34 @@ class Outbox:
             missing = [o for o in op_ids if o not in states]
             if missing:
                 raise NotDiscardableError(f"No staged change has the id {missing[0]}.")
-            blocked = [o for o, s in states.items() if s not in DISCARDABLE and s != "discarded"]
+            blocked = [o for o, s in states.items() if s not in DISCARDABLE and s != OutboxState.DISCARDED]
             if blocked:
                 raise NotDiscardableError(
                     f"The change {blocked[0]} was already sent ({states[blocked[0]]}) "
                     "and cannot be taken out."
                 )
+            leaving = PendingOperation.op_id.in_(id_set(op_ids))
+            _refuse_orphans(session, leaving)
             result = session.execute(
                 update(PendingOperation)
                 .where(PendingOperation.op_id.in_(list(op_ids)), PendingOperation.state.in_(DISCARDABLE))
-                .values(state="discarded")
+                .values(state=OutboxState.DISCARDED.value)
             )
-        count = int(result.rowcount)  # type: ignore[attr-defined]
+        count = int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of an UPDATE
         log.info("discarded %d operation(s)", count)
         return count
 
     def discard_all(self, step: str | None = None) -> int:
         """Discard every pending, conflicting and rejected operation (of one step, if given)."""
         with self.cache.sessions.begin() as session:
-            statement = update(PendingOperation).where(PendingOperation.state.in_(DISCARDABLE))
+            leaving: ColumnElement[bool] = PendingOperation.state.in_(DISCARDABLE)
             if step is not None:
-                statement = statement.where(PendingOperation.step == step)
-            result = session.execute(statement.values(state="discarded"))
-        count = int(result.rowcount)  # type: ignore[attr-defined]
+                leaving = leaving & (PendingOperation.step == step)
+            _refuse_orphans(session, leaving)
+            result = session.execute(
+                update(PendingOperation).where(leaving).values(state=OutboxState.DISCARDED.value)
+            )
+        count = int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of an UPDATE
         log.info("discarded %d operation(s)", count)
         return count
 
@@ -237,14 +464,26 @@ class Outbox:
         """Stage a conflicting or rejected operation again against the record as cached now.
 
         The server keeps the first result of an op_id forever, so a retry is a new row
-        with a new op_id; the old row becomes `discarded`.
+        with a new op_id; the old row becomes `discarded`. An update is retried with the
+        values the user sees now as its "before" values.
         """
         with self.cache.sessions.begin() as session:
             old = session.get(PendingOperation, op_id)
             if old is None or old.state not in RETRYABLE:
                 raise NotDiscardableError(f"The change {op_id} has no conflict or rejection to retry.")
-            _, entity = _check_kind(old.kind, old.target_type)
-            version = _current_version(session, entity, old.target_id)
+            kind, entity = _check_kind(old.kind, old.target_type)
+            params = dict(old.params or {})
+            if kind is OperationKind.UPDATE_STUDENT:
+                params = {"fields": params["fields"]}
+            old.state = OutboxState.DISCARDED.value
+            session.flush()
+            if kind in CREATE_KINDS:
+                _check_new(session, entity, old.target_id)
+                version: int | None = 0
+            else:
+                version = _current_version(session, entity, old.target_id)
+            _check_references(session, kind, params)
+            params = _with_seen_values(session, kind, entity, old.target_id, params)
             new_id = str(uuid.uuid4())
             session.add(
                 PendingOperation(
@@ -253,13 +492,66 @@ class Outbox:
                     target_type=old.target_type,
                     target_id=old.target_id,
                     base_version=version,
-                    params=dict(old.params or {}),
+                    params=params,
                     step=old.step,
                     batch=old.batch,
                     created_at=now(),
-                    state="pending",
+                    state=OutboxState.PENDING.value,
                 )
             )
-            old.state = "discarded"
+            session.flush()
+            rows = _change_rows(new_id, kind, old.target_id, params, version)
+            if rows:
+                session.execute(insert(StagedChange), rows)
         log.info("retrying operation %s as %s", op_id, new_id)
         return new_id
+
+
+def _refuse_orphans(session: Session, leaving: ColumnElement[bool]) -> None:
+    """Raise when an operation staying staged needs a record only a `leaving` one creates."""
+    created = session.execute(
+        select(StagedChange.entity_type, StagedChange.entity_id)
+        .join(PendingOperation, PendingOperation.op_id == StagedChange.op_id)
+        .where(leaving, StagedChange.action == Action.CREATE.value)
+    ).all()
+    if not created:
+        return
+    gone = {(entity, record_id) for entity, record_id in created}
+    ids = id_set(record_id for _, record_id in gone)
+    staying = session.execute(
+        select(
+            PendingOperation.kind,
+            PendingOperation.target_type,
+            PendingOperation.target_id,
+            PendingOperation.params,
+        )
+        .where(PendingOperation.state == OutboxState.PENDING, ~leaving)
+        .where(
+            PendingOperation.target_id.in_(ids)
+            | PendingOperation.kind.in_(sorted(k.value for k in REFERRING_KINDS))
+        )
+    )
+    for kind, target_type, target_id, params in staying:
+        needs = {(ref.entity.value, ref.record_id) for ref in references(OperationKind(kind), params or {})}
+        if kind not in CREATE_KINDS:
+            needs.add((target_type, target_id))
+        if needs & gone:
+            raise NotDiscardableError(
+                f'The staged change "{kind_text(kind)}" needs a new record that a change you are '
+                "taking out creates. Take both out together, or keep both."
+            )
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _new_op_id() -> Any:
+    return func.connect_uuid4()
+
+
+def _register_uuid(session: Session) -> None:
+    """Make `connect_uuid4()` callable in this connection's SQL (a fresh op_id per row)."""
+    raw = session.connection().connection.driver_connection
+    assert isinstance(raw, sqlite3.Connection)
+    raw.create_function("connect_uuid4", 0, lambda: str(uuid.uuid4()))

@@ -14,15 +14,18 @@ import sqlite3
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from connect_desktop.api.client import ApiClient
 from connect_desktop.api.errors import ApiError
 from connect_desktop.api.limits import MAX_OPERATIONS_PER_REQUEST
 from connect_desktop.api.schema import Operation, OperationResult, OperationsResponse, OperationTarget
+from connect_desktop.domain.entities import EntityType
+from connect_desktop.domain.operations import SENDABLE as SENDABLE_STATES
+from connect_desktop.domain.operations import OperationStatus, OutboxState
 from connect_desktop.store.db import Cache
-from connect_desktop.store.models import PendingOperation, SyncState
+from connect_desktop.store.models import PendingOperation, StagedChange, SyncState
 from connect_desktop.store.writer import apply_newer
 from connect_desktop.sync.outbox import now
 from connect_desktop.sync.progress import CancelToken, NeverCancel, NoProgress, ProgressSink, RateMeter
@@ -30,7 +33,7 @@ from connect_desktop.sync.progress import CancelToken, NeverCancel, NoProgress, 
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH = MAX_OPERATIONS_PER_REQUEST
-SENDABLE = ("sending", "pending")
+SENDABLE = tuple(sorted(state.value for state in SENDABLE_STATES))
 
 
 @dataclass
@@ -51,7 +54,11 @@ def _take_batch(session: Session, size: int, seen: set[str]) -> list[PendingOper
     rows = session.scalars(
         select(PendingOperation)
         .where(PendingOperation.state.in_(SENDABLE))
-        .order_by(case((PendingOperation.state == "sending", 0), else_=1), PendingOperation.created_at)
+        .order_by(
+            case((PendingOperation.state == OutboxState.SENDING, 0), else_=1),
+            PendingOperation.created_at,
+            literal_column("pending_operation.rowid"),  # staged together: in the order staged
+        )
         .limit(size * 2 + len(seen))
     ).all()
     batch: list[PendingOperation] = []
@@ -71,7 +78,7 @@ def _wire(op: PendingOperation) -> Operation:
     return Operation(
         op_id=op.op_id,
         kind=op.kind,
-        target=OperationTarget(type=op.target_type, id=op.target_id, version=op.base_version),  # type: ignore[arg-type]
+        target=OperationTarget(type=EntityType(op.target_type), id=op.target_id, version=op.base_version),
         params=dict(op.params or {}),
     )
 
@@ -82,37 +89,70 @@ def _store_results(session: Session, response: OperationsResponse, result: PushR
     assert isinstance(raw, sqlite3.Connection)
     for item in response.results:
         op = session.get(PendingOperation, item.op_id)
-        if op is None or op.state != "sending":
+        if op is None or op.state != OutboxState.SENDING:
             continue
         op.state = item.status.value
         op.result_message = item.message or None
-        if item.status.value == "applied":
+        if item.status is OperationStatus.APPLIED:
             result.applied += 1
             apply_newer(raw, [c.model_dump(mode="json") for c in item.records])
             _rebase(session, op, item)
-        elif item.status.value == "conflict":
+        elif item.status is OperationStatus.CONFLICT:
             result.conflicts += 1
         else:
             result.rejected += 1
 
 
 def _rebase(session: Session, op: PendingOperation, item: OperationResult) -> None:
-    """Later staged ops on the same record saw the version this op started from: move them on."""
-    new_version = next(
-        (c.version for c in item.records if c.type == op.target_type and c.id == op.target_id), None
-    )
-    if new_version is None:
-        return
-    session.execute(
-        update(PendingOperation)
-        .where(
-            PendingOperation.state == "pending",
-            PendingOperation.target_type == op.target_type,
-            PendingOperation.target_id == op.target_id,
-            PendingOperation.base_version == op.base_version,
+    """Later staged ops saw the versions this op started from: move them on to the new ones.
+
+    For every record the server returned, operations still pending on it that carry the
+    version this op had (or none, when this op created the record) get the new version,
+    both as their target's base version and in their `staged_change` rows.
+    """
+    seen = {(c.entity_type, c.entity_id): c.base_version for c in _staged_changes(session, op.op_id)}
+    seen.setdefault((op.target_type, op.target_id), op.base_version)
+    for record in item.records:
+        key = (record.type.value, record.id)
+        if key not in seen or record.deleted:
+            continue
+        before = seen[key]
+        was = (
+            PendingOperation.base_version.is_(None)
+            if before in (None, 0)
+            else (PendingOperation.base_version == before)
         )
-        .values(base_version=new_version)
-    )
+        session.execute(
+            update(PendingOperation)
+            .where(
+                PendingOperation.state == OutboxState.PENDING,
+                PendingOperation.target_type == key[0],
+                PendingOperation.target_id == key[1],
+                was,
+            )
+            .values(base_version=record.version)
+        )
+        pending = select(PendingOperation.op_id).where(PendingOperation.state == OutboxState.PENDING)
+        changed = (
+            StagedChange.base_version.is_(None)
+            if before in (None, 0)
+            else (StagedChange.base_version == before)
+        )
+        session.execute(
+            update(StagedChange)
+            .where(
+                StagedChange.entity_type == key[0],
+                StagedChange.entity_id == key[1],
+                StagedChange.op_id.in_(pending),
+                StagedChange.action != "create",
+                changed,
+            )
+            .values(base_version=record.version)
+        )
+
+
+def _staged_changes(session: Session, op_id: str) -> list[StagedChange]:
+    return list(session.scalars(select(StagedChange).where(StagedChange.op_id == op_id)))
 
 
 def _count_sendable(cache: Cache) -> int:
@@ -152,7 +192,7 @@ def push(
             if not batch:
                 break
             for op in batch:
-                op.state = "sending"
+                op.state = OutboxState.SENDING.value
                 op.sent_at = now()
             operations = [_wire(op) for op in batch]
         op_ids = [o.op_id for o in operations]
@@ -163,8 +203,8 @@ def push(
             with cache.sessions.begin() as session:
                 session.execute(
                     update(PendingOperation)
-                    .where(PendingOperation.op_id.in_(op_ids), PendingOperation.state == "sending")
-                    .values(state="pending")
+                    .where(PendingOperation.op_id.in_(op_ids), PendingOperation.state == OutboxState.SENDING)
+                    .values(state=OutboxState.PENDING.value)
                 )
             log.warning("push stopped: %d operation(s) back to pending", len(op_ids))
             raise

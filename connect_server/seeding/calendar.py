@@ -5,10 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-
-def school_year_of(day: dt.date) -> int:
-    """The school year (Aug 1 – Jul 31) containing `day`, named by its end year."""
-    return day.year + 1 if day.month >= 8 else day.year
+from connect_desktop.domain.school_year import school_year_of
 
 
 @dataclass(frozen=True)

@@ -1,26 +1,17 @@
-"""The plain-language message stored on each run."""
+"""The plain-language message stored on each run (for people: clients read the run's numbers
+from its `counts`, see `syncing.runs`). Entity nouns are `domain.words`'."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from connect_desktop.domain.entities import SyncRunStatus
+from connect_desktop.domain.words import noun
 from connect_desktop.rostering.diagnostics import Diagnostics
 from connect_desktop.rostering.findings import findings, plural
 from connect_desktop.rostering.plan import PlanSettings, RolloverPlan
 from connect_desktop.rostering.snapshot import PORTION_TYPES
 from connect_server.syncing.apply import ApplyResult
-
-NOUN = {
-    "school": "schools",
-    "term": "terms",
-    "staff": "staff",
-    "student": "students",
-    "contact": "contacts",
-    "student_contact": "family links",
-    "classroom": "classrooms",
-    "enrollment": "enrollments",
-}
 
 
 def done(
@@ -38,7 +29,7 @@ def done(
 
 def held(result: ApplyResult, plan: RolloverPlan, settings: PlanSettings, today: dt.date) -> str:
     reasons = "; ".join(
-        f"{p.archives} of {p.managed} {NOUN[t]} ({p.archive_percent:.1f}%, threshold {p.threshold:g}%)"
+        f"{p.archives} of {p.managed} {noun(t)} ({p.archive_percent:.1f}%, threshold {p.threshold:g}%)"
         for t, p in plan.types.items()
         if p.held
     )
@@ -53,8 +44,9 @@ def held(result: ApplyResult, plan: RolloverPlan, settings: PlanSettings, today:
 
 
 def paused_all(settings: PlanSettings, today: dt.date) -> str:
-    ends = [p.until for p in settings.pauses if p.portion is None and p.active(today)]
-    until = f" until {max(ends).isoformat()}" if ends and None not in ends else ""
+    ends = [p.until for p in settings.active_pauses(today) if p.portion is None]
+    dated = [day for day in ends if day is not None]
+    until = f" until {max(dated).isoformat()}" if ends and len(dated) == len(ends) else ""
     return f"The sync is paused{until}; nothing was read or changed."
 
 
@@ -78,7 +70,7 @@ def _extras(result: ApplyResult, settings: PlanSettings, today: dt.date) -> str:
         text += f" Paused, left untouched: {', '.join(portions)}."
     skipped = {t: r.skipped for t, r in result.types.items() if r.skipped}
     if skipped:
-        listed = ", ".join(f"{n} {NOUN[t]}" for t, n in skipped.items())
+        listed = ", ".join(f"{n} {noun(t, n)}" for t, n in skipped.items())
         text += f" Not applied because they refer to records not in Connect (e.g. paused): {listed}."
     return text
 
@@ -92,7 +84,7 @@ def preview_for_schools(plan: RolloverPlan) -> str:
     if plan.paused_all:
         return "The sync is paused: a run now would change nothing."
     if plan.held:
-        nouns = ", ".join(NOUN[t] for t in plan.held_types)
+        nouns = ", ".join(noun(t) for t in plan.held_types)
         return (
             f"{FOR_SCHOOLS} The next run would be held: across the district it would archive more "
             f"{nouns} than the threshold allows. New and changed records would still be applied; "

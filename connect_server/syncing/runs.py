@@ -3,6 +3,10 @@
 A run is itself an entity on the changes feed, so every write gives it a new `seq`.
 A run writes its changes and its final status in one transaction, so a run left
 `running` by a process that died changed nothing; `close_interrupted` ends it.
+
+`counts` holds, per type, a `SyncRunTypeCounts` (`connect_desktop.api.schema`): what the
+run did and the plan it applied (`planned`: managed, archive, threshold, archive_percent,
+held), so a client reads a run's numbers from fields, never from its English `message`.
 """
 
 from __future__ import annotations
@@ -15,11 +19,16 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from connect_desktop.api.schema import SyncRunTypeCounts
 from connect_desktop.domain.entities import SyncRunStatus
+from connect_desktop.rostering.plan import RolloverPlan
+from connect_desktop.rostering.preview import type_preview
 from connect_server.models import SyncRun
 from connect_server.sequence import allocate_seqs, lock_feed
 from connect_server.syncing.schools import Counts
 
+RunCounts = dict[str, dict[str, Any]]
+"""type -> a `SyncRunTypeCounts` as JSON."""
 MESSAGE_LIMIT = 1000
 INTERRUPTED = "Interrupted: the server stopped during the run; nothing was changed. Run the sync again."
 
@@ -35,7 +44,7 @@ class RunRecord:
     approved_archives: bool
     started_at: dt.datetime
     finished_at: dt.datetime | None
-    counts: dict[str, dict[str, int]]
+    counts: RunCounts
     message: str | None
 
     def as_json(self) -> dict[str, Any]:
@@ -49,6 +58,16 @@ class RunRecord:
             "counts": self.counts,
             "message": self.message,
         }
+
+
+def run_counts(applied: dict[str, dict[str, int]], plan: RolloverPlan) -> RunCounts:
+    """What a run stores in `counts`: per type the `applied` counts and the `plan`'s numbers."""
+    counts: RunCounts = {}
+    for type_, numbers in applied.items():
+        planned = plan.types.get(type_)
+        entry = SyncRunTypeCounts(**numbers, planned=type_preview(planned) if planned else None)
+        counts[type_] = entry.model_dump(exclude_none=True)
+    return counts
 
 
 def start_run(session: Session, now: dt.datetime, trigger: str, approve_archives: bool) -> str:
@@ -78,7 +97,7 @@ def finish_run(
     now: dt.datetime,
     status: SyncRunStatus,
     message: str,
-    counts: dict[str, dict[str, int]] | None = None,
+    counts: RunCounts | None = None,
     counts_by_school: Counts | None = None,
 ) -> None:
     """Finish the run; `counts_by_school` splits `counts` by school key (`syncing.schools`)."""

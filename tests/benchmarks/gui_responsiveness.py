@@ -5,7 +5,7 @@
 Seeds a demo district (once per size, kept in the temp folder), serves it with
 `connect-server serve --port 0` in a SUBPROCESS (so the server does not share the GIL
 with the GUI), signs in, then runs the first download through the app's own path
-(`ui.download.DownloadDialog` → `ui.tasks.TaskRunner` → `AccountService.pull`, with the
+(`ui.download.DownloadDialog` → `ui.tasks.TaskRunner` → `Account.pull`, with the
 dialog's progress bar updating) while a 20 ms QTimer heartbeat runs on the GUI thread.
 Prints JSON: {max_gap_ms, p99_gap_ms, p50_gap_ms, records, pull_s, ...}.
 """
@@ -86,8 +86,8 @@ def main() -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from connect_desktop.account import Account
     from connect_server.seed import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD
-    from ui.backend import AccountService
     from ui.download import DownloadDialog
     from ui.errors import ErrorReporter
     from ui.tasks import TaskRunner
@@ -97,7 +97,7 @@ def main() -> int:
     result: dict[str, object] = {}
     try:
         app = QApplication([])
-        service = AccountService.sign_in(url, DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD)
+        service = Account.sign_in(url, DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD)
         runner = TaskRunner()
         reporter = ErrorReporter()
         reporter.modal = False

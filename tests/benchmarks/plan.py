@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import json
 import resource
 import sys
@@ -393,7 +394,8 @@ def main() -> None:
                 counts = snap.counts()
                 t0 = time.perf_counter()
                 feed = Timed(current_records(snap))
-                plan = plan_rollover(snap, feed, PlanSettings(thresholds={"student": 5}))
+                settings = PlanSettings(thresholds={"student": 5})
+                plan = plan_rollover(snap, feed, settings, today=dt.date.today())
                 plan_s = time.perf_counter() - t0
                 page = plan.changes(
                     "student", "update", offset=50_000 if args.students >= 1_000_000 else 0, limit=100

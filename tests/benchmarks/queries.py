@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from connect_desktop.store.db import open_cache
-from connect_desktop.store.queries import ListFilter, effective_counts, list_students
+from connect_desktop.store.queries import ListFilter, effective_counts, list_records
 from connect_desktop.store.writer import WRITERS
 from connect_desktop.sync.outbox import Outbox, StageItem
 
@@ -76,17 +76,27 @@ def main() -> None:
         items = [StageItem("archive_student", f"stu-{n:07d}") for n in range(0, args.students, step)]
         _, report["stage_1pct_ms"] = timed(lambda: Outbox(cache).stage_many(items, step="students"))
         with cache.sessions() as session:
-            middle = list_students(session, offset=args.students // 2, limit=1, count=False).next_after
+            middle = list_records(
+                session, "student", offset=args.students // 2, limit=1, count=False
+            ).next_after
             for label, call in {
-                "first_page": lambda: list_students(session, limit=100),
-                "middle_page": lambda: list_students(session, offset=args.students // 2, limit=100),
-                "keyset_middle_page": lambda: list_students(session, limit=100, after=middle, count=False),
-                "school_page": lambda: list_students(session, ListFilter(school_id="school-007"), limit=100),
-                "school_grade_page": lambda: list_students(
-                    session, ListFilter(school_id="school-007", grade="9"), limit=100
+                "first_page": lambda: list_records(session, "student", limit=100),
+                "middle_page": lambda: list_records(session, "student", offset=args.students // 2, limit=100),
+                "keyset_middle_page": lambda: list_records(
+                    session, "student", limit=100, after=middle, count=False
                 ),
-                "archived_page": lambda: list_students(session, ListFilter(status="archived"), limit=100),
-                "search_page": lambda: list_students(session, ListFilter(search="Last01234"), limit=100),
+                "school_page": lambda: list_records(
+                    session, "student", ListFilter(school_id="school-007"), limit=100
+                ),
+                "school_grade_page": lambda: list_records(
+                    session, "student", ListFilter(school_id="school-007", grade="9"), limit=100
+                ),
+                "archived_page": lambda: list_records(
+                    session, "student", ListFilter(status="archived"), limit=100
+                ),
+                "search_page": lambda: list_records(
+                    session, "student", ListFilter(search="Last01234"), limit=100
+                ),
                 "effective_counts": lambda: effective_counts(session),
             }.items():
                 _, report[f"{label}_ms"] = timed(call)

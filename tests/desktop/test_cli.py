@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from connect_desktop import cli
+from connect_desktop.domain import words
 from connect_desktop.settings import load_account
 from connect_desktop.store.db import open_cache
 from tests.desktop.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, District
@@ -93,6 +94,10 @@ def test_a_whole_session(
     assert run(capsys, "stage", "no_such_kind", "--id", student)[0] == cli.FAILED
     code, out, _ = run(capsys, "pending", "--json")
     assert [op["op_id"] for op in json.loads(out)["operations"]] == [op_id]
+    code, out, _ = run(capsys, "pending")  # in the words of the workbook and the review page
+    assert code == cli.OK and f"{op_id}  {words.state_text('pending')}" in out
+    assert f"{words.kind_text('archive_student')}: {words.noun('student', 1)} {student}" in out
+    assert f"1  {words.state_text('pending')}" in run(capsys, "status")[1]
     assert run(capsys, "sync", "--push-only")[0] == cli.OK
     code, out, _ = run(capsys, "pending", "--json")
     assert json.loads(out)["total"] == 0
@@ -164,3 +169,33 @@ def test_a_pull_killed_mid_way_resumes_to_an_identical_cache(
     with open_cache(account.cache_path) as cache:
         assert cache_snapshot(cache) == server_snapshot(live_server.sessions)
     assert _cursor(account.cache_path) == end
+
+
+def test_new_records_and_field_updates_from_the_command_line(
+    capsys: pytest.CaptureFixture[str], live_server: LiveServer, district: District
+) -> None:
+    assert login(capsys, live_server) == cli.OK
+    assert run(capsys, "sync")[0] == cli.OK
+    kid = district.students[3]
+    contact = ["first_name=Maria", "last_name=Lopez", f"school_id={kid['school_id']}"]
+    args = [arg for pair in (("--param", p) for p in contact) for arg in pair]
+    code, out, _ = run(capsys, "stage", "create_contact", "--id", "new", *args, "--json")
+    assert code == cli.OK
+    contact_id = json.loads(out)["id"]
+    link = ["--param", f"student_id={kid['id']}", "--param", f"contact_id={contact_id}"]
+    code, out, err = run(
+        capsys, "stage", "link_contact", "--id", "new", *link, "--param", "relationship=aunt"
+    )
+    assert code == cli.OK and "New record id:" in out, err
+    update = '{"last_name": "Lopez-Ruiz"}'
+    assert (
+        run(capsys, "stage", "update_student", "--id", kid["id"], "--param", f"fields={update}")[0] == cli.OK
+    )
+    code, _, err = run(
+        capsys, "stage", "update_student", "--id", kid["id"], "--param", 'fields={"grade": "14"}'
+    )
+    assert code == cli.FAILED and "Grade must be one of" in err and "Traceback" not in err
+    assert run(capsys, "sync", "--push-only")[0] == cli.OK
+    server = server_snapshot(live_server.sessions)
+    assert contact_id in server["contact"] and "Lopez-Ruiz" in server["student"][kid["id"]]
+    assert any(contact_id in row and "aunt" in row for row in server["student_contact"].values())

@@ -13,7 +13,6 @@ from connect_desktop.store.overview import (
     FilterChoices,
     GradeCount,
     account_overview,
-    current_school_year,
     filter_choices,
     full_pull_done,
     target_labels,
@@ -53,10 +52,19 @@ def test_overview_applies_staged_changes(cache: Cache) -> None:  # noqa: F811
     assert GradeCount("2", 2, 1) in overview.grades
 
 
-def test_current_school_year_falls_back_to_the_newest(cache: Cache) -> None:  # noqa: F811
+def test_current_school_year_is_the_newest_begun(cache: Cache) -> None:  # noqa: F811
+    """The cache's only school year (2026) begins 2025-08-20."""
     with cache.sessions() as db:
-        assert current_school_year(db, dt.date(2026, 6, 1)) == 2026
-        assert current_school_year(db, dt.date(2027, 1, 1)) == 2026  # no term runs then
+        year = {day: account_overview(db, as_of=day).current_school_year for day in _DAYS}
+    assert year == {
+        dt.date(2025, 8, 19): 2025,  # not begun yet: the year before
+        dt.date(2025, 8, 20): 2026,
+        dt.date(2026, 6, 1): 2026,
+        dt.date(2027, 1, 1): 2026,  # no newer year is known
+    }
+
+
+_DAYS = (dt.date(2025, 8, 19), dt.date(2025, 8, 20), dt.date(2026, 6, 1), dt.date(2027, 1, 1))
 
 
 def test_filter_choices(cache: Cache) -> None:  # noqa: F811

@@ -12,10 +12,8 @@ from connect_desktop.store.db import Cache, open_cache
 from connect_desktop.store.queries import (
     ListFilter,
     effective_counts,
-    list_classrooms,
     list_pending,
-    list_staff,
-    list_students,
+    list_records,
     pending_by_step,
 )
 from connect_desktop.store.writer import apply_changes
@@ -127,17 +125,17 @@ def test_counts_and_listings_show_staged_changes(cache: Cache) -> None:
     with cache.sessions() as session:
         counts = effective_counts(session)
         assert (counts["student"], counts["school"], counts["staff"]) == (9, 2, 1)
-        page = list_students(session, limit=100)
+        page = list_records(session, "student", limit=100)
         assert page.total == 9
         by_id = {row.id: row for row in page.rows}
         assert "stu-002" not in by_id
         assert by_id["stu-001"].status == "archived" and by_id["stu-001"].staged
         assert by_id["stu-003"].status == "active" and not by_id["stu-003"].staged
         assert by_id["stu-001"].school_name == "Lincoln"
-        archived = list_students(session, ListFilter(status="archived"))
+        archived = list_records(session, "student", ListFilter(status="archived"))
         assert [r.id for r in archived.rows] == ["stu-001"] and archived.total == 1
-        assert list_staff(session).rows[0].access == "revoked"
-        (classroom,) = list_classrooms(session).rows
+        assert list_records(session, "staff").rows[0].access == "revoked"
+        (classroom,) = list_records(session, "classroom").rows
         assert (classroom.status, classroom.term_name, classroom.school_name) == (
             "archived",
             "2025-26",
@@ -153,13 +151,13 @@ def test_the_newest_staged_change_wins_and_discard_undoes(cache: Cache) -> None:
     first = outbox.stage("archive_student", "student", "stu-004", step="students")
     second = outbox.stage("unarchive_student", "student", "stu-004", step="students")
     with cache.sessions() as session:
-        assert list_students(session, ListFilter(search="Last004")).rows[0].status == "active"
+        assert list_records(session, "student", ListFilter(search="Last004")).rows[0].status == "active"
     outbox.discard([second])
     with cache.sessions() as session:
-        assert list_students(session, ListFilter(search="Last004")).rows[0].status == "archived"
+        assert list_records(session, "student", ListFilter(search="Last004")).rows[0].status == "archived"
     assert outbox.discard_all() == 1
     with cache.sessions() as session:
-        row = list_students(session, ListFilter(search="Last004")).rows[0]
+        row = list_records(session, "student", ListFilter(search="Last004")).rows[0]
         assert (row.status, row.staged) == ("active", False)
         assert list_pending(session).total == 0
     with pytest.raises(NotDiscardableError):
@@ -168,24 +166,50 @@ def test_the_newest_staged_change_wins_and_discard_undoes(cache: Cache) -> None:
 
 def test_paging_is_stable_and_filters_combine(cache: Cache) -> None:
     with cache.sessions() as session:
-        pages = [list_students(session, offset=o, limit=4) for o in (0, 4, 8)]
+        pages = [list_records(session, "student", offset=o, limit=4) for o in (0, 4, 8)]
         ids = [r.id for p in pages for r in p.rows]
         assert ids == [f"stu-{n:03d}" for n in range(10)]
         assert {p.total for p in pages} == {10}
         keyset, after = [], None
         while True:
-            page = list_students(session, limit=3, after=after, count=False)
+            page = list_records(session, "student", limit=3, after=after, count=False)
             if not page.rows:
                 break
             keyset += [r.id for r in page.rows]
             after = page.next_after
         assert keyset == ids and page.total is None
-        school = list_students(session, ListFilter(school_id="sch-2"))
+        school = list_records(session, "student", ListFilter(school_id="sch-2"))
         assert [r.id for r in school.rows] == ["stu-007", "stu-008", "stu-009"]
-        both = list_students(session, ListFilter(school_id="sch-1", grade="1"))
+        both = list_records(session, "student", ListFilter(school_id="sch-1", grade="1"))
         assert [r.id for r in both.rows] == ["stu-000", "stu-003", "stu-006"]
-        assert list_students(session, ListFilter(search="N005")).total == 1
-        assert list_students(session, ListFilter(search="kid%")).total == 0  # wildcards are literal
+        assert list_records(session, "student", ListFilter(search="N005")).total == 1
+        assert list_records(session, "student", ListFilter(search="kid%")).total == 0  # wildcards are literal
+
+
+@pytest.mark.parametrize("kind", ["student", "staff", "classroom"])
+def test_keyset_pages_follow_the_listing_order_of_every_type(cache: Cache, kind: str) -> None:
+    """Names that repeat (sorted by the id after them): the keyset must carry the whole sort key."""
+    rows = [
+        change("classroom", f"cls-{n:02d}", school_id="sch-1", term_id="term-1", name=f"Room {n % 3}",
+               course_code=None, grade="1", status="active", source_id=None, origin="manual")
+        for n in range(2, 9)
+    ] + [
+        change("staff", f"stf-{n:02d}", first_name=f"Pat{n % 2}", last_name=f"Lee{n % 3}", email=None,
+               role="teacher", school_id="sch-1", access="active", last_sign_in_at=None, left_on=None,
+               source_id=None, origin="manual")
+        for n in range(2, 9)
+    ]  # fmt: skip
+    with cache.raw() as connection:
+        apply_changes(connection, rows)
+        connection.commit()
+    with cache.sessions() as session:
+        expected = [r.id for r in list_records(session, kind, limit=1000).rows]
+        keyset: list[str] = []
+        page = list_records(session, kind, limit=2, count=False)
+        while page.rows:
+            keyset += [r.id for r in page.rows]
+            page = list_records(session, kind, limit=2, after=page.next_after, count=False)
+    assert len(expected) >= 7 and keyset == expected
 
 
 def test_staging_is_validated(cache: Cache) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from connect_desktop.api.errors import Unreachable
-from connect_desktop.store.queries import effective_counts, list_pending, list_students
+from connect_desktop.store.queries import effective_counts, list_pending, list_records
 from connect_desktop.sync.outbox import Outbox, StageItem
 from connect_desktop.sync.pull import pull
 from connect_desktop.sync.push import push
@@ -94,7 +94,7 @@ def test_staged_while_server_down_is_sent_when_it_is_back(
     assert audit_counts(live_server.sessions) == {op_id: 1}
     with desk.cache.sessions() as session:
         assert list_pending(session).total == 0
-        assert list_students(session).rows[0].status in ("active", "archived")
+        assert list_records(session, "student").rows[0].status in ("active", "archived")
     assert cache_snapshot(desk.cache) == server_snapshot(live_server.sessions)
 
 
@@ -172,10 +172,10 @@ def test_a_deleted_student_disappears_from_the_cache(
     doomed = district.students[0]["id"]
     Outbox(desk.cache).stage("delete_student", "student", doomed, step="students")
     with desk.cache.sessions() as session:
-        assert doomed not in {r.id for r in list_students(session).rows}  # hidden while staged
+        assert doomed not in {r.id for r in list_records(session, "student").rows}  # hidden while staged
     assert push(desk.cache, desk.client).applied == 1
     with desk.cache.sessions() as session:
-        assert doomed not in {r.id for r in list_students(session).rows}
+        assert doomed not in {r.id for r in list_records(session, "student").rows}
     pull(desk.cache, desk.client)
     snapshot = cache_snapshot(desk.cache)
     assert doomed not in snapshot["student"]

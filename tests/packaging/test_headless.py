@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QMessageLogContext, QtMsgType
 
+from connect_desktop.errors import KnownError
 from ui.headless import HeadlessGuard
 
 
@@ -16,7 +17,7 @@ class BoomError(Exception):
     pass
 
 
-class FixableError(Exception):
+class FixableError(KnownError):
     user_message = "The server cannot be reached."
 
 

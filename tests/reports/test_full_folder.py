@@ -27,8 +27,8 @@ import pytest
 from openpyxl.worksheet._writer import ALL_TEMP_FILES
 from sqlalchemy import Engine
 
-from connect_desktop.reports import REPORTS, export_all, export_report
-from connect_desktop.reports import export as export_module
+from connect_desktop.reports import FileResult, Outcome, ReportBatch, export_all, export_report
+from connect_desktop.reports import batch as batch_module
 from connect_desktop.reports.cli import add_report_command, run_report_command
 from connect_desktop.reports.errors import (
     FolderFullError,
@@ -38,9 +38,9 @@ from connect_desktop.reports.errors import (
     TempSpaceError,
 )
 from connect_desktop.store.db import Cache
+from connect_desktop.syncadmin.archives import export_archives
 from tests.reports.helpers import records, sheet_names
 from tests.support.small_disk import SmallDisk, disk, small_disk
-from ui import report_jobs, sync_service
 from ui.errors import known_problem
 
 __all__ = ["disk"]  # the fixture, imported for the tests below
@@ -102,13 +102,19 @@ def assert_same_workbook(path: Path | io.BytesIO, reference: Path) -> None:
 @pytest.fixture
 def reference(engine: Engine, tmp_path: Path) -> dict[str, Path]:
     """Every report, written into an ordinary folder (dated today, as the command does)."""
-    paths = export_all(engine, tmp_path / "reference")
-    return {name: path for name, path in zip(REPORTS, paths, strict=True)}
+    results = export_all(engine, tmp_path / "reference")
+    return {result.name: cast(Path, result.path) for result in results}
 
 
 def as_cache(engine: Engine) -> Cache:
-    """What the GUI's report jobs use of the opened cache: its engine."""
+    """What the GUI's report step uses of the opened cache: its engine."""
     return cast(Cache, SimpleNamespace(engine=engine))
+
+
+def check_folder(cache: Cache, folder: Path) -> None:
+    """The GUI's first step: make and check the folder, see which files are there."""
+    with ReportBatch(cache, folder, ["staff"], today=dt.date.today()) as batch:
+        assert batch.targets
 
 
 def free_space(folder: Path) -> int:
@@ -127,6 +133,18 @@ class OnFirstProgress:
         self.calls += 1
         if self.calls == 1:
             self.act()
+
+
+class OnProgressAfterFirstFile:
+    """Passes progress on to `inner` only once a file of the batch is done."""
+
+    def __init__(self, inner: OnFirstProgress, done: list[FileResult]) -> None:
+        self.inner = inner
+        self.done = done
+
+    def on_progress(self, done_rows: int, total_rows: int) -> None:
+        if self.done:
+            self.inner.on_progress(done_rows, total_rows)
 
 
 def unplug(path: Path) -> None:
@@ -212,7 +230,7 @@ def test_a_disk_with_no_room_is_refused_before_any_work(engine: Engine, disk: Sm
     problem = known_problem(info.value)  # the GUI: a fixable problem, not a bug report
     assert problem is not None and problem.message == str(info.value)
     with pytest.raises(FolderFullError):
-        report_jobs.plan_targets(as_cache(engine), ["staff"], disk.path, dt.date.today())
+        check_folder(as_cache(engine), disk.path)
     assert names(disk.path) == [".ballast"]
     assert_no_temp_files(spool)
 
@@ -245,7 +263,7 @@ def test_a_folder_deleted_mid_batch_is_a_plain_message(
     engine: Engine, tmp_path: Path, spool: Path, monkeypatch: pytest.MonkeyPatch, reference: dict[str, Path]
 ) -> None:
     out = tmp_path / "out"
-    write = export_module.write_workbook
+    write = batch_module.write_workbook
     calls: list[Path] = []
 
     def deleted_during_the_second(*args: Any) -> None:
@@ -254,7 +272,7 @@ def test_a_folder_deleted_mid_batch_is_a_plain_message(
             shutil.rmtree(out)
         write(*args)
 
-    monkeypatch.setattr(export_module, "write_workbook", deleted_during_the_second)
+    monkeypatch.setattr(batch_module, "write_workbook", deleted_during_the_second)
     code, stdout, err = report(engine, "all", "--out", str(out))
     assert (code, stdout) == (1, "")
     assert err == f"{FolderGoneError(out)}\n"
@@ -262,7 +280,7 @@ def test_a_folder_deleted_mid_batch_is_a_plain_message(
     assert len(calls) == 2 and not out.exists()  # not made anew for the rest of the batch
     assert_no_temp_files(spool)
 
-    monkeypatch.setattr(export_module, "write_workbook", write)
+    monkeypatch.setattr(batch_module, "write_workbook", write)
     code, stdout, err = report(engine, "all", "--out", str(out))
     assert (code, err) == (0, "")
     assert undated(names(out)) == undated(reference.values())
@@ -284,23 +302,28 @@ def test_a_folder_deleted_while_rows_stream_leaves_nothing(
 def test_a_stick_pulled_mid_batch_keeps_the_finished_files_whole(
     engine: Engine, disk: SmallDisk, spool: Path, reference: dict[str, Path]
 ) -> None:
-    """The GUI's batch: one export per file. What is on the stick is read through a handle
-    on its folder, held from before it was pulled (as if plugged in again)."""
+    """The GUI's batch: one result per file. The stick is pulled while the second file's rows
+    stream; what is on it is read through a handle on its folder, held from before (as if
+    plugged in again)."""
     cache, today = as_cache(engine), dt.date.today()
-    targets = report_jobs.plan_targets(cache, ["staff", "archive", "families"], disk.path, today)
+    with ReportBatch(cache, disk.path, ["staff"], today=today) as checked:
+        stamp = checked.stamp  # the folder as the user chose it
+    done: list[FileResult] = []
+    progress = OnFirstProgress(lambda: unplug(disk.path))
+    armed = OnProgressAfterFirstFile(progress, done)
+
     stick = os.open(disk.path, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        new = report_jobs.Decision.NEW
-        first = report_jobs.export_one(cache, targets[0], new, today=today)
-        pulled = report_jobs.export_one(
-            cache, targets[1], new, today=today, progress=OnFirstProgress(lambda: unplug(disk.path))
-        )
-        after = report_jobs.export_one(cache, targets[2], new, today=today)
+        with ReportBatch(
+            cache, disk.path, ["staff", "archive", "families"], today=today, stamp=stamp
+        ) as batch:
+            targets = batch.targets
+            first, pulled, after = batch.write(progress=armed, after_file=done.append)
 
-        assert first.outcome == "written"
+        assert first.outcome is Outcome.WRITTEN and progress.calls >= 1
         gone = str(FolderGoneError(disk.path))
-        assert (pulled.outcome, pulled.message) == ("failed", gone)
-        assert (after.outcome, after.message) == ("failed", gone)
+        assert (pulled.outcome, pulled.message) == (Outcome.FAILED, gone)
+        assert (after.outcome, after.message) == (Outcome.FAILED, gone)
         assert names(stick) == [targets[0].path.name]  # the finished file, no part of the next one
         assert names(disk.path) == []  # nothing written where the stick's folder was
         fd = os.open(targets[0].path.name, os.O_RDONLY, dir_fd=stick)
@@ -327,7 +350,7 @@ def test_a_read_only_folder_is_refused_before_any_work(
         export_all(engine, disk.path, progress=progress)
     assert progress.calls == 0
     with pytest.raises(FolderReadOnlyError):
-        report_jobs.plan_targets(as_cache(engine), ["staff"], disk.path, dt.date.today())
+        check_folder(as_cache(engine), disk.path)
     assert names(disk.path) == []
     assert_no_temp_files(spool)
 
@@ -362,13 +385,13 @@ def test_the_tried_to_archive_list_into_a_full_folder(disk: SmallDisk, spool: Pa
     path = disk.path / f"Tried to archive - 2026-06-12{suffix}"
     disk.fill(leave=ROOM)
     with pytest.raises(FolderFullError) as info:
-        sync_service.export_archives(Archives(5_000), path)
+        export_archives(Archives(5_000), path)
     assert isinstance(info.value, ReportError) and info.value.folder == disk.path
     assert names(disk.path) == [".ballast"]
     assert_no_temp_files(spool)
 
     disk.free()
-    assert sync_service.export_archives(Archives(5_000), path) == 5_000
+    assert export_archives(Archives(5_000), path) == 5_000
     assert names(disk.path) == [path.name]
     if suffix == ".xlsx":
         wb = openpyxl.load_workbook(path, read_only=True)

@@ -167,11 +167,11 @@ def test_class_code_stands_beside_every_class_name(tmp_path: Path, out_dir: Path
         assert all(r["Class code"] == code_of[r[id_header]] for r in rows), sheet
 
     (teacher,) = records(staff, "Staff")
-    names = teacher["Classroom names (2026)"].split("; ")
-    codes = teacher["Class codes (2026)"].split("; ")
+    names = teacher["Classroom names (2025–26)"].split("; ")
+    codes = teacher["Class codes (2025–26)"].split("; ")
     assert names == ["情報処理入門"] * 3 and sorted(codes) == sorted(rooms)
     header = list(teacher)
-    assert header.index("Class codes (2026)") == header.index("Classroom names (2026)") + 1
+    assert header.index("Class codes (2025–26)") == header.index("Classroom names (2025–26)") + 1
 
     (change,) = records(changes, "Year-end changes")
     assert change["Target"] == f"情報処理入門 (cl0002) — {JAPANESE_SCHOOL} — 2025-2026 前期"

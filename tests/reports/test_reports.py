@@ -108,7 +108,7 @@ def test_families_flag_contacts_that_cannot_be_reached(engine: Engine, out_dir: 
 def test_staff_report_counts_classrooms_of_current_year(engine: Engine, out_dir: Path) -> None:
     path = export_report(engine, "staff", out_dir, today=TODAY)
     header, _ = read_sheet(path, "Staff")
-    assert "Classrooms taught (2026)" in header
+    assert "Classrooms taught (2025–26)" in header
     got = {r["Connect ID"]: r for r in records(path, "Staff")}
     with Session(engine) as s:
         staff = s.scalars(select(m.Staff)).all()
@@ -126,8 +126,8 @@ def test_staff_report_counts_classrooms_of_current_year(engine: Engine, out_dir:
             for e in teaching
             if e.person_id == person.id and terms[rooms[e.classroom_id].term_id].school_year == 2026
         )
-        assert row["Classrooms taught (2026)"] == len(current)
-        assert row["Classroom names (2026)"] == ("; ".join(current) or None)
+        assert row["Classrooms taught (2025–26)"] == len(current)
+        assert row["Classroom names (2025–26)"] == ("; ".join(current) or None)
         if person.role == "district_admin":
             assert row["School(s)"] == "All schools"
 
@@ -196,7 +196,7 @@ def test_sync_history_counts_per_type(engine: Engine, out_dir: Path) -> None:
                 label = f"{kind.capitalize()} {measure.replace('_', ' ')}"
                 assert row[label] == value
     assert rows[0]["Students tried to archive"] == 40
-    assert rows[0]["Status"] == "Held: deletion threshold"
+    assert rows[0]["Status"] == "Held at the deletion threshold, nothing archived"
 
 
 def test_changes_lists_every_operation_with_a_label(engine: Engine, out_dir: Path) -> None:
@@ -223,7 +223,7 @@ def test_changes_lists_every_operation_with_a_label(engine: Engine, out_dir: Pat
             assert row["Target"].startswith(rooms[op.target_id].name)
         if op.params:
             assert json.loads(row["Details"]) == op.params
-    assert {r["State"] for r in rows} >= {"Staged, not sent", "Applied", "Conflict"}
+    assert {r["State"] for r in rows} >= {"Not yet sent", "Applied", "Conflict: changed on the server"}
 
 
 def test_title_rows_say_which_state_is_shown(engine: Engine, out_dir: Path) -> None:

@@ -4,12 +4,13 @@ import argparse
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Connection
 
 from connect_desktop.domain.operations import OperationKind
-from connect_desktop.rollover import PlannedOperation
+from connect_desktop.rollover import Plan, PlannedOperation
 from connect_desktop.rollover.cli import add_plan_commands, run_plan_command
 from tests.rollover.builder import CacheBuilder
 from tests.rollover.conftest import Scenario
@@ -22,8 +23,14 @@ def _run(
     add_plan_commands(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["plan", *argv, "--as-of", "2026-06-15"])
     out, err = io.StringIO(), io.StringIO()
-    stage = staged.append if staged is not None else None
-    code = run_plan_command(args, connection, stage, out=out, err=err)
+
+    def stage(plan: Plan[Any], confirmation: str | None) -> int:
+        assert staged is not None
+        before = len(staged)
+        staged.extend(plan.to_operations(confirmation=confirmation))
+        return len(staged) - before
+
+    code = run_plan_command(args, connection, stage if staged is not None else None, out=out, err=err)
     return code, out.getvalue(), err.getvalue()
 
 

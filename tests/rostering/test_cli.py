@@ -74,8 +74,8 @@ def test_preview_against_the_cache(tmp_path: Path) -> None:
     body = json.loads(out)
     assert code == 0 and body["ok"] and body["held"] is False and body["errors"] == []
     student = body["types"]["student"]
-    assert set(student) >= {"create", "update", "archive", "sync_managed", "threshold_pct", "held"}
-    assert student["create"] > 0 and student["sync_managed"] == 0 and student["threshold_pct"] == 10.0
+    assert set(student) >= {"create", "update", "archive", "managed", "threshold", "archive_percent", "held"}
+    assert student["create"] > 0 and student["managed"] == 0 and student["threshold"] == 10.0
     code, out, _ = cli("preview-rollover", str(good(tmp_path)), open_cache=empty_cache(tmp_path))
     assert code == 0 and "would apply all" in out
 

@@ -6,7 +6,8 @@ import datetime as dt
 import random
 import uuid
 
-from connect_server.seeding.calendar import Calendar, school_months, school_year_of, terms_of
+from connect_desktop.domain.school_year import school_year_of
+from connect_server.seeding.calendar import Calendar, school_months, terms_of
 from connect_server.seeding.ids import IdSpace
 from connect_server.seeding.names import NICKNAMES, ascii_slug, with_typo
 from connect_server.seeding.students import duplicate_count

@@ -184,7 +184,7 @@ BAD_OPERATIONS = [
     ),
     (
         {"kind": "archive_student", "params": {"reason": "x"}},
-        "archive_student takes no parameters (got reason)",
+        "This change takes no details (got reason).",
     ),
     ({"kind": "archive_student", "id": "nope"}, "No student with id nope"),
 ]

@@ -241,11 +241,13 @@ def _held_counts(run: dict[str, Any], role: str) -> None:
     if role == DISTRICT:
         assert {t: counts[t]["tried_to_archive"] for t in TOTAL_TRIED} == TOTAL_TRIED
         assert "school" in counts and "term" in counts
+        assert all(c["planned"]["managed"] for t, c in counts.items() if t in TOTAL_TRIED)
         return
     assert {t: c["tried_to_archive"] for t, c in counts.items() if c["tried_to_archive"]} == {
         t: len(sids) for t, sids in A_TRIED.items()
     }
     assert "school" not in counts and "term" not in counts
+    assert not any("planned" in c for c in counts.values())  # the plan's numbers are the district's
     message = run["data"]["message"]
     assert "In your schools: 12 records listed" in message and "of 20" not in message
 

@@ -34,7 +34,7 @@ def test_set_source_run_and_list_as_json(
     assert cli("run", "--db", db_url, "--json") == 0
     run = json.loads(capsys.readouterr().out)
     assert run["status"] == "succeeded" and run["counts"]["student"]["created"] == 10
-    assert set(run["counts"]["student"]) == {"created", "updated", "archived", "tried_to_archive"}
+    assert set(run["counts"]["student"]) == {"created", "updated", "archived", "tried_to_archive", "planned"}
     District(students=range(5)).write(package)
     assert cli("run", "--db", db_url, "--json") == 3  # held
     held = json.loads(capsys.readouterr().out)
@@ -45,6 +45,23 @@ def test_set_source_run_and_list_as_json(
     runs = json.loads(capsys.readouterr().out)
     assert [r["status"] for r in runs] == ["succeeded", "failed_threshold", "succeeded"]
     assert runs[0]["approved_archives"] and runs[0]["counts"]["student"]["archived"] == 5
+
+
+def test_preview_as_json_in_the_wire_shape(
+    db_url: str, sessions: sessionmaker[Session], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    package = District().write(tmp_path / "current.zip")
+    assert cli("set-source", "--db", db_url, "oneroster-csv", str(package)) == 0
+    assert cli("run", "--db", db_url) == 0
+    District(students=range(5)).write(package)
+    capsys.readouterr()
+    assert cli("preview", "--db", db_url, "--json") == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["held"] and body["held_types"] == ["student", "contact", "student_contact", "enrollment"]
+    assert body["types"]["student"] == {
+        "create": 0, "update": 0, "archive": 5, "unchanged": 5, "managed": 10, "threshold": 10.0,
+        "archive_percent": 50.0, "paused": False, "in_source": True, "held": True,
+    }  # fmt: skip
 
 
 def test_rest_source_is_stored_and_runs(

@@ -61,6 +61,7 @@ def test_the_desktop_preview_equals_the_server_run(demo: Demo, tmp_path: Path) -
             p.archive,
         ), type_
         assert listed[type_] == planned[type_], type_
+        assert counts["planned"] == p.model_dump(), type_  # one shape: the run records what was previewed
         # the server also moves a moved student's links and enrollments to the new school
         # (school_id is bookkeeping, not a snapshot field): those are updates the plan cannot see
         if type_ not in ("student_contact", "enrollment"):
@@ -85,7 +86,7 @@ def test_the_preview_reads_the_cache_settings(demo: Demo, tmp_path: Path) -> Non
             preview_rollover(connection, demo.next_year, today=dt.date(2026, 6, 20)) as preview,
         ):
             assert not preview.held
-            assert preview.types["classroom"].threshold_pct == 100.0
+            assert preview.types["classroom"].threshold == 100.0
             assert preview.types["staff"].paused and preview.types["staff"].archive == 0
     finally:
         engine.dispose()

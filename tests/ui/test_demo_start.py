@@ -24,6 +24,7 @@ from connect_desktop.api.schema import API_PREFIX
 from connect_desktop.store.paths import data_dir
 from tests.ui.conftest import RecordingReporter
 from ui import dialog_dirs
+from ui.app import AppServices
 from ui.controller import AppController
 from ui.demo import DemoDistrict, DemoError, DemoLayout, start_demo
 from ui.messages import MessageBridge
@@ -32,7 +33,7 @@ from ui.signin import SignInDialog
 from ui.tasks import TaskRunner
 from ui.wizard.reports import ReportsPage
 from ui.wizard.students import NonReturningStudentsPage
-from ui.wizard.sync_rollover import SyncRolloverPage
+from ui.wizard.sync_rollover import ArchivesTab, PreviewTab
 
 ROOT = Path(__file__).resolve().parents[2]
 STUDENTS = 50
@@ -162,7 +163,9 @@ def test_the_app_shows_a_failed_demo_start_as_a_message_and_quits(
     layout.database.write_bytes(b"this is not a database" * 100)
     reporter.modal = True  # as in the app: the message is read, then the app ends
     monkeypatch.setattr(reporter, "show_problem", lambda problem: setattr(reporter, "last_problem", problem))
-    controller = AppController(runner, reporter, ui_settings, MessageBridge(), as_of=dt.date(2026, 6, 20))
+    controller = AppController(
+        AppServices(runner, reporter, ui_settings, MessageBridge()), as_of=dt.date(2026, 6, 20)
+    )
     with qtbot.waitSignal(controller.quit_requested, timeout=60_000):
         controller.start_demo(layout.folder, STUDENTS)
     assert reporter.last_problem is not None
@@ -208,15 +211,15 @@ def _wizard_openers(inside: Path) -> list[tuple[str, Opener]]:
     def page(**attrs: Any) -> SimpleNamespace:
         return SimpleNamespace(**attrs)
 
-    rollover = page(
-        preview_package=lambda _p: None,
+    archives = page(
         export_archives_to=lambda _p: None,
         selected_run=SimpleNamespace(started_at=dt.datetime(2026, 6, 20)),
     )
+    preview = page(preview_package=lambda _p: None)
     return [
-        ("rollover export", lambda _d: SyncRolloverPage.choose_export(rollover, "csv")),  # type: ignore[arg-type]
-        ("rollover zip", lambda _d: SyncRolloverPage._choose_zip(rollover)),  # type: ignore[arg-type]
-        ("rollover folder", lambda _d: SyncRolloverPage._choose_dir(rollover)),  # type: ignore[arg-type]
+        ("rollover export", lambda _d: ArchivesTab.choose_export(archives, "csv")),  # type: ignore[arg-type]
+        ("rollover zip", lambda _d: PreviewTab._choose_zip(preview)),  # type: ignore[arg-type]
+        ("rollover folder", lambda _d: PreviewTab._choose_dir(preview)),  # type: ignore[arg-type]
         (
             "student file",
             lambda _d: NonReturningStudentsPage.choose_file_dialog(

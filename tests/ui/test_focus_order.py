@@ -9,14 +9,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
+from connect_desktop.yearend.steps import spec
 from tests.ui.conftest import AS_OF
+from ui.app import AppServices
 from ui.errors import ErrorReporter
 from ui.messages import MessageBridge
 from ui.settings import UiSettings
 from ui.signin import SignInDialog
 from ui.tasks import ImmediatePool, TaskRunner
 from ui.wizard.page import WizardContext
-from ui.wizard.registry import spec
 from ui.wizard.reports import ReportsPage
 
 
@@ -59,12 +60,10 @@ def test_sign_in_dialog_tab_order(qtbot: QtBot, ui_settings: UiSettings) -> None
         assert spoken(widget), f"{type(widget).__name__} has no accessible name or text"
 
 
-def test_reports_page_tab_order(qtbot: QtBot) -> None:
+def test_reports_page_tab_order(qtbot: QtBot, ui_settings: UiSettings) -> None:
     context = WizardContext(
         service=SimpleNamespace(cache=None),  # type: ignore[arg-type]  # only used inside tasks
-        runner=TaskRunner(ImmediatePool()),
-        reporter=ErrorReporter(),
-        bridge=MessageBridge(),
+        app=AppServices(TaskRunner(ImmediatePool()), ErrorReporter(), ui_settings, MessageBridge()),
         as_of=AS_OF,
     )
     page = ReportsPage(spec("reports"), context)

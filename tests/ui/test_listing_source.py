@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QModelIndex
 
+from connect_desktop.account import Account
 from connect_desktop.store import queries
 from connect_desktop.store.db import Cache, open_cache
 from connect_desktop.store.writer import apply_changes
@@ -43,16 +43,22 @@ def cache(tmp_path: Path) -> Iterator[Cache]:
         yield cache
 
 
-def test_keyset_pages_match_offset_pages(cache: Cache, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[dict[str, Any]] = []
-    real = queries.list_students
+class RecordingAccount(Account):
+    """The real account service over `cache`, noting how each page was asked for."""
 
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        calls.append(kwargs)
-        return real(*args, **kwargs)
+    def __init__(self, cache: Cache) -> None:
+        super().__init__(None, None, cache)  # type: ignore[arg-type]  # no server needed
+        self.calls: list[dict[str, Any]] = []
 
-    monkeypatch.setitem(__import__("ui.sources").sources._LISTINGS, "student", spy)
-    source = ListingSource(SimpleNamespace(cache=cache), "student", to_row=lambda s: (s.id, s.last_name))  # type: ignore[arg-type]
+    def records(self, *args: Any, **kwargs: Any) -> queries.Page[Any]:
+        self.calls.append(kwargs)
+        return super().records(*args, **kwargs)
+
+
+def test_keyset_pages_match_offset_pages(cache: Cache) -> None:
+    account = RecordingAccount(cache)
+    calls = account.calls
+    source = ListingSource(account, "student", to_row=lambda s: (s.id, s.last_name))
     assert isinstance(source, KeysetPageSource)
     model = LazyTableModel((Column("Name", 1),), TaskRunner(ImmediatePool()), page_size=50)
     model.set_source(source)
@@ -60,7 +66,7 @@ def test_keyset_pages_match_offset_pages(cache: Cache, monkeypatch: pytest.Monke
         model.fetchMore(QModelIndex())
     assert model.total == 257 and model.rowCount() == 257
     with cache.sessions() as db:
-        expected = [s.id for s in real(db, limit=1000).rows]
+        expected = [s.id for s in queries.list_records(db, "student", limit=1000).rows]
     assert [model.key(r) for r in range(model.rowCount())] == expected
     pages = [c for c in calls if "after" in c]
     assert len(pages) == 6  # 5 full pages and an empty one

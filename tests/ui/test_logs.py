@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ui.logs import LOG_FILE, log_dir, private_file_handler
+import ui.logs
+from ui.logs import LOG_FILE, PrivateRotatingFileHandler, log_dir, private_file_handler, setup_logging
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
 
@@ -57,3 +58,24 @@ def test_the_log_file_and_its_rotations_are_owner_only(app_home: Path) -> None:
     assert len(files) == 6  # the file and its five backups
     assert {f.name: mode(f) for f in files} == {f.name: 0o600 for f in files}
     assert "line 19" in path.read_text()
+
+
+def test_setting_up_logging_twice_writes_each_line_once(
+    app_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ui.logs, "install_qt_message_handler", lambda: None)  # keep pytest-qt's handler
+    root = logging.getLogger()
+    before, level = list(root.handlers), root.level
+    try:
+        path = setup_logging()
+        assert setup_logging() == path
+        ours = [h for h in root.handlers if isinstance(h, PrivateRotatingFileHandler)]
+        assert len(ours) == 1
+        logging.getLogger("tests.ui.logs").warning("written once")
+        ours[0].flush()
+        assert path.read_text().count("written once") == 1
+    finally:
+        for handler in set(root.handlers) - set(before):
+            root.removeHandler(handler)
+            handler.close()
+        root.setLevel(level)

@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from connect_desktop.rostering.preview import preview_rollover
 from connect_desktop.store.sync_history import SyncRunRow
+from connect_desktop.syncadmin.explain import explain_run
 from connect_server.sync_runner import run_sync
 from connect_server.syncing.config import SourceConfig, save_source
 from tests.server_sync.package import District as Package
@@ -24,7 +25,6 @@ from tests.ui.test_year_end_flow import open_app
 from ui.main_window import MainWindow
 from ui.messages import MessageBridge
 from ui.settings import UiSettings
-from ui.sync_service import explain_run
 from ui.tasks import TaskRunner
 from ui.wizard.reports import ReportsPage
 from ui.wizard.sync_rollover import SyncRolloverPage
@@ -63,7 +63,7 @@ def open_synced(
     window.show_wizard("sync_rollover")
     page = window.wizard.page("sync_rollover")
     assert isinstance(page, SyncRolloverPage)
-    qtbot.waitUntil(lambda: page.status_data is not None and not page._loading, timeout=WAIT)
+    qtbot.waitUntil(lambda: page.settled, timeout=WAIT)
     return window, page
 
 
@@ -129,29 +129,30 @@ def test_held_run_explained_listed_exported_and_approved_once(
     server, next_year = synced
     hold(server, next_year)
     _window, page = open_synced(qtbot, server, runner, reporter, ui_settings, bridge)
-    assert page.latest_run is not None and page.latest_run.status == "failed_threshold"
-    text = page.run_text.text()
+    assert page.history.latest_run is not None and page.history.latest_run.status == "failed_threshold"
+    text = page.history.run_text.text()
     assert "10 students (50% of synced students), more than your threshold of 10%" in text
     assert "Nothing was archived" in text
     assert "the next run will be held too" in text
     assert "Who was told?" in text
-    assert page.approve.isVisible()
+    assert page.history.approve.isVisible()
 
     # what it tried to archive, paged in from the server
-    page.archive_model._page_size = 7
-    page._set_archive_run(page.selected_run)
+    page.archives.archive_model._page_size = 7
+    page.archives.list_run()
     qtbot.waitUntil(
-        lambda: page.archive_model.total is not None and not page.archive_model.loading, timeout=WAIT
+        lambda: page.archives.archive_model.total is not None and not page.archives.archive_model.loading,
+        timeout=WAIT,
     )
-    total = page.archive_model.total
-    assert total == page.latest_run.total("tried_to_archive") and total > 7
-    while page.archive_model.canFetchMore():
-        page.archive_model.fetchMore()
-        qtbot.waitUntil(lambda: not page.archive_model.loading, timeout=WAIT)
-    assert page.archive_model.loaded == total
+    total = page.archives.archive_model.total
+    assert total == page.history.latest_run.total("tried_to_archive") and total > 7
+    while page.archives.archive_model.canFetchMore():
+        page.archives.archive_model.fetchMore()
+        qtbot.waitUntil(lambda: not page.archives.archive_model.loading, timeout=WAIT)
+    assert page.archives.archive_model.loaded == total
     target = tmp_path / "tried.xlsx"
-    page.export_archives_to(target)
-    qtbot.waitUntil(lambda: "Saved" in page.export_feedback.text(), timeout=WAIT)
+    page.archives.export_archives_to(target)
+    qtbot.waitUntil(lambda: "Saved" in page.archives.export_feedback.text(), timeout=WAIT)
     book = openpyxl.load_workbook(target, read_only=True)
     try:
         sheet = book.active
@@ -159,32 +160,34 @@ def test_held_run_explained_listed_exported_and_approved_once(
     finally:
         book.close()  # a read-only workbook keeps its file open until closed
     as_csv = tmp_path / "tried.csv"
-    page.export_archives_to(as_csv)
-    qtbot.waitUntil(lambda: str(as_csv) in page.export_feedback.text(), timeout=WAIT)
+    page.archives.export_archives_to(as_csv)
+    qtbot.waitUntil(lambda: str(as_csv) in page.archives.export_feedback.text(), timeout=WAIT)
     assert len(as_csv.read_text(encoding="utf-8-sig").splitlines()) == total + 1
     if os.name == "posix":  # personal data: owner-only, like the reports
         assert stat.S_IMODE(target.stat().st_mode) == stat.S_IMODE(as_csv.stat().st_mode) == 0o600
 
     # approve once: confirm, the server runs, the pulled history shows the new run
-    runs_before = len(page.status_data.runs)  # type: ignore[union-attr]
-    page.approve.click()
-    qtbot.waitUntil(lambda: page.confirm_box is not None and page.confirm_box.isVisible(), timeout=WAIT)
-    assert "10 students" in page.confirm_box.text()  # type: ignore[union-attr]
-    assert "thresholds stay as they are" in page.confirm_box.informativeText()  # type: ignore[union-attr]
-    next(b for b in page.confirm_box.buttons() if "Approve" in b.text()).click()  # type: ignore[union-attr]
+    runs_before = len(page.history.status_data.runs)  # type: ignore[union-attr]
+    page.history.approve.click()
+    qtbot.waitUntil(
+        lambda: page.history.confirm_box is not None and page.history.confirm_box.isVisible(), timeout=WAIT
+    )
+    assert "10 students" in page.history.confirm_box.text()  # type: ignore[union-attr]
+    assert "thresholds stay as they are" in page.history.confirm_box.informativeText()  # type: ignore[union-attr]
+    next(b for b in page.history.confirm_box.buttons() if "Approve" in b.text()).click()  # type: ignore[union-attr]
     qtbot.waitUntil(
         lambda: (
-            page.status_data is not None
-            and len(page.status_data.runs) == runs_before + 1
-            and not page._loading
+            page.history.status_data is not None
+            and len(page.history.status_data.runs) == runs_before + 1
+            and not page.history.loading
         ),
         timeout=30_000,
     )
-    latest = page.latest_run
+    latest = page.history.latest_run
     assert latest is not None and latest.status == "succeeded" and latest.approved_archives
     assert latest.total("archived") == total
-    assert "thresholds were not changed" in page.approve_feedback.text()
-    assert not page.approve.isVisible()
+    assert "thresholds were not changed" in page.history.approve_feedback.text()
+    assert not page.history.approve.isVisible()
     assert reporter.reported == []
 
 
@@ -194,21 +197,26 @@ def test_threshold_and_pause_staged_as_one_operation(
 ) -> None:  # fmt: skip
     server, _next_year = synced
     window, page = open_synced(qtbot, server, runner, reporter, ui_settings, bridge)
-    page.stage_settings()
-    assert "Nothing changed" in page.settings_feedback.text()
-    page.threshold_boxes["students"].setValue(60)
-    page.add_pause_row("classrooms", None, "2026-08-15")
-    page.add_pause_row("all", "2026-07-01", None)
+    page.settings_tab.stage_settings()
+    assert "Nothing changed" in page.settings_tab.settings_feedback.text()
+    page.settings_tab.threshold_boxes["students"].setValue(60)
+    page.settings_tab.add_pause_row("classrooms", None, "2026-08-15")
+    page.settings_tab.add_pause_row("all", "2026-07-01", None)
     with qtbot.waitSignal(window.summary_loaded, timeout=WAIT):
-        page.stage.click()
+        page.settings_tab.stage.click()
     qtbot.waitUntil(
-        lambda: not page._loading and page.settings is not None and page.settings.staged, timeout=WAIT
+        lambda: (
+            not page.history.loading
+            and page.settings_tab.settings is not None
+            and page.settings_tab.settings.staged
+        ),
+        timeout=WAIT,
     )
     rows = [row for row in window.service.pending() if row.kind == "update_sync_settings"]
     assert len(rows) == 1
     (row,) = rows
     assert row.step == "sync_rollover"
-    settings = page.settings
+    settings = page.settings_tab.settings
     assert settings is not None and row.target_id == settings.id
     params = row.params
     assert params["thresholds"] == {"students": 60}
@@ -218,8 +226,8 @@ def test_threshold_and_pause_staged_as_one_operation(
     ]
     assert "daily_sync" not in params
     # the editor shows the staged values again
-    assert page.threshold_boxes["students"].value() == 60
-    assert page.pauses.rowCount() == 2
+    assert page.settings_tab.threshold_boxes["students"].value() == 60
+    assert page.settings_tab.pauses.rowCount() == 2
     assert reporter.reported == []
 
 
@@ -230,8 +238,11 @@ def test_preview_shows_the_same_counts_as_the_core(
     server, next_year = synced
     window, page = open_synced(qtbot, server, runner, reporter, ui_settings, bridge)
     page.tabs.setCurrentIndex(3)
-    page.preview_package(next_year)
-    qtbot.waitUntil(lambda: page.preview is not None and not page.counts.isHidden(), timeout=30_000)
+    page.preview_tab.preview_package(next_year)
+    qtbot.waitUntil(
+        lambda: page.preview_tab.session is not None and not page.preview_tab.counts.isHidden(),
+        timeout=30_000,
+    )
     with (
         window.service.cache.engine.connect() as connection,
         preview_rollover(connection, next_year, today=AS_OF) as expected,
@@ -239,36 +250,47 @@ def test_preview_shows_the_same_counts_as_the_core(
         want = expected.types
         held = expected.held_types
     shown = {}
-    for row in range(page.counts.rowCount()):
-        type_ = page.counts.item(row, 0).data(256)
-        shown[type_] = tuple(page.counts.item(row, c).text() for c in (1, 2, 3, 4, 7))
+    for row in range(page.preview_tab.counts.rowCount()):
+        type_ = page.preview_tab.counts.item(row, 0).data(256)
+        shown[type_] = tuple(page.preview_tab.counts.item(row, c).text() for c in (1, 2, 3, 4, 7))
     assert shown == {
         t: (
             f"{p.create:,}",
             f"{p.update:,}",
             f"{p.archive:,}",
-            f"{p.sync_managed:,}",
+            f"{p.managed:,}",
             "Held" if p.held else "OK",
         )
         for t, p in want.items()
     }
-    assert held and "HELD" in page.preview_status.text()
-    row = next(r for r in range(page.counts.rowCount()) if page.counts.item(r, 0).data(256) == "student")
-    page.counts.setCurrentCell(row, 3)
-    qtbot.waitUntil(
-        lambda: page.changes_model.total is not None and not page.changes_model.loading, timeout=WAIT
+    assert held and "HELD" in page.preview_tab.preview_status.text()
+    row = next(
+        r
+        for r in range(page.preview_tab.counts.rowCount())
+        if page.preview_tab.counts.item(r, 0).data(256) == "student"
     )
-    assert page.changes_model.loaded == want["student"].archive == 10
-    assert page.prediction["students"][1].text() == "Held"
-    page.threshold_boxes["students"].setValue(50)
-    assert page.prediction["students"][1].text() == "OK"
+    page.preview_tab.counts.setCurrentCell(row, 3)
+    qtbot.waitUntil(
+        lambda: (
+            page.preview_tab.changes_model.total is not None and not page.preview_tab.changes_model.loading
+        ),
+        timeout=WAIT,
+    )
+    assert page.preview_tab.changes_model.loaded == want["student"].archive == 10
+    assert page.settings_tab.prediction["students"][1].text() == "Held"
+    page.settings_tab.threshold_boxes["students"].setValue(50)
+    assert page.settings_tab.prediction["students"][1].text() == "OK"
 
     # a broken package shows its errors with file, row and column
     broken = next_year.with_name("broken.zip")
     broken.write_bytes(b"not a zip")
-    page.preview_package(broken)
+    page.preview_tab.preview_package(broken)
     qtbot.waitUntil(
-        lambda: "cannot be read" in page.preview_status.text() or not page.problems.isHidden(), timeout=WAIT
+        lambda: (
+            "cannot be read" in page.preview_tab.preview_status.text()
+            or not page.preview_tab.problems.isHidden()
+        ),
+        timeout=WAIT,
     )
     assert reporter.reported == []
 
@@ -293,29 +315,36 @@ def test_a_school_admin_reads_their_schools_part_and_is_told_so(
     ui_settings: UiSettings, bridge: MessageBridge,
 ) -> None:  # fmt: skip
     _window, page = open_synced(qtbot, held_two_schools, runner, reporter, ui_settings, bridge)
-    assert "Counts and lists here are for your schools only (Oak Elementary)" in page.status_text.text()
-    run = page.latest_run
+    assert (
+        "Counts and lists here are for your schools only (Oak Elementary)" in page.history.status_text.text()
+    )
+    run = page.history.latest_run
     assert run is not None and run.status == "failed_threshold" and "school" not in run.counts
     # Oak's five students s-0, s-2, …, s-8 with their guardians, family links and enrollments
     assert {t: c["tried_to_archive"] for t, c in run.counts.items() if c["tried_to_archive"]} == {
         "student": 5, "contact": 5, "student_contact": 5, "enrollment": 5,
     }  # fmt: skip
-    text_shown = page.run_text.text()
+    text_shown = page.history.run_text.text()
     assert "In your schools, it wanted to archive:" in text_shown
     assert "<li>5 students</li>" in text_shown and "unless a district admin approves" in text_shown
     assert "tell your district admin" in text_shown
-    assert not page.approve.isVisible()  # approving is for district admins
+    assert not page.history.approve.isVisible()  # approving is for district admins
 
-    page._set_archive_run(page.selected_run)
+    page.archives.list_run()
     qtbot.waitUntil(
-        lambda: page.archive_model.total is not None and not page.archive_model.loading, timeout=WAIT
+        lambda: page.archives.archive_model.total is not None and not page.archives.archive_model.loading,
+        timeout=WAIT,
     )
-    assert page.archive_model.total == run.total("tried_to_archive") == 20
-    assert "in your schools" in page.archive_title.text()
-    while page.archive_model.canFetchMore():
-        page.archive_model.fetchMore()
-        qtbot.waitUntil(lambda: not page.archive_model.loading, timeout=WAIT)
-    students = {page.archive_model.row(r)[3] for r in range(20) if page.archive_model.row(r)[4] == "student"}
+    assert page.archives.archive_model.total == run.total("tried_to_archive") == 20
+    assert "in your schools" in page.archives.archive_title.text()
+    while page.archives.archive_model.canFetchMore():
+        page.archives.archive_model.fetchMore()
+        qtbot.waitUntil(lambda: not page.archives.archive_model.loading, timeout=WAIT)
+    students = {
+        page.archives.archive_model.row(r)[3]
+        for r in range(20)
+        if page.archives.archive_model.row(r)[4] == "student"
+    }
     assert students == {"s-0", "s-2", "s-4", "s-6", "s-8"}
     assert reporter.reported == []
 

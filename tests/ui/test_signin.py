@@ -10,11 +10,11 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from connect_desktop.account import Account
 from tests.support.records import RecordBuilder
 from tests.support.server import LiveServer, add_user
 from tests.support.tls import self_signed
 from tests.ui.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, District, RecordingReporter
-from ui.backend import AccountService
 from ui.settings import UiSettings
 from ui.signin import SignInDialog
 from ui.tasks import TaskRunner
@@ -24,7 +24,7 @@ from ui.tasks import TaskRunner
 def dialog(
     qtbot: QtBot, runner: TaskRunner, ui_settings: UiSettings, reporter: RecordingReporter
 ) -> Iterator[SignInDialog]:
-    signin = SignInDialog(AccountService.sign_in, runner, ui_settings, reporter)
+    signin = SignInDialog(Account.sign_in, runner, ui_settings, reporter)
     qtbot.addWidget(signin)
     yield signin
     if signin.account is not None:
@@ -37,10 +37,10 @@ def fill(dialog: SignInDialog, server: str) -> None:
     dialog.password.setText(ADMIN_PASSWORD)
 
 
-def sign_in(qtbot: QtBot, dialog: SignInDialog) -> AccountService:
+def sign_in(qtbot: QtBot, dialog: SignInDialog) -> Account:
     with qtbot.waitSignal(dialog.signed_in, timeout=20_000) as signal:
         dialog.submit.click()
-    service: AccountService = signal.args[0]
+    service: Account = signal.args[0]
     return service
 
 
@@ -97,7 +97,7 @@ def test_a_certificate_file_under_advanced_wins_and_is_remembered(
     with service.client() as client:  # later calls use the remembered file too
         assert client.me().email == ADMIN_EMAIL
     assert ui_settings.ca_bundle == str(tls_server.tls.cert_file)
-    again = SignInDialog(AccountService.sign_in, runner, ui_settings, reporter)
+    again = SignInDialog(Account.sign_in, runner, ui_settings, reporter)
     qtbot.addWidget(again)
     assert again.ca_bundle.text() == str(tls_server.tls.cert_file) and not again.advanced_box.isHidden()
 

@@ -126,3 +126,51 @@ def test_unknown_total(total: int | None) -> None:
         lambda ctx: ctx.progress.on_progress(3, total, 1.0, None), on_progress=reports.append
     )
     assert reports[0].fraction is None
+
+
+def test_an_op_reports_its_failure_unless_it_handles_it() -> None:
+    reported: list[BaseException] = []
+    handled: list[BaseException] = []
+    runner = TaskRunner(ImmediatePool(), on_unhandled=reported.append)
+
+    def fails(_ctx: TaskContext) -> None:
+        raise ValueError("boom")
+
+    runner.op(fails, name="default").run()
+    runner.op(fails, name="handled").failure(handled.append).run()
+    assert [str(e) for e in reported] == ["boom"] and [str(e) for e in handled] == ["boom"]
+
+
+def test_an_op_recovers_the_screen_then_reports() -> None:
+    seen: list[str] = []
+    runner = TaskRunner(ImmediatePool(), on_unhandled=lambda exc: seen.append(f"reported {exc}"))
+
+    def fails(_ctx: TaskContext) -> None:
+        raise ValueError("boom")
+
+    runner.op(fails).recover(lambda: seen.append("recovered")).always(lambda: seen.append("ended")).run()
+    assert seen == ["recovered", "reported boom", "ended"]
+    fine = runner.op(lambda _ctx: 1).recover(lambda: seen.append("never"))
+    fine.success(lambda n: seen.append(f"got {n}")).run()
+    assert seen[3:] == ["got 1"]
+
+
+def test_an_exclusive_op_does_not_start_twice_while_it_runs(qtbot: QtBot) -> None:
+    release = threading.Event()
+    started: list[str] = []
+    runner = TaskRunner()
+    owner, other = object(), object()
+
+    def work(_ctx: TaskContext) -> None:
+        started.append("work")
+        release.wait(10)
+
+    first = runner.op(work, name="sync").exclusive(owner).run()
+    assert first is not None
+    assert runner.op(work, name="sync").exclusive(owner).run() is None  # the second click
+    second_owner = runner.op(work, name="sync").exclusive(other).run()  # another page's own
+    release.set()
+    qtbot.waitUntil(lambda: first.done and second_owner is not None and second_owner.done, timeout=5_000)
+    assert len(started) == 2
+    again = runner.op(lambda _ctx: None, name="sync").exclusive(owner).run()
+    assert again is not None  # free again once it ended

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from connect_server.models import Classroom
 from tests.ui.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, AS_OF, District, RecordingReporter
+from ui.app import AppServices
 from ui.controller import AppController
 from ui.main_window import MainWindow
 from ui.messages import MessageBridge
@@ -28,7 +29,9 @@ def open_app(
     settings: UiSettings,
     bridge: MessageBridge,
 ) -> tuple[AppController, MainWindow]:
-    controller = AppController(runner, reporter, settings, bridge, as_of=AS_OF, sync_interval_ms=0)
+    controller = AppController(
+        AppServices(runner, reporter, settings, bridge), as_of=AS_OF, sync_interval_ms=0
+    )
     dialog = controller.show_sign_in()
     qtbot.addWidget(dialog)
     dialog.server.setText(district.url)
@@ -92,7 +95,9 @@ def test_bad_password_shows_a_plain_message(
     ui_settings: UiSettings,
     bridge: MessageBridge,
 ) -> None:
-    controller = AppController(runner, reporter, ui_settings, bridge, as_of=AS_OF, sync_interval_ms=0)
+    controller = AppController(
+        AppServices(runner, reporter, ui_settings, bridge), as_of=AS_OF, sync_interval_ms=0
+    )
     dialog = controller.show_sign_in()
     qtbot.addWidget(dialog)
     dialog.server.setText(district.url)
@@ -116,7 +121,9 @@ def test_unreachable_server_is_explained(
 ) -> None:
     url = district.url
     district.server.stop()
-    controller = AppController(runner, reporter, ui_settings, bridge, as_of=AS_OF, sync_interval_ms=0)
+    controller = AppController(
+        AppServices(runner, reporter, ui_settings, bridge), as_of=AS_OF, sync_interval_ms=0
+    )
     dialog = controller.show_sign_in()
     qtbot.addWidget(dialog)
     dialog.server.setText(url)
@@ -238,7 +245,7 @@ def test_wizard_resumes_where_the_user_was(
     window.close()
     controller.shutdown()
 
-    again = AppController(runner, reporter, ui_settings, bridge, as_of=AS_OF, sync_interval_ms=0)
+    again = AppController(AppServices(runner, reporter, ui_settings, bridge), as_of=AS_OF, sync_interval_ms=0)
     reopened = again.open_main(controller.service, sync=False)
     qtbot.addWidget(reopened)
     assert reopened.wizard.current_step == "archive_classrooms"

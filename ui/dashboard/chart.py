@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -57,7 +57,7 @@ class GradeChart(QWidget):
                 f"{round(top * fraction):,}",
             )
             painter.setPen(QColor("#d9e2ec"))
-            painter.drawLine(area.left(), y, area.right(), y)
+            painter.drawLine(QPointF(area.left(), y), QPointF(area.right(), y))
             painter.setPen(AXIS)
         slot = area.width() / len(self.grades)
         bar = max(2.0, slot * 0.36)

@@ -1,7 +1,7 @@
 """The dashboard's numbers: the core's `Overview` under the name the UI uses.
 
 They are read by `connect_desktop.store.overview.account_overview`, inside a background
-task (`AccountService.summary`); this module only names the types for the widgets.
+task (`Account.summary`); this module only names the types for the widgets.
 """
 
 from __future__ import annotations

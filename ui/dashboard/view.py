@@ -15,25 +15,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from connect_desktop.domain.operations import RETRYABLE, tally
+from connect_desktop.domain.words import lower_first, noun, run_status_text
+from connect_desktop.yearend.steps import checklist
 from ui.dashboard.chart import GradeChart
-from ui.dashboard.checklist import checklist
 from ui.dashboard.summary import Summary
 
-TYPE_TITLES = (
-    ("school", "Schools"),
-    ("staff", "Staff"),
-    ("student", "Students"),
-    ("contact", "Family contacts"),
-    ("classroom", "Classrooms"),
-    ("enrollment", "Enrollments"),
+TYPE_TITLES = tuple(
+    (entity, noun(entity).capitalize())
+    for entity in ("school", "staff", "student", "contact", "classroom", "enrollment")
 )
-RUN_TEXT = {
-    "succeeded": "finished without problems",
-    "failed_threshold": "held at the deletion threshold (nothing was archived)",
-    "skipped_paused": "skipped: the sync is paused",
-    "failed": "failed",
-    "running": "running",
-}
 
 
 def _label(text: str = "", name: str = "explanation") -> QLabel:
@@ -151,14 +142,14 @@ class Dashboard(QWidget):
         run = summary.last_sync_run
         if run is not None:
             when = (run.finished_at or run.started_at or "")[:16].replace("T", " ")
-            lines.append(f"Last sync run {when}: {RUN_TEXT.get(run.status, run.status)}")
+            lines.append(f"Last sync run {when}: {lower_first(run_status_text(run.status))}")
         elif summary.synced_records:
             lines.append("No sync run recorded yet")
         if summary.last_pull_at:
             lines.append(f"Downloaded to this computer: {str(summary.last_pull_at)[:16]} (UTC)")
         self.sync_text.setText("<br>".join(lines))
         self.waiting.setText(f"{summary.waiting:,}")
-        trouble = summary.pending_states.get("conflict", 0) + summary.pending_states.get("rejected", 0)
+        trouble = tally(summary.pending_states, RETRYABLE)
         text = "changes waiting to be sent"
         if trouble:
             text += f"; {trouble:,} need your decision"

@@ -167,11 +167,11 @@ class LazyTableModel(QAbstractTableModel):
         self._loading = True
         source, generation, offset = self._source, self._generation, len(self._rows)
         limit, after = self._page_size, self._after
-        keyset = isinstance(source, KeysetPageSource)
+        keyset = source if isinstance(source, KeysetPageSource) else None
 
         def work(_ctx: TaskContext) -> tuple[list[Row], Any]:
-            if keyset:  # by keyset: each page costs the same at any depth
-                return source.fetch_after(after if offset else None, limit)  # type: ignore[union-attr]
+            if keyset is not None:  # by keyset: each page costs the same at any depth
+                return keyset.fetch_after(after if offset else None, limit)
             return source.fetch(offset, limit), None
 
         self._runner.run(

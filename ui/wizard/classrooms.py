@@ -6,14 +6,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from connect_desktop.domain.school_year import school_year_label
 from connect_desktop.rollover.classrooms import ClassroomItem, plan_classrooms
 from connect_desktop.rollover.plan import Plan, PlanFilter
-from connect_desktop.rollover.years import school_year_label
 from connect_desktop.store.overview import FilterChoices
+from connect_desktop.yearend.steps import StepSpec
 from ui.models.lazy_table import Column
 from ui.wizard.page import WizardContext
 from ui.wizard.plan_page import ALL, PlanPage, buddy, fill
-from ui.wizard.registry import StepSpec
 
 
 @dataclass(frozen=True)
@@ -44,9 +44,9 @@ class ArchiveClassroomsPage(PlanPage):
         self.school_year = self._combo("School year filter", "All past school years")
         self.filter_row.addWidget(buddy("School y&ear:", self.school_year))
         self.filter_row.addWidget(self.school_year)
-        self.add_school_filter()
+        school = self.add_school_filter()
         self.add_search("Classroom name or course code")
-        self.setTabOrder(self.school_year, self.school)  # type: ignore[arg-type]
+        self.setTabOrder(self.school_year, school)
 
     def choices_loaded(self, choices: FilterChoices) -> None:
         super().choices_loaded(choices)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QPushButton, QTableView
 
+from connect_desktop.domain.operations import RETRYABLE, OutboxState, tally
+from connect_desktop.yearend.steps import StepSpec
 from ui.models.lazy_table import Column, LazyTableModel
 from ui.sources import RestorableSource
+from ui.tasks import TaskContext
 from ui.wizard.page import StepPage, WizardContext, label, year_end_batch
-from ui.wizard.registry import StepSpec
 from ui.wizard.review import step_title
 
 
@@ -89,9 +92,9 @@ class DonePage(StepPage):
         summary = self.context.summary
         if summary is None:
             return
-        applied = sum(states.get("applied", 0) for states in summary.steps.values())
+        applied = sum(states.get(OutboxState.APPLIED, 0) for states in summary.steps.values())
         waiting = summary.waiting
-        trouble = summary.pending_states.get("conflict", 0) + summary.pending_states.get("rejected", 0)
+        trouble = tally(summary.pending_states, RETRYABLE)
         text = f"{applied:,} changes were applied in Connect."
         if waiting:
             text += f" {waiting:,} changes are still waiting to be sent (step 7)."
@@ -121,18 +124,17 @@ class DonePage(StepPage):
         service, batch = self.context.service, year_end_batch(self.context)
         self._run(lambda _ctx: service.stage_restore(batch=batch))
 
-    def _run(self, work: object) -> None:
+    def _run(self, work: Callable[[TaskContext], int]) -> None:
         self._busy = True
         self._update_buttons()
         self.feedback.setText("Preparing the restores…")
 
-        def failed(exc: BaseException) -> None:
+        def recover() -> None:
             self._busy = False
             self.feedback.setText("")
             self._update_buttons()
-            self.context.reporter.report(exc)
 
-        self.context.runner.run(work, on_success=self._restored, on_failure=failed, name="restore")  # type: ignore[arg-type]
+        self.context.runner.op(work, name="restore").success(self._restored).recover(recover).run()
 
     def _restored(self, count: int) -> None:
         self._busy = False

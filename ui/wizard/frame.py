@@ -1,8 +1,8 @@
 """The wizard frame: the step list, the current page, Back and Next; the place is saved.
 
-Pages come from the registry in `STEPS` order. "Next" skips steps that do not apply to
-this account; the step list still shows them (with "not needed") and they can be
-opened to read why.
+Pages come in `STEPS` order (`connect_desktop.yearend.steps`). "Next" skips steps that
+do not apply to this account; the step list still shows them (with "not needed") and
+they can be opened to read why.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from connect_desktop.yearend.steps import STEPS, StepSpec, caption, neighbour
 from ui.dashboard.summary import Summary
 from ui.settings import UiSettings
 from ui.wizard.classrooms import ArchiveClassroomsPage
 from ui.wizard.done import DonePage
 from ui.wizard.page import StepPage, WizardContext
 from ui.wizard.placeholder import PlaceholderPage
-from ui.wizard.registry import STEPS, StepSpec, page_factory
 from ui.wizard.reports import ReportsPage
 from ui.wizard.review import ReviewPage
 from ui.wizard.staff import InactiveStaffPage
@@ -45,11 +45,7 @@ BUILT_IN: dict[str, type[StepPage]] = {
 
 
 def build_page(spec: StepSpec, context: WizardContext) -> StepPage:
-    factory = page_factory(spec.step_id)
-    if factory is not None:
-        page = factory(spec, context)
-        assert isinstance(page, StepPage)
-        return page
+    """The step's page; a step without tools yet shows the placeholder."""
     return BUILT_IN.get(spec.step_id, PlaceholderPage)(spec, context)
 
 
@@ -119,16 +115,7 @@ class WizardFrame(QWidget):
         return next(i for i, s in enumerate(STEPS) if s.step_id == step_id)
 
     def _item_text(self, spec: StepSpec, summary: Summary | None) -> str:
-        number = f"{spec.number}. " if spec.number else ""
-        text = f"{number}{spec.title}"
-        if summary is not None and spec.not_needed(summary):
-            text += "  (not needed)"
-        elif summary is not None and spec.step_id in summary.steps:
-            states = summary.steps[spec.step_id]
-            waiting = states.get("pending", 0)
-            if waiting:
-                text += f"  ({waiting:,} staged)"
-        return text
+        return caption(spec, summary)
 
     def update_summary(self, summary: Summary) -> None:
         """New numbers arrived: refresh the step list (and the page on screen)."""
@@ -169,11 +156,7 @@ class WizardFrame(QWidget):
         self.page_changed.emit(step_id)
 
     def _neighbour(self, direction: int) -> int:
-        row = self.stack.currentIndex() + direction
-        summary = self.context.summary
-        while 0 < row < len(STEPS) - 1 and summary is not None and STEPS[row].not_needed(summary):
-            row += direction
-        return max(0, min(row, len(STEPS) - 1))
+        return neighbour(self.stack.currentIndex(), direction, self.context.summary)
 
     def go_next(self) -> None:
         self._show_row(self._neighbour(+1))

@@ -9,22 +9,22 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from ui.backend import AccountService
+from connect_desktop.account import Account
+from connect_desktop.domain.school_year import current_school_year
+from connect_desktop.yearend.steps import StepSpec
+from ui.app import AppServices
 from ui.dashboard.summary import Summary
 from ui.errors import ErrorReporter
 from ui.messages import MessageBridge
 from ui.tasks import TaskRunner
-from ui.wizard.registry import StepSpec
 
 
 @dataclass
 class WizardContext:
-    """What pages may use: the account (only inside tasks), the runner, errors, messages."""
+    """What pages may use: the account (only inside tasks) and the app's services."""
 
-    service: AccountService
-    runner: TaskRunner
-    reporter: ErrorReporter
-    bridge: MessageBridge
+    service: Account
+    app: AppServices
     summary: Summary | None = None
     as_of: dt.date | None = None
     """The day plans are made for (fixed in the demo and tests; today otherwise)."""
@@ -38,13 +38,23 @@ class WizardContext:
         """The app's one "today": `as_of` when fixed (demo, tests), else the real date."""
         return self.as_of or dt.date.today()
 
+    @property
+    def runner(self) -> TaskRunner:
+        return self.app.runner
+
+    @property
+    def reporter(self) -> ErrorReporter:
+        return self.app.reporter
+
+    @property
+    def bridge(self) -> MessageBridge:
+        return self.app.bridge
+
 
 def year_end_batch(context: WizardContext) -> str:
     """The label staged year-end changes share, so they can be restored together."""
-    year = context.summary.current_school_year if context.summary is not None else None
-    if year is None:
-        today = context.today()
-        year = today.year + 1 if today.month >= 8 else today.year
+    summary = context.summary
+    year = summary.current_school_year if summary is not None else current_school_year({}, context.today())
     return f"year-end-{year}"
 
 

@@ -23,12 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from connect_desktop.rollover.plan import Plan, PlanError, PlanFilter
+from connect_desktop.rollover.plan import Plan, PlanError, PlanFilter, Selection
 from connect_desktop.store.overview import FilterChoices
+from connect_desktop.yearend.steps import StepSpec
 from ui.models.lazy_table import Column, LazyTableModel
 from ui.sources import PlanSource
 from ui.wizard.page import StepPage, WizardContext, label, year_end_batch
-from ui.wizard.registry import StepSpec
 
 ALL = ""
 """The data of an "All …" choice in a filter box."""
@@ -60,7 +60,6 @@ class PlanPage(StepPage):
         self.source: PlanSource | None = None
         self.plan: Plan[Any] | None = None
         self.choices: FilterChoices | None = None
-        self._choices_loading = False
         self._fitted = False
         self.notes = label("", "hint")
         self.notes.setAccessibleName("What this step proposes")
@@ -164,23 +163,17 @@ class PlanPage(StepPage):
 
     def load_choices(self) -> None:
         """Fill the filter boxes (once per page, in the background)."""
-        if self.choices is not None or self._choices_loading:
+        if self.choices is not None:
             return
-        self._choices_loading = True
         service = self.context.service
 
         def done(choices: FilterChoices) -> None:
-            self._choices_loading = False
             self.choices = choices
             self.choices_loaded(choices)
 
-        def failed(exc: BaseException) -> None:
-            self._choices_loading = False
-            self.context.reporter.report(exc)
-
-        self.context.runner.run(
-            lambda _ctx: service.filter_choices(), on_success=done, on_failure=failed, name="filter choices"
-        )
+        self.context.runner.op(lambda _ctx: service.filter_choices(), name="filter choices").success(
+            done
+        ).exclusive(self).run()
 
     def choices_loaded(self, choices: FilterChoices) -> None:
         """Fill the boxes; subclasses fill their own too (signals blocked: no reload per item)."""
@@ -222,7 +215,8 @@ class PlanPage(StepPage):
             self._update_count()
             return
         build = self.build_plan
-        source = PlanSource(self.context.service, lambda connection: build(connection, params), self.to_row)
+        opened = self.context.service.open_plan(lambda connection: build(connection, params))
+        source = PlanSource(opened, self.to_row)
         self.source = source
         self.notes.setText("Looking for records to change…")
         self.context.runner.run(
@@ -267,21 +261,23 @@ class PlanPage(StepPage):
         self.stage_with(None)
 
     def stage_with(self, confirmation: str | None, on_done: Callable[[int], None] | None = None) -> None:
-        """Stage the selection; a permanent plan refuses (in the core) without `confirmation`."""
+        """Stage the selection (in one transaction, streamed from the plan's SQL); a permanent
+        plan refuses (in the core) without `confirmation`."""
         source = self.source
         if source is None or self.model.selected_count() == 0:
             return
-        all_selected, keys = self.model.selection()
+        selection = Selection.from_checks(*self.model.selection())
         service = self.context.service
         batch = year_end_batch(self.context)
         self.add.setEnabled(False)
         self.feedback.setText("Adding to your changes…")
-        self.context.runner.run(
-            lambda _ctx: service.stage(source.operations(all_selected, keys, confirmation), batch),
-            on_success=on_done or self._staged,
-            on_failure=self._stage_failed,
-            name="stage",
-        )
+
+        def stage(plan: Plan[Any]) -> int:
+            return service.stage_plan(plan, selection, batch=batch, confirmation=confirmation)
+
+        self.context.runner.op(lambda _ctx: source.call(stage), name="stage").success(
+            on_done or self._staged
+        ).failure(self._stage_failed).exclusive(self).run()
 
     def _staged(self, count: int) -> None:
         self.feedback.setText(

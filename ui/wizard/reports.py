@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QStandardPaths, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QCheckBox,
     QFileDialog,
@@ -23,21 +23,21 @@ from PySide6.QtWidgets import (
     QTreeWidgetItem,
 )
 
-from connect_desktop.reports import REPORTS
+from connect_desktop.reports import REPORTS, FileResult, Outcome, Policy, ReportBatch, Target
+from connect_desktop.reports.atomic import FolderStamp
+from connect_desktop.yearend.steps import StepSpec
 from ui.dialog_dirs import start_dir
-from ui.report_jobs import Decision, FileResult, Target, export_one, plan_targets
 from ui.tasks import Progress, TaskContext, TaskHandle
 from ui.wizard.page import StepPage, WizardContext, label
 from ui.wizard.plan_page import buddy
-from ui.wizard.registry import StepSpec
 
 RECOMMENDED = "archive"
 OUTCOME_TEXT = {
-    "written": "Saved",
-    "replaced": "Saved (replaced the older file)",
-    "kept both": "Saved as a second copy",
-    "skipped": "Skipped (the older file was kept)",
-    "failed": "Not saved",
+    Outcome.WRITTEN: "Saved",
+    Outcome.REPLACED: "Saved (replaced the older file)",
+    Outcome.KEPT_BOTH: "Saved as a second copy",
+    Outcome.SKIPPED: "Skipped (the older file was kept)",
+    Outcome.FAILED: "Not saved",
 }
 
 
@@ -55,7 +55,7 @@ class ReportsPage(StepPage):
         "workbook with a summary, so it is usually all you need."
     )
 
-    open_url: Callable[[QUrl], object] = staticmethod(QDesktopServices.openUrl)  # type: ignore[assignment]
+    open_url: Callable[[QUrl], object] = staticmethod(QDesktopServices.openUrl)
     """Replaced in tests (opening a file manager is the desktop's business)."""
 
     def __init__(self, spec: StepSpec, context: WizardContext) -> None:
@@ -128,7 +128,9 @@ class ReportsPage(StepPage):
         self.task: TaskHandle[list[FileResult]] | None = None
         self.finished_results: list[FileResult] = []
         self._queue: list[Target] = []
-        self._decided: list[tuple[Target, Decision]] = []
+        self._decided: dict[str, Policy] = {}
+        self._batch: tuple[list[str], Path, FolderStamp | None] = ([], Path(), None)
+        """The chosen reports, their folder, and its identity when it was checked."""
         self._written: list[FileResult] = []
         self._today = context.today()
 
@@ -170,73 +172,82 @@ class ReportsPage(StepPage):
         self.open_folder.setEnabled(False)
         self.status.setText("Checking the folder…")
         self.export.setEnabled(False)
+
+        def check(_ctx: TaskContext) -> tuple[list[Target], FolderStamp | None]:
+            """Make and check the folder, and see which files are there already."""
+            with ReportBatch(cache, folder, names, today=today) as batch:
+                return batch.targets, batch.stamp
+
+        self._batch = (names, folder, None)
         self.context.runner.run(
-            lambda _ctx: plan_targets(cache, names, folder, today),
-            on_success=self._targets_ready,
-            on_failure=self._failed,
-            name="report targets",
+            check, on_success=self._targets_ready, on_failure=self._failed, name="report targets"
         )
 
-    def _targets_ready(self, targets: list[Target]) -> None:
-        self._queue = list(targets)
-        self._decided = []
+    def _targets_ready(self, checked: tuple[list[Target], FolderStamp | None]) -> None:
+        targets, stamp = checked
+        names, folder, _ = self._batch
+        self._batch = (names, folder, stamp)
+        self._queue = [target for target in targets if target.exists]
+        self._decided = {}
         self._ask_next()
 
     def _ask_next(self) -> None:
         """Ask about each file that exists (one dialog at a time), then export."""
-        while self._queue:
-            target = self._queue.pop(0)
-            if not target.exists:
-                self._decided.append((target, Decision.NEW))
-                continue
-            box = QMessageBox(self)
-            box.setIcon(QMessageBox.Icon.Question)
-            box.setWindowTitle("The file exists")
-            box.setText(f"“{target.path.name}” is already in this folder.")
-            box.setInformativeText(
-                "Replace it with a new copy, keep both (the new one gets “(2)” in its name), "
-                "or skip this report?"
-            )
-            replace = box.addButton("&Replace", QMessageBox.ButtonRole.DestructiveRole)
-            keep = box.addButton("&Keep both", QMessageBox.ButtonRole.AcceptRole)
-            skip = box.addButton("&Skip", QMessageBox.ButtonRole.RejectRole)
-            box.setDefaultButton(keep)
-            box.setEscapeButton(skip)
-            choices = {replace: Decision.REPLACE, keep: Decision.KEEP_BOTH, skip: Decision.SKIP}
-
-            def answered(
-                _result: int,
-                box: QMessageBox = box,
-                target: Target = target,
-                choices: dict[Any, Decision] = choices,
-            ) -> None:
-                decision = choices.get(box.clickedButton(), Decision.SKIP)
-                self._decided.append((target, decision))
-                self.exists_box = None
-                box.deleteLater()
-                self._ask_next()
-
-            box.finished.connect(answered)
-            self.exists_box = box
-            self._update_buttons()
-            box.open()
+        if not self._queue:
+            self._run_export()
             return
-        self._run_export()
+        target = self._queue.pop(0)
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("The file exists")
+        box.setText(f"“{target.path.name}” is already in this folder.")
+        box.setInformativeText(
+            "Replace it with a new copy, keep both (the new one gets “(2)” in its name), or skip this report?"
+        )
+        replace = box.addButton("&Replace", QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("&Keep both", QMessageBox.ButtonRole.AcceptRole)
+        skip = box.addButton("&Skip", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(skip)
+        choices: dict[QAbstractButton, Policy] = {
+            replace: Policy.REPLACE,
+            keep: Policy.KEEP_BOTH,
+            skip: Policy.SKIP,
+        }
+
+        def answered(_result: int) -> None:
+            self._decided[target.name] = choices.get(box.clickedButton(), Policy.SKIP)
+            self.exists_box = None
+            box.deleteLater()
+            self._ask_next()
+
+        box.finished.connect(answered)
+        self.exists_box = box
+        self._update_buttons()
+        box.open()
 
     def _run_export(self) -> None:
-        work_list = list(self._decided)
+        names, folder, stamp = self._batch
+        decided = dict(self._decided)
         cache, today = self.context.service.cache, self._today
         written: list[FileResult] = []
         self._written = written
 
         def work(ctx: TaskContext) -> list[FileResult]:
-            for number, (target, decision) in enumerate(work_list, start=1):
-                ctx.token.raise_if_cancelled()
-                ctx.progress.step(f"{target.title} ({number} of {len(work_list)})")
-                written.append(
-                    export_one(cache, target, decision, today=today, progress=ctx.progress, cancel=ctx.token)
-                )
-            return written
+            """Every file from one snapshot, however many pulls land meanwhile."""
+            titles = [REPORTS[name].title for name in names]
+
+            def announce(number: int) -> None:
+                if number < len(titles):
+                    ctx.progress.step(f"{titles[number]} ({number + 1} of {len(titles)})")
+
+            def file_done(result: FileResult) -> None:
+                written.append(result)
+                announce(len(written))
+
+            with ReportBatch(cache, folder, names, today=today, stamp=stamp) as batch:
+                announce(0)
+                return batch.write(decided, progress=ctx.progress, cancel=ctx.token, after_file=file_done)
 
         self.bar.setRange(0, 0)
         self.bar.show()
@@ -278,15 +289,16 @@ class ReportsPage(StepPage):
     def _exported(self, results: list[FileResult]) -> None:
         self.finished_results = list(results)
         self._show_results(results)
-        saved = [r for r in results if r.outcome in ("written", "replaced", "kept both")]
-        failed = [r for r in results if r.outcome == "failed"]
-        folder = self.target_folder()
+        saved = [r for r in results if r.outcome.saved]
+        failed = [r for r in results if r.outcome is Outcome.FAILED]
+        skipped = any(r.outcome is Outcome.SKIPPED for r in results)
+        folder = self._batch[1]
         text = f"{len(saved)} report{'s' if len(saved) != 1 else ''} saved in {folder}."
         if failed:
             text += f" {len(failed)} could not be saved: {failed[0].message}"
         self.status.setText(text)
-        self.open_folder.setEnabled(bool(saved) or any(r.outcome == "skipped" for r in results))
-        if saved or any(r.outcome == "skipped" for r in results):
+        self.open_folder.setEnabled(bool(saved) or skipped)
+        if saved or skipped:
             when = self._today.isoformat()
             self.context.step_done("reports", f"Reports saved in {folder} on {when}")
             self.context.bridge.info(text)

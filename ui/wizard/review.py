@@ -7,6 +7,9 @@ server's reason). A pull follows every send so all screens show the new state.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -17,24 +20,18 @@ from PySide6.QtWidgets import (
     QTableView,
 )
 
-from ui.backend import SendOutcome
+from connect_desktop.account import SendOutcome
+from connect_desktop.domain.operations import RETRYABLE, REVIEW, SENDABLE, STAGED, OutboxState, tally
+from connect_desktop.domain.words import state_text
+from connect_desktop.yearend.steps import StepSpec, spec
+from ui.dialogs import confirm
 from ui.models.lazy_table import Column, LazyTableModel
 from ui.sources import PendingSource
 from ui.tasks import Progress, TaskContext
 from ui.wizard.page import StepPage, WizardContext, label
-from ui.wizard.registry import StepSpec, spec
 
-WAITING = ("pending", "sending", "conflict", "rejected")
-SENDABLE = ("pending", "sending")
-RESULT_STATES = ("applied", "conflict", "rejected", "pending", "sending")
-STATE_TEXT = {
-    "pending": "Ready to send",
-    "sending": "Being sent",
-    "applied": "Applied",
-    "conflict": "Conflict: changed on the server",
-    "rejected": "Rejected by the server",
-    "discarded": "Taken out",
-}
+WAITING = REVIEW
+RESULT_STATES = REVIEW | {OutboxState.APPLIED}
 
 
 def step_title(step_id: str) -> str:
@@ -63,7 +60,7 @@ class ReviewPage(StepPage):
             Column("Change", 1),
             Column("Record", 2),
             Column("Step", 5, step_title),
-            Column("Status", 3, lambda state: STATE_TEXT.get(state, state)),
+            Column("Status", 3, state_text),
             Column("Server's answer", 4),
         )
         self.model = LazyTableModel(columns, context.runner, checkable=True, page_size=200, parent=self)
@@ -152,8 +149,8 @@ class ReviewPage(StepPage):
             return
         parts = []
         for step_id, states in summary.steps.items():
-            waiting = sum(states.get(s, 0) for s in ("pending", "sending"))
-            trouble = states.get("conflict", 0) + states.get("rejected", 0)
+            waiting = tally(states, STAGED)
+            trouble = tally(states, RETRYABLE)
             if waiting or trouble:
                 extra = f", {trouble:,} need your decision" if trouble else ""
                 parts.append(f"{step_title(step_id)}: {waiting:,} to send{extra}")
@@ -170,8 +167,8 @@ class ReviewPage(StepPage):
             not self._busy and not self.showing_results and selected > 0 and self.confirm_box is None
         )
         self.discard.setEnabled(not self._busy and total > 0)
-        self.retry.setEnabled(not self._busy and self._has_state("conflict"))
-        self.skip.setEnabled(not self._busy and self._has_state("conflict"))
+        self.retry.setEnabled(not self._busy and self._has_state(OutboxState.CONFLICT))
+        self.skip.setEnabled(not self._busy and self._has_state(OutboxState.CONFLICT))
         self.back.setVisible(self.showing_results)
         self.note.setVisible(not self.showing_results)
 
@@ -185,16 +182,13 @@ class ReviewPage(StepPage):
         return [self.model.key(r) for r in rows if state is None or self.model.row(r)[3] == state]
 
     # -- actions -----------------------------------------------------------------------
-    def _run(self, work: object, done: object, busy_text: str) -> None:
+    def _run(self, work: Callable[[TaskContext], Any], done: Callable[[Any], None], busy_text: str) -> None:
         self._busy = True
         self.status.setText(busy_text)
         self._update_buttons()
 
-        def failed(exc: BaseException) -> None:
-            self._finish(None)
-            self.context.reporter.report(exc)
-
-        self.context.runner.run(work, on_success=done, on_failure=failed, on_progress=self._progress)  # type: ignore[arg-type]
+        op = self.context.runner.op(work, name="review")
+        op.success(done).progress(self._progress).recover(lambda: self._finish(None)).run()
 
     def _finish(self, text: str | None) -> None:
         self._busy = False
@@ -225,7 +219,7 @@ class ReviewPage(StepPage):
         self.show_waiting()
 
     def skip_conflicts(self) -> None:
-        op_ids = self._highlighted("conflict")
+        op_ids = self._highlighted(OutboxState.CONFLICT)
         service = self.context.service
         self._run(lambda _ctx: service.discard(op_ids), self._after_skip, "Skipping…")
 
@@ -237,7 +231,7 @@ class ReviewPage(StepPage):
         self.show_waiting()
 
     def refresh_and_retry(self) -> None:
-        op_ids = self._highlighted("conflict")
+        op_ids = self._highlighted(OutboxState.CONFLICT)
         service = self.context.service
         self._run(
             lambda _ctx: service.refresh_and_retry(op_ids), self._after_retry, "Downloading the latest data…"
@@ -257,32 +251,27 @@ class ReviewPage(StepPage):
         if selected <= 0 or self._busy or self.confirm_box is not None:
             return
         left_out = max((self.model.total or 0) - selected, 0)
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle("Send changes")
-        box.setText(f"Send {selected:,} change{'s' if selected != 1 else ''} to Connect?")
         details = "They take effect on the server at once. Sent year-end changes can be restored later."
         if left_out:
             details += (
                 f" {left_out:,} unchecked change{'s' if left_out != 1 else ''} "
                 f"{'stay' if left_out != 1 else 'stays'} in your list for later."
             )
-        box.setInformativeText(details)
-        go = box.addButton(f"&Send {selected:,}", QMessageBox.ButtonRole.AcceptRole)
-        go.setAccessibleName(f"Send {selected:,} changes")
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
 
-        def answered(_result: int) -> None:
+        def closed() -> None:
             self.confirm_box = None
-            if box.clickedButton() is go:
-                self.send_changes()
-            box.deleteLater()
             self._update_buttons()
 
-        box.finished.connect(answered)
-        self.confirm_box = box
-        box.open()
+        self.confirm_box = confirm(
+            self,
+            title="Send changes",
+            text=f"Send {selected:,} change{'s' if selected != 1 else ''} to Connect?",
+            details=details,
+            action=f"&Send {selected:,}",
+            action_name=f"Send {selected:,} changes",
+            on_close=closed,
+            on_confirm=self.send_changes,
+        )
 
     def send_changes(self) -> None:
         """Send the checked changes; unchecked ones stay pending and unsent."""

@@ -9,7 +9,8 @@ from typing import Any
 from PySide6.QtCore import QDate, QModelIndex, QTimer
 from PySide6.QtWidgets import QCheckBox, QDateEdit
 
-from connect_desktop.rollover.plan import Plan, PlanFilter
+from connect_desktop.domain.school_year import inactive_since_default
+from connect_desktop.rollover.plan import Plan, PlanFilter, Selection
 from connect_desktop.rollover.staff import (
     SignedInUser,
     StaffItem,
@@ -18,11 +19,10 @@ from connect_desktop.rollover.staff import (
     plan_inactive_staff,
 )
 from connect_desktop.store.overview import FilterChoices
+from connect_desktop.yearend.steps import StepSpec
 from ui.models.lazy_table import Column
-from ui.sources import selection_ids
 from ui.wizard.page import WizardContext, label
 from ui.wizard.plan_page import PlanPage
-from ui.wizard.registry import StepSpec
 
 CONSEQUENCE_DELAY_MS = 150
 
@@ -39,11 +39,6 @@ class StaffParams:
     left: bool
     signed_in: SignedInUser
     filters: PlanFilter
-
-
-def school_year_start(as_of: dt.date) -> dt.date:
-    """August 1st of the school year running on `as_of` (when the cache knows no better)."""
-    return dt.date(as_of.year if as_of.month >= 8 else as_of.year - 1, 8, 1)
 
 
 def _when(value: dt.datetime | None) -> str:
@@ -78,7 +73,7 @@ class InactiveStaffPage(PlanPage):
         self.since.setAccessibleName("Not signed in since")
         self.since.setCalendarPopup(True)
         self.since.setDisplayFormat("yyyy-MM-dd")
-        start = school_year_start(context.today())
+        start = inactive_since_default({}, context.today())  # until the cache's school years are read
         self.since.setDate(QDate(start.year, start.month, start.day))
         self.no_classroom = QCheckBox("Teachers with no &classroom this year")
         self.no_classroom.setAccessibleName("Include teachers with no classroom this year")
@@ -97,7 +92,7 @@ class InactiveStaffPage(PlanPage):
         self.options_row.addWidget(self.no_classroom)
         self.options_row.addWidget(self.left)
         self.options_row.addStretch(1)
-        self.add_school_filter()
+        school = self.add_school_filter()
         self.add_search("Name or email")
         self.consequence = label("", "sectionTitle")
         self.consequence.setAccessibleName("What removing the selected staff does")
@@ -117,7 +112,7 @@ class InactiveStaffPage(PlanPage):
         self.setTabOrder(self.use_since, self.since)
         self.setTabOrder(self.since, self.no_classroom)
         self.setTabOrder(self.no_classroom, self.left)
-        self.setTabOrder(self.left, self.school)  # type: ignore[arg-type]
+        self.setTabOrder(self.left, school)
 
     # -- filters -----------------------------------------------------------------------
     def _since_changed(self, _date: QDate) -> None:
@@ -126,11 +121,9 @@ class InactiveStaffPage(PlanPage):
 
     def choices_loaded(self, choices: FilterChoices) -> None:
         super().choices_loaded(choices)
-        summary = self.context.summary
-        year = summary.current_school_year if summary is not None else None
-        start = choices.year_starts.get(year) if year is not None else None
-        wanted = QDate(start.year, start.month, start.day) if start is not None else None
-        if wanted is not None and not self._since_touched and self.since.date() != wanted:
+        start = inactive_since_default(choices.year_starts, self.context.today())
+        wanted = QDate(start.year, start.month, start.day)
+        if not self._since_touched and self.since.date() != wanted:
             self.since.blockSignals(True)
             self.since.setDate(wanted)
             self.since.blockSignals(False)
@@ -192,7 +185,8 @@ class InactiveStaffPage(PlanPage):
         if self.model.selected_count() == 0:
             self.consequence.setText("Select the staff whose access should end.")
             return
-        selected, excluded = selection_ids(*self.model.selection())
+        selection = Selection.from_checks(*self.model.selection())
+        selected, excluded = selection.only, selection.excluded
         self.consequence.setText("Counting what this changes…")
 
         def work(_ctx: object) -> str:
@@ -242,4 +236,4 @@ def _taught(plan: Plan[Any], staff_id: str) -> list[TaughtClassroom]:
     return plan.classrooms_taught(staff_id)
 
 
-__all__ = ["InactiveStaffPage", "school_year_start"]
+__all__ = ["InactiveStaffPage"]

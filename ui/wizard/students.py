@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QButtonGroup,
     QFileDialog,
     QGroupBox,
@@ -17,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from connect_desktop.rollover import RosterFileError, StudentNumbers, read_student_numbers
-from connect_desktop.rollover.plan import Plan, PlanFilter
+from connect_desktop.rollover.plan import Plan, PlanFilter, Selection
 from connect_desktop.rollover.students import (
     StudentAction,
     StudentItem,
@@ -25,13 +26,12 @@ from connect_desktop.rollover.students import (
     StudentRules,
     plan_students,
 )
+from connect_desktop.yearend.steps import StepSpec
 from ui.dialog_dirs import start_dir
 from ui.models.lazy_table import Column
-from ui.sources import selection_ids
 from ui.wizard.confirm_delete import ConfirmDeleteDialog
 from ui.wizard.page import WizardContext, label
 from ui.wizard.plan_page import PlanPage
-from ui.wizard.registry import StepSpec
 
 RULES: tuple[tuple[StudentRule, str, str], ...] = (
     (
@@ -115,7 +115,7 @@ class NonReturningStudentsPage(PlanPage):
             else:
                 rules_layout.addWidget(button)
         self.rule_buttons[StudentRule.TOP_GRADE].setChecked(True)
-        self.rule_group.buttonToggled.connect(lambda _button, on: on and self.reload())
+        self.rule_group.buttonToggled.connect(self._choice_toggled)
 
         self.action_group = QButtonGroup(self)
         action_box = QGroupBox("What to do with them")
@@ -133,7 +133,7 @@ class NonReturningStudentsPage(PlanPage):
             label("Deleting asks you to type a confirmation and cannot be undone.", "hint")
         )
         action_layout.addStretch(1)
-        self.action_group.buttonToggled.connect(lambda _button, on: on and self.reload())
+        self.action_group.buttonToggled.connect(self._choice_toggled)
 
         self.options_row.addWidget(rules_box, 3)
         self.options_row.addWidget(action_box, 2)
@@ -143,6 +143,10 @@ class NonReturningStudentsPage(PlanPage):
         self.setTabOrder(self.rule_buttons[StudentRule.EVERYONE], self.archive)
 
     # -- rule, file and action ------------------------------------------------------------
+    def _choice_toggled(self, _button: QAbstractButton, on: bool) -> None:
+        if on:  # a radio group toggles twice per choice: the old button off, the new one on
+            self.reload()
+
     def rule(self) -> StudentRule:
         return next(rule for rule, button in self.rule_buttons.items() if button.isChecked())
 
@@ -216,7 +220,8 @@ class NonReturningStudentsPage(PlanPage):
         if plan is None or source is None or plan.permanent_noun is None:
             super().stage_selection()
             return
-        selected, excluded = selection_ids(*self.model.selection())
+        selection = Selection.from_checks(*self.model.selection())
+        selected, excluded = selection.only, selection.excluded
         self.add.setEnabled(False)
         self.context.runner.run(
             lambda _ctx: source.call(lambda p: p.confirmation_phrase(selected, excluded)),

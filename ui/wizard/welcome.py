@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel
 
+from connect_desktop.yearend.steps import STEPS, StepSpec
 from ui.wizard.page import StepPage, WizardContext, label
-from ui.wizard.registry import STEPS, StepSpec
 
 KIND_TEXT = {
     "synced": "Everything in your account comes from your SIS sync{source}. The sync does most of the "

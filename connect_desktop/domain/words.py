@@ -1,0 +1,102 @@
+"""The words shown for stored codes: one phrase per operation kind, outbox state, sync run
+status and entity type, so the workbook, the screens and the command line say the same thing.
+
+Every phrase starts with a capital (a table cell or a heading); put it in a sentence with
+`lower_first`. Codes nobody gave a phrase to fall back to the humanised code.
+"""
+
+from __future__ import annotations
+
+from connect_desktop.domain.entities import EntityType, SyncRunStatus
+from connect_desktop.domain.operations import OperationKind, OutboxState
+
+KIND_TEXT: dict[str, str] = {
+    OperationKind.ARCHIVE_CLASSROOM: "Archive classroom",
+    OperationKind.UNARCHIVE_CLASSROOM: "Unarchive classroom",
+    # "Revoke", not "Remove": the staff list then says "Access: Revoked", the same word.
+    OperationKind.REVOKE_STAFF_ACCESS: "Revoke staff access",
+    OperationKind.RESTORE_STAFF_ACCESS: "Restore staff access",
+    OperationKind.ARCHIVE_STUDENT: "Archive student",
+    OperationKind.UNARCHIVE_STUDENT: "Unarchive student",
+    # The only change that cannot be undone: say so wherever it is listed.
+    OperationKind.DELETE_STUDENT: "Delete student (permanent)",
+    OperationKind.UPDATE_SYNC_SETTINGS: "Change sync settings",
+    OperationKind.UPDATE_STUDENT: "Change student details",
+    OperationKind.CREATE_CONTACT: "Add family contact",
+    OperationKind.LINK_CONTACT: "Link family contact to student",
+}
+"""What each staged change does, as a short command."""
+
+STATE_TEXT: dict[str, str] = {
+    # A fact in the workbook as on screen, and the words of the reports' "N not yet sent".
+    OutboxState.PENDING: "Not yet sent",
+    # A send was interrupted before the answer came back; the next send asks again.
+    OutboxState.SENDING: "Sent, awaiting answer",
+    OutboxState.APPLIED: "Applied",
+    OutboxState.CONFLICT: "Conflict: changed on the server",
+    OutboxState.REJECTED: "Rejected by the server",
+    # The review page's button is "Discard", so the state is "Discarded".
+    OutboxState.DISCARDED: "Discarded",
+}
+"""Where a staged change is on its way to the server."""
+
+RUN_STATUS_TEXT: dict[str, str] = {
+    SyncRunStatus.RUNNING: "Running",
+    SyncRunStatus.SUCCEEDED: "Succeeded",
+    SyncRunStatus.FAILED_THRESHOLD: "Held at the deletion threshold, nothing archived",
+    SyncRunStatus.SKIPPED_PAUSED: "Skipped: the sync is paused",
+    SyncRunStatus.FAILED: "Failed",
+}
+"""How one SIS sync run ended."""
+
+NOUNS: dict[str, tuple[str, str]] = {
+    EntityType.SCHOOL: ("school", "schools"),
+    EntityType.TERM: ("term", "terms"),
+    EntityType.STAFF: ("staff member", "staff"),
+    EntityType.STUDENT: ("student", "students"),
+    # "Family", so a contact is not read as any address-book entry.
+    EntityType.CONTACT: ("family contact", "family contacts"),
+    EntityType.STUDENT_CONTACT: ("family link", "family links"),
+    EntityType.CLASSROOM: ("classroom", "classrooms"),
+    EntityType.ENROLLMENT: ("enrollment", "enrollments"),
+    EntityType.MESSAGE_STAT: ("message statistic", "message statistics"),
+    EntityType.SYNC_SETTINGS: ("sync settings", "sync settings"),
+    EntityType.SYNC_RUN: ("sync run", "sync runs"),
+}
+"""Each entity type as (one, many), lower case for use inside a sentence."""
+
+
+def humanise(code: str) -> str:
+    """'tried_to_archive' -> 'Tried to archive' (for codes without a phrase)."""
+    return code.replace("_", " ").capitalize()
+
+
+def lower_first(text: str) -> str:
+    """'Not yet sent' -> 'not yet sent', for a phrase inside a sentence."""
+    return text[:1].lower() + text[1:]
+
+
+def kind_text(kind: str) -> str:
+    """'revoke_staff_access' -> 'Revoke staff access'."""
+    return KIND_TEXT.get(kind, humanise(kind))
+
+
+def state_text(state: str) -> str:
+    """'pending' -> 'Not yet sent'."""
+    return STATE_TEXT.get(state, humanise(state))
+
+
+def run_status_text(status: str) -> str:
+    """'failed_threshold' -> 'Held at the deletion threshold, nothing archived'."""
+    return RUN_STATUS_TEXT.get(status, humanise(status))
+
+
+def noun(entity: str, count: int = 2) -> str:
+    """'contact', 1 -> 'family contact'; 'contact', 0 or 2 -> 'family contacts'."""
+    one, many = NOUNS.get(entity) or (humanise(entity).lower(),) * 2
+    return one if count == 1 else many
+
+
+def counted(entity: str, count: int) -> str:
+    """'student', 1200 -> '1,200 students'."""
+    return f"{count:,} {noun(entity, count)}"

@@ -1,1 +1,0 @@
-"""Back-to-school uploads: templates, validation, matching."""

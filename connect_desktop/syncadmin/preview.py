@@ -1,0 +1,108 @@
+"""The offline rollover preview of a new export over the cache, held open for paging."""
+
+from __future__ import annotations
+
+import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection
+
+from connect_desktop.rostering.plan import Change, ChangeKind
+from connect_desktop.rostering.preview import RolloverPreview, TypePreview, preview_rollover
+from connect_desktop.syncadmin.account import SyncAccount
+
+Row = tuple[Any, ...]
+
+
+class PreviewSession:
+    """A rollover preview over the cache, held open for paging.
+
+    The preview's snapshot is a SQLite database bound to the thread that opened it, so
+    every use (opening, paging, closing) runs on one private thread; callers (pool
+    threads) wait for it.
+    """
+
+    def __init__(self, account: SyncAccount, package: Path, today: dt.date) -> None:
+        self.package = package
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rollover-preview")
+        self._connection: Connection | None = None
+        try:
+            self.preview: RolloverPreview = self._thread.submit(self._open, account, package, today).result()
+        except BaseException:
+            self._thread.submit(self._close_connection).result()
+            self._thread.shutdown()
+            raise
+
+    def _open(self, account: SyncAccount, package: Path, today: dt.date) -> RolloverPreview:
+        self._connection = account.cache.engine.connect()
+        return preview_rollover(self._connection, package, today=today)
+
+    def _close_connection(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    @property
+    def types(self) -> dict[str, TypePreview]:
+        return self.preview.types
+
+    def changes(self, type_: str, kind: ChangeKind, offset: int, limit: int) -> list[Change]:
+        return self._thread.submit(self.preview.changes, type_, kind, offset, limit).result()
+
+    def close(self) -> None:
+        def close_all() -> None:
+            self.preview.close()
+            self._close_connection()
+
+        self._thread.submit(close_all).result()
+        self._thread.shutdown()
+
+
+def change_label(change: Change) -> str:
+    """A record's name for a list: 'Family, Given', else its name, title or email, else its SIS id."""
+    f = change.fields
+    for keys in (("last_name", "first_name"), ("family_name", "given_name")):
+        if f.get(keys[0]) or f.get(keys[1]):
+            return ", ".join(str(f.get(k) or "") for k in keys).strip(", ")
+    for key in ("name", "title", "email"):
+        if f.get(key):
+            return str(f[key])
+    return change.source_id
+
+
+def change_detail(change: Change) -> str:
+    """An update's changed fields ('grade: 3 → 4'), else a create's or archive's first fields."""
+    if change.changes:
+        return "; ".join(
+            f"{k}: {old or '–'} → {new or '–'}" for k, (old, new) in sorted(change.changes.items())
+        )
+    shown = [
+        f"{k}: {v}"
+        for k, v in change.fields.items()
+        if v not in (None, "") and k not in ("first_name", "last_name")
+    ]
+    return "; ".join(shown[:6])
+
+
+class PreviewChangesSource:
+    """A page source over one type's creates, updates or archives of a preview.
+
+    Rows are (SIS id, name, SIS id, detail).
+    """
+
+    def __init__(self, session: PreviewSession, type_: str, kind: ChangeKind, total: int) -> None:
+        self._session = session
+        self.type = type_
+        self.kind = kind
+        self._total = total
+
+    def count(self) -> int:
+        return self._total
+
+    def fetch(self, offset: int, limit: int) -> list[Row]:
+        return [
+            (c.source_id, change_label(c), c.source_id, change_detail(c))
+            for c in self._session.changes(self.type, self.kind, offset, limit)
+        ]

@@ -1,0 +1,1 @@
+"""The year-end assistant's vocabulary below both UI wings: steps, "not needed" rules, checklist."""

@@ -1,0 +1,81 @@
+"""One vocabulary: every stored code has one phrase (tests/ui/test_one_vocabulary.py checks the
+workbook and the screens show it), and the outbox states fall into the groups the app relies on."""
+
+from __future__ import annotations
+
+import pytest
+
+from connect_desktop.domain import operations, words
+from connect_desktop.domain.entities import EntityType, SyncRunStatus
+from connect_desktop.domain.operations import OperationKind, OutboxState
+
+# -- the vocabulary itself -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("phrases", "codes"),
+    [
+        (words.KIND_TEXT, OperationKind),
+        (words.STATE_TEXT, OutboxState),
+        (words.RUN_STATUS_TEXT, SyncRunStatus),
+        (words.NOUNS, EntityType),
+    ],
+    ids=["kinds", "states", "run statuses", "nouns"],
+)
+def test_every_code_has_one_distinct_phrase(phrases: dict[str, object], codes: type) -> None:
+    assert set(phrases) == {code.value for code in codes}
+    assert len(set(phrases.values())) == len(phrases), (
+        "two codes share a phrase: the reader cannot tell them apart"
+    )
+
+
+def test_phrases_are_what_the_user_reads() -> None:
+    assert words.kind_text("revoke_staff_access") == "Revoke staff access"
+    assert words.kind_text(OperationKind.DELETE_STUDENT) == "Delete student (permanent)"
+    assert words.state_text("pending") == "Not yet sent"
+    assert words.state_text(OutboxState.CONFLICT) == "Conflict: changed on the server"
+    assert words.run_status_text("failed_threshold") == "Held at the deletion threshold, nothing archived"
+    assert words.lower_first(words.state_text("pending")) == "not yet sent"
+
+
+def test_nouns_agree_with_the_count() -> None:
+    assert words.noun("contact", 1) == "family contact"
+    assert words.noun("contact", 0) == words.noun("contact", 2) == "family contacts"
+    assert words.noun(EntityType.STAFF, 1) == "staff member"
+    assert words.counted("staff", 1_200) == "1,200 staff"
+    assert words.counted("student", 1) == "1 student"
+
+
+def test_unknown_codes_still_read_as_words() -> None:
+    assert words.kind_text("merge_students") == "Merge students"
+    assert words.state_text("on_hold") == "On hold"
+    assert words.run_status_text("cancelled_by_admin") == "Cancelled by admin"
+    assert words.noun("bus_route", 1) == words.noun("bus_route", 3) == "bus route"
+
+
+# -- the outbox state groups -----------------------------------------------------------------
+
+
+def test_every_state_is_either_waiting_or_final() -> None:
+    assert set(OutboxState) == operations.REVIEW | operations.FINAL
+    assert not operations.REVIEW & operations.FINAL
+
+
+def test_state_groups() -> None:
+    pending, sending = OutboxState.PENDING, OutboxState.SENDING
+    conflict, rejected = OutboxState.CONFLICT, OutboxState.REJECTED
+    assert {pending, sending} == operations.STAGED == operations.SENDABLE
+    assert {conflict, rejected} == operations.RETRYABLE
+    # `sending` may already be on the server: taking it out would lose track of it.
+    assert {pending, conflict, rejected} == operations.DISCARDABLE
+    assert {pending, sending, conflict, rejected} == operations.REVIEW
+
+
+def test_state_sql_and_tally() -> None:
+    assert operations.sql_in(operations.STAGED) == "('pending', 'sending')"
+    # Sorted, so the statement text (and SQLite's statement cache) does not vary between runs.
+    everything = "('applied', 'conflict', 'discarded', 'pending', 'rejected', 'sending')"
+    assert operations.sql_in(frozenset(OutboxState)) == everything
+    counts = {"pending": 3, "sending": 1, "conflict": 2, "applied": 9}
+    assert operations.tally(counts, operations.STAGED) == 4
+    assert operations.tally(counts, operations.RETRYABLE) == 2

@@ -1,0 +1,24 @@
+"""Small widgets the sync-rollover tabs share."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtWidgets import QAbstractItemView, QTableView
+
+
+def table_view(name: str) -> QTableView:
+    """A read-only, row-selecting table for a lazily paged model."""
+    table = QTableView()
+    table.setAccessibleName(name)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+def when(value: dt.datetime | None) -> str:
+    """'2026-06-20 02:00' ("" for none)."""
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
