@@ -15,7 +15,14 @@ from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from connect_desktop.api.schema import Operation, encode_value
-from connect_desktop.domain.changes import CREATE_KINDS, ParamsError, check_params
+from connect_desktop.domain.changes import (
+    CREATE_KINDS,
+    Action,
+    ParamsError,
+    changes,
+    check_params,
+    references,
+)
 from connect_desktop.domain.entities import EnrollmentRole, EntityType
 from connect_desktop.domain.operations import STATUS_CHANGE, TARGET_TYPE, OperationKind
 from connect_server.scope import TABLES, TOMBSTONE, Principal, visible, writable
@@ -76,6 +83,7 @@ def apply(session: Session, principal: Principal, op: Operation) -> Applied:
         raise RejectedError(str(error)) from None
     if kind in CREATE_KINDS and op.target.version != 0:
         raise RejectedError(f"{kind.value} creates a record: its target version must be 0")
+    _lock_related(session, principal, op, kind, params)
     if kind is OperationKind.DELETE_STUDENT:
         return _delete_student(session, principal, op)
     if kind is OperationKind.UPDATE_STUDENT:
@@ -297,3 +305,51 @@ def _link_contact(session: Session, principal: Principal, op: Operation, params:
     change = _insert(session, EntityType.STUDENT_CONTACT, values)
     scope_changes(session).link_added(params["contact_id"])
     return Applied("Family contact linked", [change], before=None, after=encode_fields(values))
+
+
+def _lock_related(
+    session: Session, principal: Principal, op: Operation, kind: OperationKind, params: dict[str, Any]
+) -> None:
+    """Lock and check every other record the operation names, before anything is written.
+
+    Each must be one the kind changes or needs (`domain.changes`); a changed record must be
+    writable by the caller and at the version the user saw (None: any), a needed one
+    visible; a record the operation creates (version 0) must not exist yet.
+    """
+    changed = {(c.entity, c.record_id): c.action for c in changes(kind, op.target.id, params)}
+    needed = {(r.entity, r.record_id) for r in references(kind, params)}
+    for extra in sorted(op.also, key=lambda t: (t.type.value, t.id)):
+        key = (extra.type, extra.id)
+        if key == (op.target.type, op.target.id) or (key not in changed and key not in needed):
+            raise RejectedError(
+                f"{kind.value} does not touch the {_LABEL.get(extra.type, extra.type.value)} {extra.id}"
+            )
+        if changed.get(key) is Action.CREATE:
+            if extra.version != 0:
+                raise RejectedError(f"{kind.value} creates {extra.id}: its version must be 0")
+            _check_absent(session, extra.type, extra.id)
+            continue
+        row = (
+            _load(session, principal, extra.type, extra.id)
+            if key in changed
+            else _load_visible(session, principal, extra.type, extra.id)
+        )
+        if extra.version is not None and row.version != extra.version:
+            raise ConflictError(
+                f"The {_LABEL.get(extra.type, extra.type.value)} {extra.id} changed on the server "
+                f"(version {row.version}, you had {extra.version}). Refresh and try again."
+            )
+
+
+def _load_visible(session: Session, principal: Principal, kind: EntityType, record_id: str) -> Row[Any]:
+    """A record the caller may see, locked for this transaction (feed counter first)."""
+    lock_feed(session)
+    codec = CODECS[kind]
+    statement = codec.select().where(codec.table.c.id == record_id)
+    condition = visible(principal, kind)
+    if condition is not None:
+        statement = statement.where(condition)
+    row = session.execute(statement.with_for_update()).first()
+    if row is None:
+        raise RejectedError(f"No {_LABEL.get(kind, kind.value)} with id {record_id} that you can see")
+    return row

@@ -19,6 +19,7 @@ from connect_desktop.api.limits import (
     MAX_OPERATIONS_PER_REQUEST,
     MAX_PARAMS_BYTES,
     MAX_PASSWORD_LENGTH,
+    MAX_RELATED_TARGETS,
     MAX_USERNAME_LENGTH,
     MAX_VERSION,
     encode_body,
@@ -161,6 +162,10 @@ class Operation(WireModel):
     kind: StorableText = Field(min_length=1, max_length=MAX_KIND_LENGTH)
     target: OperationTarget
     params: dict[str, Any] = Field(default_factory=dict)
+    also: list[OperationTarget] = Field(default_factory=list, max_length=MAX_RELATED_TARGETS)
+    """Other records the operation changes or needs, each with the version the user saw
+    (None: it must exist, whatever its version). The server locks and checks them all
+    in the operation's one transaction."""
 
     @field_validator("params")
     @classmethod

@@ -21,9 +21,10 @@ from connect_desktop.api.client import ApiClient
 from connect_desktop.api.errors import ApiError
 from connect_desktop.api.limits import MAX_OPERATIONS_PER_REQUEST
 from connect_desktop.api.schema import Operation, OperationResult, OperationsResponse, OperationTarget
+from connect_desktop.domain.changes import references
 from connect_desktop.domain.entities import EntityType
 from connect_desktop.domain.operations import SENDABLE as SENDABLE_STATES
-from connect_desktop.domain.operations import OperationStatus, OutboxState
+from connect_desktop.domain.operations import OperationKind, OperationStatus, OutboxState
 from connect_desktop.store.db import Cache
 from connect_desktop.store.models import PendingOperation, StagedChange, SyncState
 from connect_desktop.store.writer import apply_newer
@@ -74,13 +75,35 @@ def _take_batch(session: Session, size: int, seen: set[str]) -> list[PendingOper
     return batch
 
 
-def _wire(op: PendingOperation) -> Operation:
+def _wire(op: PendingOperation, records: list[StagedChange]) -> Operation:
+    """The operation as sent: its target, and every other record it changes or needs."""
+    primary = (op.target_type, op.target_id)
+    also = {
+        (r.entity_type, r.entity_id): r.base_version
+        for r in records
+        if (r.entity_type, r.entity_id) != primary
+    }
+    params = dict(op.params or {})
+    for ref in references(OperationKind(op.kind), params):
+        also.setdefault((ref.entity.value, ref.record_id), None)
     return Operation(
         op_id=op.op_id,
         kind=op.kind,
         target=OperationTarget(type=EntityType(op.target_type), id=op.target_id, version=op.base_version),
-        params=dict(op.params or {}),
+        params=params,
+        also=[
+            OperationTarget(type=EntityType(entity), id=record_id, version=version)
+            for (entity, record_id), version in sorted(also.items())
+        ],
     )
+
+
+def _records_of(session: Session, batch: list[PendingOperation]) -> dict[str, list[StagedChange]]:
+    rows = session.scalars(select(StagedChange).where(StagedChange.op_id.in_([op.op_id for op in batch])))
+    by_op: dict[str, list[StagedChange]] = {}
+    for row in rows:
+        by_op.setdefault(row.op_id, []).append(row)
+    return by_op
 
 
 def _store_results(session: Session, response: OperationsResponse, result: PushResult) -> None:
@@ -194,7 +217,8 @@ def push(
             for op in batch:
                 op.state = OutboxState.SENDING.value
                 op.sent_at = now()
-            operations = [_wire(op) for op in batch]
+            records = _records_of(session, batch)
+            operations = [_wire(op, records.get(op.op_id, [])) for op in batch]
         op_ids = [o.op_id for o in operations]
         seen.update(op_ids)
         try:

@@ -26,7 +26,13 @@ from connect_desktop.sync.pull import pull
 from connect_desktop.sync.push import push
 from connect_desktop.yearend.steps import Step
 from tests.desktop.conftest import Desk, District
-from tests.desktop.serverdata import audit_counts, cache_snapshot, server_snapshot, touch_student
+from tests.desktop.serverdata import (
+    audit_counts,
+    cache_snapshot,
+    server_snapshot,
+    student_versions,
+    touch_student,
+)
 from tests.support.server import LiveServer, add_user
 
 
@@ -362,3 +368,45 @@ def test_the_review_names_new_records_as_a_person_knows_them(desk: Desk, distric
     assert names[("student_contact", link_id)] == (
         f"Maria Lopez (mother) of {kid['first_name']} {kid['last_name']}"
     )
+
+
+def test_the_server_checks_every_record_an_operation_names_in_one_transaction(
+    desk: Desk, district: District, live_server: LiveServer
+) -> None:
+    kid, other = district.students[8], district.students[9]
+    contact = {"first_name": "Ola", "last_name": "Berg", "school_id": kid["school_id"]}
+    contact_id = new_record_id()
+    created = Operation(
+        op_id=new_record_id(),
+        kind="create_contact",
+        target=OperationTarget(type=EntityType.CONTACT, id=contact_id, version=0),
+        params=contact,
+    )
+    assert desk.client.operations([created]).results[0].status.value == "applied"
+
+    def link(*also: OperationTarget) -> Any:
+        params = {"student_id": kid["id"], "contact_id": contact_id, "relationship": "father"}
+        target = OperationTarget(type=EntityType.STUDENT_CONTACT, id=new_record_id(), version=0)
+        sent = Operation(
+            op_id=new_record_id(), kind="link_contact", target=target, params=params, also=list(also)
+        )
+        [answer] = desk.client.operations([sent]).results
+        return answer
+
+    def links_of_kid() -> int:
+        return sum(
+            kid["id"] in row for row in server_snapshot(live_server.sessions)["student_contact"].values()
+        )
+
+    before = links_of_kid()
+    version = student_versions(live_server.sessions, [kid["id"]])[kid["id"]]
+    stale = link(OperationTarget(type=EntityType.STUDENT, id=kid["id"], version=version + 5))
+    assert stale.status.value == "conflict" and "changed on the server" in stale.message
+    stranger = link(OperationTarget(type=EntityType.STUDENT, id=other["id"], version=None))
+    assert stranger.status.value == "rejected" and "does not touch the student" in stranger.message
+    assert links_of_kid() == before  # neither wrote anything
+    fine = link(
+        OperationTarget(type=EntityType.STUDENT, id=kid["id"], version=version),
+        OperationTarget(type=EntityType.CONTACT, id=contact_id, version=1),
+    )
+    assert fine.status.value == "applied" and links_of_kid() == before + 1
