@@ -9,6 +9,7 @@ from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from connect_desktop.domain.entities import EntityType
+from connect_desktop.domain.operations import OutboxState
 from connect_desktop.store import columns
 
 
@@ -117,7 +118,7 @@ class PendingOperation(CacheBase):
     step: Mapped[str] = mapped_column(String(40))
     batch: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    state: Mapped[str] = mapped_column(String(12), default="pending")
+    state: Mapped[str] = mapped_column(String(12), default=OutboxState.PENDING.value)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
     result_message: Mapped[str | None] = mapped_column(Text, default=None)
     __table_args__ = (

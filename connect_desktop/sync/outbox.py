@@ -40,9 +40,11 @@ from connect_desktop.domain.entities import EntityType
 from connect_desktop.domain.operations import (
     DISCARDABLE,
     RETRYABLE,
+    STAGED,
     TARGET_TYPE,
     OperationKind,
     OutboxState,
+    sql_in,
 )
 from connect_desktop.domain.words import kind_text
 from connect_desktop.errors import KnownError
@@ -138,7 +140,7 @@ def _not_found(entity: EntityType, record_id: str) -> RecordNotFoundError:
     )
 
 
-_STAGED_SQL = "('pending', 'sending')"
+_STAGED_SQL = sql_in(STAGED)
 
 
 def _created_by_staged(session: Session, entity: EntityType, record_id: str) -> bool:
