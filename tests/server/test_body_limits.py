@@ -24,6 +24,7 @@ from connect_desktop.api.limits import (
     MAX_OPERATIONS_PER_REQUEST,
     MAX_PARAMS_BYTES,
     MAX_PASSWORD_LENGTH,
+    MAX_RELATED_TARGETS,
     MAX_TOKEN_BODY_BYTES,
     MAX_USERNAME_LENGTH,
     MAX_VERSION,
@@ -202,6 +203,14 @@ def _largest_operation(n: int) -> Operation:
             "kind": WORST_CHAR * MAX_KIND_LENGTH,
             "target": {"type": "student_contact", "id": WORST_CHAR * MAX_ID_LENGTH, "version": MAX_VERSION},
             "params": {"k": WORST_CHAR * padding},
+            "also": [
+                {
+                    "type": "student_contact",
+                    "id": f"{i:02d}".ljust(MAX_ID_LENGTH, WORST_CHAR),
+                    "version": MAX_VERSION,
+                }
+                for i in range(MAX_RELATED_TARGETS)
+            ],
         }
     )
 
