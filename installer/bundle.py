@@ -75,6 +75,11 @@ EXCLUDED_MODULES = (
     "setuptools",
     "pip",
     "PyInstaller",
+    "mypy",  # the type checker (a dev tool); pydantic's optional mypy plugin would pull it in
+    "mypyc",
+    "mypy_extensions",
+    "ast_serialize",
+    "pydantic.mypy",
     "PySide6.QtNetwork",
     "PySide6.QtQml",
     "PySide6.QtQuick",
