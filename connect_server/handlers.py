@@ -95,18 +95,27 @@ def apply(session: Session, principal: Principal, op: Operation) -> Applied:
     return _set_field(session, principal, op, kind)
 
 
-def _load(session: Session, principal: Principal, kind: EntityType, record_id: str) -> Row[Any]:
-    """The record, locked for this transaction; the feed counter is locked first (one lock order)."""
+def _load(
+    session: Session, principal: Principal, kind: EntityType, record_id: str, *, to_change: bool = True
+) -> Row[Any]:
+    """The record, locked for this transaction; the feed counter is locked first (one lock order).
+
+    A record the operation changes must be writable by the caller; one it only needs
+    (`to_change=False`) must be visible to them.
+    """
     lock_feed(session)
     codec = CODECS[kind]
     statement = codec.select().where(codec.table.c.id == record_id)
-    condition = writable(principal, kind)
+    condition = writable(principal, kind) if to_change else visible(principal, kind)
     if condition is not None:
         statement = statement.where(condition)
     row = session.execute(statement.with_for_update()).first()
     if row is None:
+        label = _LABEL.get(kind, kind.value)
+        if not to_change:
+            raise RejectedError(f"No {label} with id {record_id} that you can see")
         where = "" if principal.is_district_admin else " in your schools"
-        raise RejectedError(f"No {_LABEL[kind]} with id {record_id}{where}")
+        raise RejectedError(f"No {label} with id {record_id}{where}")
     return row
 
 
@@ -287,13 +296,7 @@ def _create_contact(session: Session, principal: Principal, op: Operation, param
 def _link_contact(session: Session, principal: Principal, op: Operation, params: dict[str, Any]) -> Applied:
     """Link a family contact to a student, in the student's school (one link per pair)."""
     student = _load(session, principal, EntityType.STUDENT, params["student_id"])
-    contacts = TABLES[EntityType.CONTACT]
-    statement = select(contacts.c.id).where(contacts.c.id == params["contact_id"])
-    condition = visible(principal, EntityType.CONTACT)
-    if condition is not None:
-        statement = statement.where(condition)
-    if session.execute(statement).first() is None:
-        raise RejectedError(f"No family contact with id {params['contact_id']} that you can see")
+    _load(session, principal, EntityType.CONTACT, params["contact_id"], to_change=False)
     links = TABLES[EntityType.STUDENT_CONTACT]
     twin = select(links.c.id).where(
         links.c.student_id == student.id, links.c.contact_id == params["contact_id"]
@@ -329,27 +332,9 @@ def _lock_related(
                 raise RejectedError(f"{kind.value} creates {extra.id}: its version must be 0")
             _check_absent(session, extra.type, extra.id)
             continue
-        row = (
-            _load(session, principal, extra.type, extra.id)
-            if key in changed
-            else _load_visible(session, principal, extra.type, extra.id)
-        )
+        row = _load(session, principal, extra.type, extra.id, to_change=key in changed)
         if extra.version is not None and row.version != extra.version:
             raise ConflictError(
                 f"The {_LABEL.get(extra.type, extra.type.value)} {extra.id} changed on the server "
                 f"(version {row.version}, you had {extra.version}). Refresh and try again."
             )
-
-
-def _load_visible(session: Session, principal: Principal, kind: EntityType, record_id: str) -> Row[Any]:
-    """A record the caller may see, locked for this transaction (feed counter first)."""
-    lock_feed(session)
-    codec = CODECS[kind]
-    statement = codec.select().where(codec.table.c.id == record_id)
-    condition = visible(principal, kind)
-    if condition is not None:
-        statement = statement.where(condition)
-    row = session.execute(statement.with_for_update()).first()
-    if row is None:
-        raise RejectedError(f"No {_LABEL.get(kind, kind.value)} with id {record_id} that you can see")
-    return row

@@ -13,6 +13,7 @@ import logging
 import sqlite3
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import case, func, literal_column, select, update
 from sqlalchemy.orm import Session
@@ -21,7 +22,7 @@ from connect_desktop.api.client import ApiClient
 from connect_desktop.api.errors import ApiError
 from connect_desktop.api.limits import MAX_OPERATIONS_PER_REQUEST
 from connect_desktop.api.schema import Operation, OperationResult, OperationsResponse, OperationTarget
-from connect_desktop.domain.changes import references
+from connect_desktop.domain.changes import Action, references
 from connect_desktop.domain.entities import EntityType
 from connect_desktop.domain.operations import SENDABLE as SENDABLE_STATES
 from connect_desktop.domain.operations import OperationKind, OperationStatus, OutboxState
@@ -133,33 +134,24 @@ def _rebase(session: Session, op: PendingOperation, item: OperationResult) -> No
     version this op had (or none, when this op created the record) get the new version,
     both as their target's base version and in their `staged_change` rows.
     """
-    seen = {(c.entity_type, c.entity_id): c.base_version for c in _staged_changes(session, op.op_id)}
+    records = session.scalars(select(StagedChange).where(StagedChange.op_id == op.op_id))
+    seen = {(c.entity_type, c.entity_id): c.base_version for c in records}
     seen.setdefault((op.target_type, op.target_id), op.base_version)
+    pending = select(PendingOperation.op_id).where(PendingOperation.state == OutboxState.PENDING)
     for record in item.records:
         key = (record.type.value, record.id)
         if key not in seen or record.deleted:
             continue
         before = seen[key]
-        was = (
-            PendingOperation.base_version.is_(None)
-            if before in (None, 0)
-            else (PendingOperation.base_version == before)
-        )
         session.execute(
             update(PendingOperation)
             .where(
                 PendingOperation.state == OutboxState.PENDING,
                 PendingOperation.target_type == key[0],
                 PendingOperation.target_id == key[1],
-                was,
+                _saw(PendingOperation.base_version, before),
             )
             .values(base_version=record.version)
-        )
-        pending = select(PendingOperation.op_id).where(PendingOperation.state == OutboxState.PENDING)
-        changed = (
-            StagedChange.base_version.is_(None)
-            if before in (None, 0)
-            else (StagedChange.base_version == before)
         )
         session.execute(
             update(StagedChange)
@@ -167,15 +159,16 @@ def _rebase(session: Session, op: PendingOperation, item: OperationResult) -> No
                 StagedChange.entity_type == key[0],
                 StagedChange.entity_id == key[1],
                 StagedChange.op_id.in_(pending),
-                StagedChange.action != "create",
-                changed,
+                StagedChange.action != Action.CREATE.value,
+                _saw(StagedChange.base_version, before),
             )
             .values(base_version=record.version)
         )
 
 
-def _staged_changes(session: Session, op_id: str) -> list[StagedChange]:
-    return list(session.scalars(select(StagedChange).where(StagedChange.op_id == op_id)))
+def _saw(base_version: Any, before: int | None) -> Any:
+    """SQL: a later op saw `before` (a record this op created: later ops saw no version)."""
+    return base_version.is_(None) if before in (None, 0) else base_version == before
 
 
 def _count_sendable(cache: Cache) -> int:
