@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget
 
@@ -24,6 +24,9 @@ from ui.wizard.page import WizardContext
 log = logging.getLogger(__name__)
 
 SYNC_INTERVAL_MS = 5 * 60 * 1000
+PREFERRED_SIZE = QSize(1280, 800)
+"""The first window size, when it fits the screen (see `_fit_to_screen`)."""
+TITLE_BAR_ALLOWANCE = 48
 
 
 class MainWindow(QMainWindow):
@@ -89,10 +92,19 @@ class MainWindow(QMainWindow):
         if sync_interval_ms > 0:
             self.timer.start()
         geometry = settings.window_geometry()
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1280, 800)
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(PREFERRED_SIZE)
+        self._fit_to_screen()
+
+    def _fit_to_screen(self) -> None:
+        """Open maximised when the preferred size does not fit the screen's free area
+        (a 1024×768 laptop, or a large scale factor), so no button lies off-screen."""
+        area = self.screen().availableGeometry().size()
+        # Before the first show Qt does not know the title bar's height: leave room for one.
+        framed = self.size() + QSize(0, TITLE_BAR_ALLOWANCE)
+        if framed.width() > area.width() or framed.height() > area.height():
+            self.resize(self.size().boundedTo(area))
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
 
     def _add_actions(self) -> None:
         def action(text: str, shortcut: QKeySequence | str, slot: Callable[[], None]) -> None:

@@ -145,6 +145,27 @@ REFERRING_KINDS: frozenset[OperationKind] = frozenset({OperationKind.LINK_CONTAC
 """Kinds whose parameters name other records that must exist (see `references`)."""
 DELETE_KINDS: frozenset[OperationKind] = frozenset({OperationKind.DELETE_STUDENT})
 """Kinds that delete their target for good."""
+MERGE_KINDS: frozenset[OperationKind] = frozenset(
+    {OperationKind.MERGE_STUDENTS, OperationKind.UNMERGE_STUDENTS}
+)
+"""Kinds on two students: the target is the one kept (the survivor), `merged_id` the other.
+
+`merge_students` writes `fields` (values taken from the merged record) on the survivor,
+moves the merged record's family links and enrollments to it and removes the merged
+record; `unmerge_students` (within `UNMERGE_DAYS`) puts the merged record back with its
+own links and enrollments and writes `fields` (the survivor's values before) back.
+"""
+
+
+def _field_update(params: Mapping[str, Any], what: str, *, allow_empty: bool = False) -> dict[str, Any]:
+    """`fields` and `was` of a student update or merge, checked."""
+    fields = _checked(STUDENT_FIELDS, params.get("fields") or {}, what)
+    if not fields and not allow_empty:
+        raise ParamsError(f"A {what} must change at least one field.")
+    was = params.get("was") or {}
+    if not isinstance(was, Mapping) or not set(was) <= set(fields):
+        raise ParamsError(f"The values seen before a {what} must name the changed fields only.")
+    return {"fields": fields, "was": dict(was)}
 
 
 def check_params(kind: OperationKind, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -157,13 +178,15 @@ def check_params(kind: OperationKind, params: Mapping[str, Any]) -> dict[str, An
         unknown = sorted(set(params) - {"fields", "was"})
         if unknown:
             raise ParamsError(f"A student update takes fields and was, not {unknown[0]}.")
-        fields = _checked(STUDENT_FIELDS, params.get("fields"), "student update")
-        if not fields:
-            raise ParamsError("A student update must change at least one field.")
-        was = params.get("was") or {}
-        if not isinstance(was, Mapping) or not set(was) <= set(fields):
-            raise ParamsError("The values seen before a student update must name the changed fields only.")
-        return {"fields": fields, "was": dict(was)}
+        if not isinstance(params.get("fields"), Mapping):
+            raise ParamsError("The student update must be given as named fields.")
+        return _field_update(params, "student update")
+    if kind in MERGE_KINDS:
+        unknown = sorted(set(params) - {"merged_id", "fields", "was"})
+        if unknown:
+            raise ParamsError(f"A merge of students takes merged_id, fields and was, not {unknown[0]}.")
+        merged = _text(36)("merged_id", params.get("merged_id"))
+        return {"merged_id": merged, **_field_update(params, "merge of students", allow_empty=True)}
     if kind is OperationKind.CREATE_CONTACT:
         values = _checked(CONTACT_FIELDS, params, "new family contact")
         missing = [name for name in CONTACT_REQUIRED if not values.get(name)]
@@ -194,6 +217,11 @@ def changes(kind: OperationKind, target_id: str, params: Mapping[str, Any]) -> l
         return [RecordChange(target, target_id, Action.DELETE)]
     if kind is OperationKind.UPDATE_STUDENT:
         return [RecordChange(target, target_id, Action.UPDATE, dict(params["fields"]), dict(params["was"]))]
+    if kind in MERGE_KINDS:
+        survivor = RecordChange(target, target_id, Action.UPDATE, dict(params["fields"]), dict(params["was"]))
+        if kind is OperationKind.MERGE_STUDENTS:
+            return [survivor, RecordChange(target, str(params["merged_id"]), Action.DELETE)]
+        return [survivor]  # the merged record comes back from the server's answer
     if kind in CREATE_KINDS:
         return [RecordChange(target, target_id, Action.CREATE, dict(params))]
     return []  # sync settings: not part of the effective view of records
@@ -213,3 +241,8 @@ def inverse_update(params: Mapping[str, Any]) -> dict[str, Any]:
     """The parameters of the update that puts back what an `update_student` changed."""
     was = dict(params.get("was") or {})
     return {"fields": was, "was": {name: params["fields"][name] for name in was}}
+
+
+def inverse_merge(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters of the `unmerge_students` that splits what a `merge_students` joined."""
+    return {"merged_id": params["merged_id"], **inverse_update(params)}

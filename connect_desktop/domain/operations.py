@@ -20,6 +20,8 @@ class OperationKind(StrEnum):
     UPDATE_STUDENT = "update_student"
     CREATE_CONTACT = "create_contact"
     LINK_CONTACT = "link_contact"
+    MERGE_STUDENTS = "merge_students"
+    UNMERGE_STUDENTS = "unmerge_students"
 
 
 class OperationStatus(StrEnum):
@@ -77,6 +79,8 @@ TARGET_TYPE: dict[OperationKind, EntityType] = {
     OperationKind.UPDATE_STUDENT: EntityType.STUDENT,
     OperationKind.CREATE_CONTACT: EntityType.CONTACT,
     OperationKind.LINK_CONTACT: EntityType.STUDENT_CONTACT,
+    OperationKind.MERGE_STUDENTS: EntityType.STUDENT,
+    OperationKind.UNMERGE_STUDENTS: EntityType.STUDENT,
 }
 """The entity type each operation kind must target."""
 
@@ -99,6 +103,9 @@ INVERSE: dict[OperationKind, OperationKind] = {
     OperationKind.UNARCHIVE_STUDENT: OperationKind.ARCHIVE_STUDENT,
 }
 """The operation that undoes a sent one (delete_student has none: it is permanent)."""
+
+UNMERGE_DAYS = 180
+"""How long after a merge it can still be split again (`unmerge_students`)."""
 
 SYNC_PORTIONS: tuple[str, ...] = ("schools", "staff", "students", "contacts", "classrooms", "enrollments")
 """Portions of a SIS sync that can be paused separately."""

@@ -24,6 +24,8 @@ KIND_TEXT: dict[str, str] = {
     OperationKind.UPDATE_STUDENT: "Change student details",
     OperationKind.CREATE_CONTACT: "Add family contact",
     OperationKind.LINK_CONTACT: "Link family contact to student",
+    OperationKind.MERGE_STUDENTS: "Merge duplicate students",
+    OperationKind.UNMERGE_STUDENTS: "Undo a merge of students",
 }
 """What each staged change does, as a short command."""
 

@@ -47,7 +47,7 @@ def test_nouns_agree_with_the_count() -> None:
 
 
 def test_unknown_codes_still_read_as_words() -> None:
-    assert words.kind_text("merge_students") == "Merge students"
+    assert words.kind_text("split_family") == "Split family"
     assert words.state_text("on_hold") == "On hold"
     assert words.run_status_text("cancelled_by_admin") == "Cancelled by admin"
     assert words.noun("bus_route", 1) == words.noun("bus_route", 3) == "bus route"

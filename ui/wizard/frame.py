@@ -63,7 +63,7 @@ class WizardFrame(QWidget):
         self.steps = QListWidget()
         self.steps.setObjectName("stepList")
         self.steps.setAccessibleName("Year-end steps")
-        self.steps.setMinimumWidth(300)
+        self.steps.setMinimumWidth(220)  # long step names wrap
         self.steps.setMaximumWidth(340)
         self.steps.setWordWrap(True)
         self.steps.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)

@@ -20,6 +20,7 @@ from connect_desktop.rollover.staff import (
 )
 from connect_desktop.store.overview import FilterChoices
 from connect_desktop.yearend.steps import StepSpec
+from ui.flow_layout import FlowLayout
 from ui.models.lazy_table import Column
 from ui.wizard.page import WizardContext, label
 from ui.wizard.plan_page import PlanPage
@@ -86,12 +87,13 @@ class InactiveStaffPage(PlanPage):
         self.since.dateChanged.connect(self._since_changed)
         self.no_classroom.toggled.connect(lambda _on: self.reload())
         self.left.toggled.connect(lambda _on: self.reload())
-        self.options_row.addWidget(label("Propose:", "hint"))
-        self.options_row.addWidget(self.use_since)
-        self.options_row.addWidget(self.since)
-        self.options_row.addWidget(self.no_classroom)
-        self.options_row.addWidget(self.left)
-        self.options_row.addStretch(1)
+        options = FlowLayout()  # wraps on a narrow screen instead of widening the window
+        options.addWidget(label("Propose:", "hint"))
+        options.addWidget(self.use_since)
+        options.addWidget(self.since)
+        options.addWidget(self.no_classroom)
+        options.addWidget(self.left)
+        self.options_row.addLayout(options, 1)
         school = self.add_school_filter()
         self.add_search("Name or email")
         self.consequence = label("", "sectionTitle")
