@@ -1,7 +1,7 @@
 """`connect-desktop <command>`: the core services, headless (for IT staff, scripts and tests).
 
 Commands: login, logout, sync, status, stage, pending, discard, retry, remove-local-data,
-rescue, plan, report, validate, preview-rollover.
+rescue, plan, report, duplicates, validate, preview-rollover.
 `--json` prints exactly one JSON object on stdout; progress and messages go to stderr.
 
 Exit codes scripts can rely on:
@@ -51,6 +51,8 @@ from connect_desktop.api.address import (
 from connect_desktop.domain.words import STATE_TEXT, kind_text, noun, state_text
 from connect_desktop.reports.cli import add_report_command, run_report_command
 from connect_desktop.rollover.cli import add_plan_commands, run_plan_command
+from connect_desktop.rollover.duplicates.cli import add_duplicates_command, run_duplicates_command
+from connect_desktop.rollover.merge import MergeError, NotAChoiceError, UnknownStudentError, merge_operation
 from connect_desktop.rollover.plan import Plan
 from connect_desktop.rostering.cli import COMMANDS as ROSTERING_COMMANDS
 from connect_desktop.rostering.cli import add_rostering_commands, run_rostering_command
@@ -82,10 +84,12 @@ COMMANDS: frozenset[str] = frozenset(
         "rescue",
         "plan",
         "report",
+        "duplicates",
         *ROSTERING_COMMANDS,
     }
 )
-_NEEDS_NO_ACCOUNT = frozenset({"login", "logout", "validate"})
+_NEEDS_NO_ACCOUNT = frozenset({"login", "logout", "validate", "duplicates"})
+"""`duplicates` needs the account only without --input (it says so itself)."""
 
 _ERROR_CODES: tuple[tuple[type[BaseException], int], ...] = (
     (api_errors.SignedOut, SIGNED_OUT),
@@ -254,6 +258,11 @@ def _param(text: str) -> tuple[str, Any]:
 
 
 def cmd_stage(args: argparse.Namespace) -> int:
+    if args.kind in _MERGE_COMMANDS:
+        return _stage_merge(args)
+    if args.id is None:
+        say("Name the record with --id (or --id new for a record this change creates).")
+        return USAGE
     record_id = new_record_id() if args.id == "new" else args.id
     with ExitStack() as stack:
         op_id = _account(stack).stage_one(args.kind, record_id, dict(args.param), step=args.step)
@@ -263,6 +272,43 @@ def cmd_stage(args: argparse.Namespace) -> int:
         print(op_id)
         if args.id == "new":
             print(f"New record id: {record_id}")
+    return OK
+
+
+_MERGE_COMMANDS = ("merge", "unmerge")
+
+
+def _stage_merge(args: argparse.Namespace) -> int:
+    """`stage merge|unmerge --survivor ID --merged ID [--take FIELD ...]`: say what happens, stage it."""
+    if not args.survivor or not args.merged:
+        say(f"Name both students: stage {args.kind} --survivor ID --merged ID.")
+        return USAGE
+    if args.kind == "unmerge" and args.take:
+        say("An undone merge puts back what the merge changed; --take is for merge only.")
+        return USAGE
+    with ExitStack() as stack:
+        account = _account(stack)
+        try:
+            if args.kind == "merge":
+                preview = account.merge_preview(args.survivor, args.merged)
+                said = preview.describe(args.take)
+                operation = merge_operation(preview, args.take)
+            else:
+                operation = account.unmerge_operation(args.survivor, args.merged)
+                said = account.describe_unmerge(operation)
+        except (UnknownStudentError, NotAChoiceError) as exc:
+            say(exc.user_message)
+            return USAGE
+        except MergeError as exc:
+            say(exc.user_message)
+            return FAILED
+        if not args.json:
+            print(said)
+        account.stage([operation])
+    if args.json:
+        _emit({"staged": 1, "kind": operation.kind.value, "description": said})
+    else:
+        print("Staged: it happens when you next send your changes (connect-desktop sync).")
     return OK
 
 
@@ -309,6 +355,15 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
         with account.cache.engine.connect() as connection:
             return run_plan_command(args, connection, stage=stage if args.stage else None)
+
+
+def cmd_duplicates(args: argparse.Namespace) -> int:
+    if args.input is not None:  # a CSV of people: no account, no cache
+        return run_duplicates_command(args, None)
+    with ExitStack() as stack:
+        _account, cache = _open(stack)
+        connection = stack.enter_context(cache.engine.connect())
+        return run_duplicates_command(args, lambda: connection)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -366,8 +421,17 @@ def _parser() -> argparse.ArgumentParser:
     status = add("status", cmd_status, "what the local copy holds")
     status.add_argument("--json", action="store_true")
     stage = add("stage", cmd_stage, "prepare a change (sent by the next sync)")
-    stage.add_argument("kind", help="e.g. archive_student")
-    stage.add_argument("--id", required=True, help="the record's id ('new' for a record this change creates)")
+    stage.add_argument("kind", help="e.g. archive_student; 'merge' or 'unmerge' for two students")
+    stage.add_argument("--id", default=None, help="the record's id ('new' for a record this change creates)")
+    stage.add_argument("--survivor", default=None, metavar="ID", help="merge/unmerge: the student kept")
+    stage.add_argument("--merged", default=None, metavar="ID", help="merge/unmerge: the student merged")
+    stage.add_argument(
+        "--take",
+        action="append",
+        default=[],
+        metavar="FIELD",
+        help="merge: take this field's value from the merged student (e.g. birth_date); repeatable",
+    )
     stage.add_argument("--param", action="append", default=[], type=_param, metavar="KEY=VALUE")
     stage.add_argument("--step", default="cli", help="the wizard step to list it under")
     stage.add_argument("--json", action="store_true")
@@ -391,6 +455,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_plan_commands(sub).set_defaults(handler=cmd_plan)
     add_report_command(sub).set_defaults(handler=cmd_report)
+    add_duplicates_command(sub).set_defaults(handler=cmd_duplicates)
     add_rostering_commands(sub)
     for name in ROSTERING_COMMANDS:
         sub.choices[name].set_defaults(handler=cmd_rostering)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from connect_desktop.api.schema import Operation, encode_value
 from connect_desktop.domain.changes import (
     CREATE_KINDS,
+    MERGE_KINDS,
     Action,
     ParamsError,
     changes,
@@ -92,6 +93,11 @@ def apply(session: Session, principal: Principal, op: Operation) -> Applied:
         return _create_contact(session, principal, op, params)
     if kind is OperationKind.LINK_CONTACT:
         return _link_contact(session, principal, op, params)
+    if kind in MERGE_KINDS:
+        from connect_server import merging  # here: merging builds on this module's helpers
+
+        handler = merging.merge_students if kind is OperationKind.MERGE_STUDENTS else merging.unmerge_students
+        return handler(session, principal, op, params)
     return _set_field(session, principal, op, kind)
 
 

@@ -239,3 +239,36 @@ class SyncRunArchive(Base):
         Index("ix_sync_run_archive_run", "run_id", "type", "id"),
         Index("ix_sync_run_archive_school", "run_id", "school_id", "type", "id"),
     )
+
+
+class StudentMerge(Base):
+    """One merge of two student records, with everything needed to split them again.
+
+    Server only (never in the feed). Rows are stored as their wire data plus `id` and
+    `version` (dates as ISO text), so an undo re-creates them exactly.
+    """
+
+    __tablename__ = "student_merge"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    op_id: Mapped[str] = mapped_column(String(64), index=True, unique=True)
+    survivor_id: Mapped[str] = mapped_column(String(36))
+    merged_id: Mapped[str] = mapped_column(String(36))
+    merged_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    user_id: Mapped[str] = mapped_column(String(36))
+    first_seq: Mapped[int] = mapped_column(BigInteger)
+    """The first feed seq the merge wrote: later tombstones of the records it removed are its own."""
+    merged_student: Mapped[dict[str, Any]] = mapped_column(JSON)
+    moved_links: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    """The family links moved to the survivor, as they were before."""
+    moved_enrollments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    dropped_links: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    """Links to contacts the survivor already had, removed (re-created by an undo)."""
+    dropped_enrollments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    survivor_before: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """The survivor's values of the fields the merge changed, before it."""
+    survivor_written: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """What the merge wrote into those fields."""
+    undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
+    undo_op_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    __table_args__ = (Index("ix_student_merge_pair", "survivor_id", "merged_id"),)

@@ -22,7 +22,10 @@ from connect_desktop.account.plans import OpenPlan
 from connect_desktop.api.client import ApiClient
 from connect_desktop.api.schema import UserInfo
 from connect_desktop.domain.entities import EntityType
-from connect_desktop.rollover import undo_operations
+from connect_desktop.domain.operations import UNMERGE_DAYS
+from connect_desktop.rollover import dismissals, undo_operations
+from connect_desktop.rollover import merge as merging
+from connect_desktop.rollover.duplicates import Findings, find_in_cache
 from connect_desktop.rollover.plan import Plan, PlannedOperation, Selection
 from connect_desktop.rollover.undo import UndoableChange, count_undoable, list_undoable
 from connect_desktop.settings import AccountSettings
@@ -265,6 +268,19 @@ class Account:
         with self.cache.sessions() as db:
             return overview.target_names(db, targets)
 
+    def undoable_labels(self, changes: Iterable[UndoableChange]) -> dict[str, str]:
+        """op_id → a short name of what each restorable change changed (both students of a merge)."""
+        changes = list(changes)
+        with self.cache.sessions() as db:
+            names = overview.target_names(db, [(c.target_type, c.target_id) for c in changes])
+            labels = {c.op_id: names.get((c.target_type, c.target_id), c.target_id) for c in changes}
+            for change in changes:
+                if change.merged_id:
+                    labels[change.op_id] = overview.merge_label(
+                        db, change.kind, change.target_id, change.params
+                    )
+        return labels
+
     def filter_choices(self) -> overview.FilterChoices:
         """Schools, grades and school years for the year-end pages' filters."""
         with self.cache.sessions() as db:
@@ -340,3 +356,76 @@ class Account:
         """Pull the latest data, then stage the conflicted operations again on the fresh versions."""
         self.pull()
         return sum(1 for op_id in op_ids if self.retry(op_id))
+
+    # -- duplicate students -----------------------------------------------------------------
+    def find_duplicates(
+        self,
+        min_score: float | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Findings:
+        """Pairs and clusters of students that may be the same child (dismissed pairs left out)."""
+        with self.cache.engine.connect() as connection:
+            return find_in_cache(connection, min_score=min_score, progress=progress, cancelled=cancelled)
+
+    def default_survivor(self, a: str, b: str) -> str:
+        """Which of two students to keep by default (`rollover.merge.default_survivor`)."""
+        with self.cache.engine.connect() as connection:
+            return merging.default_survivor(connection, a, b)
+
+    def merge_preview(self, survivor_id: str, merged_id: str) -> merging.MergePreview:
+        """Both students side by side and what merging `merged_id` into `survivor_id` would do."""
+        with self.cache.engine.connect() as connection:
+            return merging.merge_preview(connection, survivor_id, merged_id, today=self.today())
+
+    def stage_merge(self, survivor_id: str, merged_id: str, take: Collection[str] = ()) -> int:
+        """Stage merging `merged_id` into `survivor_id`, taking the merged record's `take` fields.
+
+        Refused (nothing staged, `MergeError` or `StagingError`) when the server would refuse
+        it or a staged change already removes either student; how many were staged (1).
+        """
+        preview = self.merge_preview(survivor_id, merged_id)
+        return self.stage([merging.merge_operation(preview, take)])
+
+    def unmerge_operation(self, survivor_id: str, merged_id: str) -> PlannedOperation:
+        """The `unmerge_students` undoing the sent merge of `merged_id` into `survivor_id`.
+
+        Raises `MergeError` when no such merge was sent from here, it is already being
+        undone, or it is older than `UNMERGE_DAYS`.
+        """
+        with self.cache.engine.connect() as connection:
+            found = undo_operations(connection, merged_id=merged_id)
+            inverse = [op for op in found if op.target_id == survivor_id]
+        if not inverse:
+            raise merging.UnknownStudentError(
+                "No merge of these two students can be undone from this computer: it was not sent "
+                f"from here, is already being undone, or is more than {UNMERGE_DAYS} days old."
+            )
+        return inverse[-1]
+
+    def describe_unmerge(self, operation: PlannedOperation) -> str:
+        """What staging this `unmerge_students` would do, in plain words."""
+        with self.cache.sessions() as db:
+            survivor = overview.student_names(db, operation.target_id).name
+            merged = overview.student_names(db, str(operation.params["merged_id"])).name
+        return merging.describe_unmerge(survivor, merged, operation.params.get("fields") or {})
+
+    def stage_unmerge(self, survivor_id: str, merged_id: str) -> int:
+        """Stage the undoing of a sent merge of `merged_id` into `survivor_id`; how many (1)."""
+        return self.stage([self.unmerge_operation(survivor_id, merged_id)])
+
+    def dismiss_pair(self, a: str, b: str) -> None:
+        """Remember that two students are not the same child (never proposed again)."""
+        with self.cache.engine.begin() as connection:
+            label = merging.pair_label(connection, *dismissals.ordered(a, b))
+            dismissals.dismiss(connection, a, b, label=label)
+
+    def undismiss_pair(self, a: str, b: str) -> None:
+        """Forget that two students were marked as not the same child."""
+        with self.cache.engine.begin() as connection:
+            dismissals.undismiss(connection, a, b)
+
+    def list_dismissals(self) -> list[dismissals.Dismissal]:
+        """Every pair marked "not the same child", newest first."""
+        with self.cache.engine.connect() as connection:
+            return dismissals.list_dismissals(connection)

@@ -8,7 +8,7 @@ Every phrase starts with a capital (a table cell or a heading); put it in a sent
 from __future__ import annotations
 
 from connect_desktop.domain.entities import EntityType, SyncRunStatus
-from connect_desktop.domain.operations import OperationKind, OutboxState
+from connect_desktop.domain.operations import UNMERGE_DAYS, OperationKind, OutboxState
 
 KIND_TEXT: dict[str, str] = {
     OperationKind.ARCHIVE_CLASSROOM: "Archive classroom",
@@ -28,6 +28,14 @@ KIND_TEXT: dict[str, str] = {
     OperationKind.UNMERGE_STUDENTS: "Undo a merge of students",
 }
 """What each staged change does, as a short command."""
+
+RESTORABLE_TEXT: dict[str, str] = {
+    OperationKind.ARCHIVE_CLASSROOM: "archived classrooms",
+    OperationKind.REVOKE_STAFF_ACCESS: "revoked staff access",
+    OperationKind.ARCHIVE_STUDENT: "archived students",
+    OperationKind.MERGE_STUDENTS: f"merged students (for {UNMERGE_DAYS} days)",
+}
+"""What a sent change of each undoable kind is, as a plural inside "… can be restored later"."""
 
 STATE_TEXT: dict[str, str] = {
     # A fact in the workbook as on screen, and the words of the reports' "N not yet sent".

@@ -33,6 +33,7 @@ _ALL_SHEETS: tuple[SheetSpec, ...] = (
     sheets.MESSAGES_BY_CLASSROOM,
     SyncRunsSheet(),
     sheets.CHANGES,
+    sheets.DISMISSALS,
 )
 
 REPORTS: dict[str, ReportSpec] = {
@@ -50,8 +51,9 @@ REPORTS: dict[str, ReportSpec] = {
                    (sheets.MESSAGES_BY_STAFF, sheets.MESSAGES_BY_CLASSROOM)),
         ReportSpec("sync-history", "Sync history", "Every SIS sync run with its counts per type.",
                    (SyncRunsSheet(),)),
-        ReportSpec("changes", "Year-end changes", "Every staged year-end change and what the server said.",
-                   (sheets.CHANGES,)),
+        ReportSpec("changes", "Year-end changes",
+                   "Every staged year-end change and what the server said; pairs marked not the same child.",
+                   (sheets.CHANGES, sheets.DISMISSALS)),
         ReportSpec("archive", "Year-end archive", "All of the above in one workbook, with a summary.",
                    _ALL_SHEETS, summary=True),
     )

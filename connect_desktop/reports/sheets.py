@@ -307,6 +307,32 @@ _STAFF_LABEL = (
 )
 NOT_IN_CACHE = "(no longer in the cache)"
 
+
+def _merged_label(student_id: str) -> str:
+    """SQL: "Smith, Jon" of a student, cached or as a staged merge remembered it once gone."""
+    name = "TRIM(COALESCE(x.last_name, '') || ', ' || COALESCE(x.first_name, ''))"
+    remembered = (
+        "TRIM(COALESCE(json_extract(x.old, '$.last_name'), '') || ', ' "
+        "|| COALESCE(json_extract(x.old, '$.first_name'), ''))"
+    )
+    return (
+        f"COALESCE((SELECT {name} FROM student x WHERE x.id = {student_id}), "
+        f"(SELECT {remembered} FROM staged_change x WHERE x.entity_type = 'student' "
+        f"AND x.entity_id = {student_id} AND x.action = 'delete' AND x.old != '{{}}' "
+        f"ORDER BY x.id DESC LIMIT 1), '{NOT_IN_CACHE}')"
+    )
+
+
+_MERGE_KINDS = "('merge_students', 'unmerge_students')"
+_MERGED_ID = "json_extract(p.params, '$.merged_id')"
+_MERGE_TARGET = f"{_merged_label(_MERGED_ID)} || ' into ' || {_merged_label('p.target_id')}"
+_MERGE_DETAILS = (
+    "CASE p.kind WHEN 'merge_students' THEN 'Fields taken from the merged student: ' "
+    "ELSE 'Fields put back on the student kept: ' END || COALESCE((SELECT GROUP_CONCAT("
+    "REPLACE(f.key, '_', ' ') || ' ' || COALESCE(f.value, 'none'), '; ') "
+    "FROM json_each(p.params, '$.fields') f), 'none')"
+)
+
 CHANGES = QuerySheet(
     name="Year-end changes",
     title="Year-end changes",
@@ -319,17 +345,38 @@ CHANGES = QuerySheet(
     sql=f"""
 SELECT p.created_at, {labels.humanise_sql("p.step")}, {labels.case("p.kind", labels.OP_KIND)},
        {labels.case("p.target_type", labels.TARGET_TYPE)},
-       CASE p.target_type
+       CASE WHEN p.kind IN {_MERGE_KINDS} THEN {_MERGE_TARGET} ELSE CASE p.target_type
            WHEN 'student' THEN COALESCE(({_STUDENT_LABEL}), '{NOT_IN_CACHE}')
            WHEN 'classroom' THEN COALESCE(({_CLASSROOM_LABEL}), '{NOT_IN_CACHE}')
            WHEN 'staff' THEN COALESCE(({_STAFF_LABEL}), '{NOT_IN_CACHE}')
            WHEN 'sync_settings' THEN 'Sync settings'
-       END,
+       END END,
        {labels.case("p.state", labels.OP_STATE)}, p.sent_at, p.result_message,
-       NULLIF(NULLIF(p.params, '{{}}'), 'null'), p.batch, p.target_id, p.op_id
+       CASE WHEN p.kind IN {_MERGE_KINDS} THEN {_MERGE_DETAILS}
+            ELSE NULLIF(NULLIF(p.params, '{{}}'), 'null') END,
+       p.batch, p.target_id, p.op_id
 FROM pending_operation p
 ORDER BY p.created_at, p.op_id
 """,
     count_sql="SELECT COUNT(*) FROM pending_operation",
     outbox=True,
+)  # fmt: skip
+
+DISMISSALS = QuerySheet(
+    name="Not the same child",
+    title="Pairs of students marked as not the same child",
+    columns=(
+        Column("Marked", Kind.DATETIME), Column("Students", width=50),
+        Column("First student now"), Column("Second student now"),
+        Column("First Connect ID", ID), Column("Second Connect ID", ID),
+    ),
+    sql=f"""
+SELECT d.dismissed_at, d.label,
+       (SELECT {_name("x")} || ' (' || x.student_number || ')' FROM student x WHERE x.id = d.a),
+       (SELECT {_name("x")} || ' (' || x.student_number || ')' FROM student x WHERE x.id = d.b),
+       d.a, d.b
+FROM dismissed_duplicate d
+ORDER BY d.dismissed_at, d.a, d.b
+""",
+    count_sql="SELECT COUNT(*) FROM dismissed_duplicate",
 )  # fmt: skip

@@ -10,7 +10,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from connect_desktop.domain.entities import grade_rank
-from connect_desktop.domain.operations import STAGED, sql_in
+from connect_desktop.domain.operations import STAGED, OutboxState, sql_in
 from connect_desktop.domain.words import noun
 from connect_desktop.reports.cells import text_converter
 from connect_desktop.reports.labels import sql_literal
@@ -48,6 +48,10 @@ UNION ALL SELECT {_title("message_stat")}, COUNT(*), NULL, NULL,
 UNION ALL SELECT {_title("sync_run")}, (SELECT COUNT(*) FROM sync_run), NULL, NULL, NULL
 UNION ALL SELECT 'Staged changes', COUNT(*), NULL, NULL,
     SUM(state IN {sql_in(STAGED)}) || ' not yet sent' FROM pending_operation
+UNION ALL SELECT 'Duplicate students merged', COUNT(*), NULL, NULL,
+    SUM(state IN {sql_in(STAGED)}) || ' not yet sent' FROM pending_operation
+    WHERE kind = 'merge_students' AND state IN {sql_in(STAGED | {OutboxState.APPLIED})}
+UNION ALL SELECT 'Pairs marked not the same child', COUNT(*), NULL, NULL, NULL FROM dismissed_duplicate
 """
 
 _GRADES_SQL = """

@@ -167,6 +167,21 @@ class SyncState(CacheBase):
     """The server's scope stamp the cursor was pulled under (see `ChangesPage.scope`)."""
 
 
+class DismissedDuplicate(CacheBase):
+    """Two students the user said are not the same child: never proposed as duplicates again.
+
+    Kept per account (the cache is the account's); `a` < `b`. `label` names both for
+    reports ("Smith, Jon / Smith, John"), since either may leave the cache later.
+    """
+
+    __tablename__ = "dismissed_duplicate"
+
+    a: Mapped[str] = mapped_column(String(36), primary_key=True)
+    b: Mapped[str] = mapped_column(String(36), primary_key=True)
+    label: Mapped[str] = mapped_column(String(500), default="")
+    dismissed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
 class Account(CacheBase):
     """Who this cache belongs to (single row); no secrets here."""
 

@@ -10,7 +10,8 @@ session (so a worker thread owns the whole read).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from connect_desktop.domain.entities import GRADES, EntityType, grade_rank
-from connect_desktop.domain.operations import OutboxState
+from connect_desktop.domain.operations import OperationKind, OutboxState
 from connect_desktop.domain.school_year import current_school_year
 from connect_desktop.store import queries
 from connect_desktop.store.effective import STAGED_STATES, effective_record, effective_value_sql
@@ -257,10 +258,70 @@ def _staged_name(session: Session, target_type: str, target_id: str) -> str | No
 
 
 def target_labels(session: Session, rows: Iterable[queries.PendingRow]) -> dict[str, str]:
-    """op_id → a short name of its target (the target id when the record is not cached)."""
+    """op_id → a short name of its target (the target id when the record is not cached).
+
+    A merge (or its undoing) names both students: "Smith, Jon into Smith, John".
+    """
     rows = list(rows)
     names = target_names(session, [(row.target_type, row.target_id) for row in rows])
-    return {row.op_id: names.get((row.target_type, row.target_id), row.target_id) for row in rows}
+    labels = {row.op_id: names.get((row.target_type, row.target_id), row.target_id) for row in rows}
+    for row in rows:
+        if row.kind in _MERGES and (row.params or {}).get("merged_id"):
+            labels[row.op_id] = merge_label(session, row.kind, row.target_id, row.params)
+    return labels
+
+
+_MERGES = frozenset({OperationKind.MERGE_STUDENTS.value, OperationKind.UNMERGE_STUDENTS.value})
+
+
+def merge_label(session: Session, kind: str, survivor_id: str, params: Mapping[str, Any]) -> str:
+    """The merged student, then the one kept, as named before the merge: "Smith, Jon into Smith, John".
+
+    `kind` and `params` are the merge's (or its undoing's). Either student may be gone
+    from the cache (the merged one once the merge is applied): its name is then the one
+    the merge remembered when it was staged.
+    """
+    before = params.get("was" if kind == OperationKind.MERGE_STUDENTS else "fields") or {}
+    survivor = student_names(session, survivor_id, before)
+    merged = student_names(session, str(params["merged_id"]))
+    if survivor.label == merged.label:
+        return f"{merged.label} ({merged.number}) into {survivor.label} ({survivor.number})"
+    return f"{merged.label} into {survivor.label}"
+
+
+@dataclass(frozen=True)
+class StudentNames:
+    """How a student is named in lists ("Smith, Jon") and in sentences ("Jon Smith")."""
+
+    label: str
+    name: str
+    number: str
+
+
+def student_names(
+    session: Session, student_id: str, overlay: Mapping[str, Any] | None = None
+) -> StudentNames:
+    """A student's names, cached or as a staged merge or delete remembered them once gone;
+    `overlay` values (e.g. the names before a merge changed them) win."""
+    record = effective_record(session, EntityType.STUDENT, student_id)
+    if record is None:
+        remembered = session.execute(
+            text(
+                "SELECT old FROM staged_change WHERE entity_type = 'student' AND entity_id = :id "
+                "AND action = 'delete' AND old IS NOT NULL AND old != '{}' ORDER BY id DESC LIMIT 1"
+            ),
+            {"id": student_id},
+        ).scalar_one_or_none()
+        record = (json.loads(remembered) if isinstance(remembered, str) else remembered) or {}
+    if record and overlay:
+        record = {**record, **overlay}
+    if not record:
+        gone = "(a student no longer in the local copy)"
+        return StudentNames(gone, gone, "")
+    first, last = record.get("first_name") or "", record.get("last_name") or ""
+    return StudentNames(
+        f"{last}, {first}", f"{first} {last}".strip(), str(record.get("student_number") or "")
+    )
 
 
 __all__ = [
@@ -272,8 +333,10 @@ __all__ = [
     "account_overview",
     "filter_choices",
     "full_pull_done",
+    "merge_label",
     "origin_counts",
     "pending_by_step_and_state",
+    "student_names",
     "students_by_grade",
     "target_labels",
     "target_names",

@@ -371,12 +371,19 @@ def list_pending(
     offset: int = 0,
     limit: int = 100,
     op_ids: Collection[str] | None = None,
+    kinds: Collection[str] | None = None,
+    but_kinds: Collection[str] = (),
 ) -> Page[PendingRow]:
-    """Staged operations, oldest first, optionally of one step or only these `op_ids`."""
+    """Staged operations, oldest first, optionally of one step, of `kinds` but not `but_kinds`,
+    or only these `op_ids`."""
     model = PendingOperation
     query = session.query(model).filter(model.state.in_(list(states)))
     if step is not None:
         query = query.filter(model.step == step)
+    if kinds is not None:
+        query = query.filter(model.kind.in_(sorted(kinds)))
+    if but_kinds:
+        query = query.filter(model.kind.not_in(sorted(but_kinds)))
     if op_ids is not None:  # bound as one JSON parameter: any number of ids
         wanted = func.json_each(json.dumps(sorted(op_ids))).table_valued("value")
         query = query.filter(model.op_id.in_(select(wanted.c.value)))

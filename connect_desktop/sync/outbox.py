@@ -29,6 +29,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from connect_desktop.api.limits import MAX_PARAMS_BYTES, encode_body
 from connect_desktop.domain.changes import (
     CREATE_KINDS,
+    MERGE_KINDS,
     REFERRING_KINDS,
     Action,
     ParamsError,
@@ -191,13 +192,15 @@ def _with_seen_values(
     session: Session, kind: OperationKind, entity: EntityType, target_id: str, params: dict[str, Any]
 ) -> dict[str, Any]:
     """An update remembers the values the user saw (effective state) for the fields it changes."""
-    if kind is not OperationKind.UPDATE_STUDENT or params.get("was"):
+    if kind not in _SEEN_KINDS or params.get("was") or not params["fields"]:
         return params
     current = effective_record(session, entity, target_id)
     if current is None:
         raise _not_found(entity, target_id)
     return {**params, "was": {name: current.get(name) for name in params["fields"]}}
 
+
+_SEEN_KINDS = frozenset({OperationKind.UPDATE_STUDENT, OperationKind.MERGE_STUDENTS})
 
 CHUNK = 500
 """Records looked up per query when staging in bulk (below SQLite's parameter limit)."""
@@ -228,20 +231,63 @@ def _lookup(
 
 
 def _change_rows(
-    op_id: str, kind: OperationKind, target_id: str, params: Mapping[str, Any], base_version: int | None
+    op_id: str,
+    kind: OperationKind,
+    target_id: str,
+    params: Mapping[str, Any],
+    base_version: int | None,
+    session: Session | None = None,
 ) -> list[dict[str, Any]]:
-    return [
-        {
-            "op_id": op_id,
-            "entity_type": change.entity.value,
-            "entity_id": change.record_id,
-            "action": change.action.value,
-            "fields": change.fields,
-            "old": change.old,
-            "base_version": 0 if change.action is Action.CREATE else base_version,
-        }
-        for change in changes(kind, target_id, params)
-    ]
+    """The `staged_change` rows of one operation.
+
+    A record other than the target (the merged student of a merge) carries its own
+    version, read with `session`; a record deleted that way keeps the names the user saw
+    (`old`), so the change still reads with them once the record is gone.
+    """
+    rows = []
+    for change in changes(kind, target_id, params):
+        version = 0 if change.action is Action.CREATE else base_version
+        old = change.old
+        if change.record_id != target_id and change.action is not Action.CREATE and session is not None:
+            version = _current_version(session, change.entity, change.record_id)
+            if change.action is Action.DELETE:
+                seen = effective_record(session, change.entity, change.record_id) or {}
+                old = {name: seen[name] for name in _SEEN_NAMES if name in seen}
+        rows.append(
+            {
+                "op_id": op_id,
+                "entity_type": change.entity.value,
+                "entity_id": change.record_id,
+                "action": change.action.value,
+                "fields": change.fields,
+                "old": old,
+                "base_version": version,
+            }
+        )
+    return rows
+
+
+_SEEN_NAMES = ("first_name", "last_name", "student_number")
+
+
+def _check_merge(session: Session, kind: OperationKind, target_id: str, params: Mapping[str, Any]) -> None:
+    """Both students of a merge must be there as the user sees them (not removed by a staged change)."""
+    if kind not in MERGE_KINDS:
+        return
+    merged_id = str(params["merged_id"])
+    if merged_id == target_id:
+        raise StagingError("A student cannot be merged with itself: choose two different records.")
+    if effective_record(session, EntityType.STUDENT, target_id) is None:
+        raise StagingError(
+            "The student to keep is removed by a change already staged (a merge or a deletion). "
+            "Send or discard that change first."
+        )
+    merged = effective_record(session, EntityType.STUDENT, merged_id)
+    if kind is OperationKind.MERGE_STUDENTS and merged is None:
+        raise StagingError(
+            "The student to merge is already merged into another record, or removed, by a change "
+            "staged or sent before. Send or discard that change first, or download the latest data."
+        )
 
 
 class Outbox:
@@ -311,6 +357,7 @@ class Outbox:
                 if version is None:
                     version = _current_version(session, entity, target_id)
             _check_references(session, kind, params)
+            _check_merge(session, kind, target_id, params)
             existing = pending.get((entity.value, target_id, kind.value))
             if existing is not None and not params:
                 op_ids.append(existing)
@@ -332,7 +379,7 @@ class Outbox:
                     "state": OutboxState.PENDING.value,
                 }
             )
-            change_rows += _change_rows(op_id, kind, target_id, params, version)
+            change_rows += _change_rows(op_id, kind, target_id, params, version, session)
             op_ids.append(op_id)
             if params:
                 # Later items of this chunk may refer to this record or read its new values.
@@ -475,8 +522,8 @@ class Outbox:
                 raise NotDiscardableError(f"The change {op_id} has no conflict or rejection to retry.")
             kind, entity = _check_kind(old.kind, old.target_type)
             params = dict(old.params or {})
-            if kind is OperationKind.UPDATE_STUDENT:
-                params = {"fields": params["fields"]}
+            if kind in _SEEN_KINDS:
+                params = {**params, "was": {}}
             old.state = OutboxState.DISCARDED.value
             session.flush()
             if kind in CREATE_KINDS:
@@ -485,6 +532,7 @@ class Outbox:
             else:
                 version = _current_version(session, entity, old.target_id)
             _check_references(session, kind, params)
+            _check_merge(session, kind, old.target_id, params)
             params = _with_seen_values(session, kind, entity, old.target_id, params)
             new_id = str(uuid.uuid4())
             session.add(
@@ -502,7 +550,7 @@ class Outbox:
                 )
             )
             session.flush()
-            rows = _change_rows(new_id, kind, old.target_id, params, version)
+            rows = _change_rows(new_id, kind, old.target_id, params, version, session)
             if rows:
                 session.execute(insert(StagedChange), rows)
         log.info("retrying operation %s as %s", op_id, new_id)

@@ -22,7 +22,7 @@ from connect_desktop.api.client import ApiClient
 from connect_desktop.api.errors import ApiError
 from connect_desktop.api.limits import MAX_OPERATIONS_PER_REQUEST
 from connect_desktop.api.schema import Operation, OperationResult, OperationsResponse, OperationTarget
-from connect_desktop.domain.changes import Action, references
+from connect_desktop.domain.changes import MERGE_KINDS, Action, references
 from connect_desktop.domain.entities import EntityType
 from connect_desktop.domain.operations import SENDABLE as SENDABLE_STATES
 from connect_desktop.domain.operations import OperationKind, OperationStatus, OutboxState
@@ -66,10 +66,12 @@ def _take_batch(session: Session, size: int, seen: set[str]) -> list[PendingOper
     batch: list[PendingOperation] = []
     targets: set[tuple[str, str]] = set()
     for op in rows:
-        key = (op.target_type, op.target_id)
-        if op.op_id in seen or key in targets:
+        keys = {(op.target_type, op.target_id)}
+        if op.kind in MERGE_KINDS:  # it changes the merged student too
+            keys.add((EntityType.STUDENT.value, str((op.params or {}).get("merged_id"))))
+        if op.op_id in seen or keys & targets:
             continue  # the next batch sends it, on top of this one's result
-        targets.add(key)
+        targets |= keys
         batch.append(op)
         if len(batch) == size:
             break

@@ -23,6 +23,7 @@ from ui.dashboard.summary import Summary
 from ui.settings import UiSettings
 from ui.wizard.classrooms import ArchiveClassroomsPage
 from ui.wizard.done import DonePage
+from ui.wizard.merge_duplicates import MergeDuplicatesPage
 from ui.wizard.page import StepPage, WizardContext
 from ui.wizard.placeholder import PlaceholderPage
 from ui.wizard.reports import ReportsPage
@@ -39,6 +40,7 @@ BUILT_IN: dict[str, type[StepPage]] = {
     "inactive_staff": InactiveStaffPage,
     "archive_classrooms": ArchiveClassroomsPage,
     "non_returning_students": NonReturningStudentsPage,
+    "merge_duplicates": MergeDuplicatesPage,
     "review": ReviewPage,
     "done": DonePage,
 }

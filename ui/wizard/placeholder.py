@@ -6,7 +6,6 @@ from connect_desktop.yearend.steps import StepSpec
 from ui.wizard.page import StepPage, WizardContext, label
 
 GUIDANCE: dict[str, str] = {
-    "merge_duplicates": "If you find students who were entered twice, merge them into one.",
     "back_to_school": "Import the new school year's staff, students, families and classrooms.",
 }
 

@@ -1,0 +1,83 @@
+"""What the detector finds: scored pairs and the clusters they join into."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+MATCH_SCORE = 0.5
+"""From this score on, a pair is proposed for merging."""
+CHECK_SCORE = 0.15
+"""From this score up to MATCH_SCORE, a pair is uncertain: shown as "check these"."""
+
+
+class Band(StrEnum):
+    MATCH = "match"
+    CHECK = "check"
+    """Uncertain: shown as "check these", neither merged nor hidden."""
+
+
+def band_of(score: float) -> Band:
+    return Band.MATCH if score >= MATCH_SCORE else Band.CHECK
+
+
+@dataclass(frozen=True)
+class CandidatePair:
+    a: str
+    b: str
+    """Record ids, a < b."""
+    score: float
+    """0..1: the probability that a and b are the same child."""
+    band: Band
+    reasons: tuple[str, ...]
+    """Plain words: "same birth date", "first names Jon / John (nickname)", ..."""
+
+
+@dataclass(frozen=True)
+class Cluster:
+    ids: tuple[str, ...]
+    """Sorted; pairs joined transitively (MATCH and CHECK pairs)."""
+    score: float
+    """The lowest pair score holding it together."""
+
+
+@dataclass(frozen=True)
+class Findings:
+    pairs: list[CandidatePair]
+    """Best first."""
+    clusters: list[Cluster]
+    labels: dict[str, str] = field(default_factory=dict)
+    """"Family, Given" of every record in a pair, for lists and reports."""
+
+
+def clusters_of(pairs: Iterable[CandidatePair]) -> list[Cluster]:
+    """Join pairs transitively (union-find); a cluster's score is its weakest needed link.
+
+    Pairs are joined best first, so the score of the join that completed a cluster is the
+    lowest score of the strongest chain holding it together. Biggest clusters first.
+    """
+    parent: dict[str, str] = {}
+    weakest: dict[str, float] = {}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for pair in sorted(pairs, key=lambda p: -p.score):
+        for x in (pair.a, pair.b):
+            if x not in parent:
+                parent[x] = x
+                weakest[x] = 1.0
+        ra, rb = root(pair.a), root(pair.b)
+        if ra != rb:
+            parent[rb] = ra
+            weakest[ra] = min(weakest[ra], weakest[rb], pair.score)
+    members: dict[str, list[str]] = {}
+    for x in parent:
+        members.setdefault(root(x), []).append(x)
+    clusters = [Cluster(tuple(sorted(ids)), weakest[r]) for r, ids in members.items()]
+    clusters.sort(key=lambda c: (-len(c.ids), -c.score, c.ids))
+    return clusters
