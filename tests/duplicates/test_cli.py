@@ -14,19 +14,8 @@ from pathlib import Path
 import pytest
 
 from connect_desktop.cli import main
+from tests.benchmarks.duplicates import FEBRL_COLUMNS
 
-FEBRL_COLUMNS = (
-    "given_name",
-    "surname",
-    "street_number",
-    "address_1",
-    "address_2",
-    "suburb",
-    "postcode",
-    "state",
-    "date_of_birth",
-    "soc_sec_id",
-)
 MAPPING = ",".join(f"{c}={c}" for c in FEBRL_COLUMNS)
 
 

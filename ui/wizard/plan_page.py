@@ -31,6 +31,19 @@ from ui.sources import PlanSource
 from ui.wizard.page import StepPage, WizardContext, label, year_end_batch
 
 ALL = ""
+
+
+def filter_combo(name: str, all_text: str, changed: Callable[[], None]) -> QComboBox:
+    """A filter's drop-down: first choice `all_text` (value ALL); `changed` runs on every pick."""
+    combo = QComboBox()
+    combo.setAccessibleName(name)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+    combo.setMinimumContentsLength(8)
+    combo.addItem(all_text, ALL)
+    combo.currentIndexChanged.connect(lambda _index: changed())
+    return combo
+
+
 """The data of an "All …" choice in a filter box."""
 
 MAX_COLUMN_WIDTH = 280
@@ -140,13 +153,7 @@ class PlanPage(StepPage):
         return self.search
 
     def _combo(self, name: str, all_text: str) -> QComboBox:
-        combo = QComboBox()
-        combo.setAccessibleName(name)
-        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        combo.setMinimumContentsLength(8)
-        combo.addItem(all_text, ALL)
-        combo.currentIndexChanged.connect(lambda _index: self.reload())
-        return combo
+        return filter_combo(name, all_text, self.reload)
 
     def _search_now(self) -> None:
         self._search_timer.stop()

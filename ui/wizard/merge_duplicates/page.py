@@ -35,7 +35,7 @@ from ui.wizard.merge_duplicates.pairs import (
     pairs_table,
 )
 from ui.wizard.page import StepPage, WizardContext, label
-from ui.wizard.plan_page import ALL, buddy, fill
+from ui.wizard.plan_page import buddy, fill, filter_combo
 
 
 class MergeDuplicatesPage(StepPage):
@@ -165,13 +165,7 @@ class MergeDuplicatesPage(StepPage):
         self._show_pair_actions()
 
     def _combo(self, name: str, all_text: str) -> QComboBox:
-        combo = QComboBox()
-        combo.setAccessibleName(name)
-        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        combo.setMinimumContentsLength(8)
-        combo.addItem(all_text, ALL)
-        combo.currentIndexChanged.connect(lambda _index: self.list_pairs())
-        return combo
+        return filter_combo(name, all_text, self.list_pairs)
 
     # -- finding ---------------------------------------------------------------------------
     def initialize_page(self) -> None:
