@@ -65,7 +65,16 @@ def main(argv: list[str]) -> int:
     if command == "lint" or status:
         return status
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    return subprocess.call([python, "-m", "pytest", *rest], cwd=ROOT, env=env)
+    return subprocess.call([python, "-m", "pytest", *_spread(rest), *rest], cwd=ROOT, env=env)
+
+
+def _spread(pytest_args: list[str]) -> list[str]:
+    """One test process per core, each test file kept in one process (its module fixtures,
+    such as a seeded district, are then built once); none when the caller chose otherwise."""
+    chosen = ("-n", "--numprocesses", "no:xdist")
+    if any(arg.startswith(chosen) for arg in pytest_args):
+        return []
+    return ["-n", "auto", "--dist", "loadfile"]
 
 
 def static_checks(python: Path) -> int:

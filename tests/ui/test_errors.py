@@ -96,7 +96,8 @@ def test_a_user_message_alone_does_not_make_an_error_fixable() -> None:
         (sqlite3.OperationalError("attempt to write a readonly database"), store_errors.CacheReadOnlyError),
         (OSError(errno.ENOSPC, "No space left on device"), store_errors.CacheDiskFullError),
     ],
-    ids=str,
+    # the same ids in every test process (a function's str carries its address)
+    ids=lambda value: getattr(value, "__name__", str(value)),
 )
 def test_sqlite_and_disk_errors_anywhere_are_fixable(
     error: Exception, meant: Callable[[], store_errors.CacheError]
