@@ -130,8 +130,12 @@ class StudentGenerator:
             self.book.family_background.append(background_index)
             self.book.family_last.append(last_index)
             grades = rng.sample(range(13), kids)
+            named: set[str] = set()
             for grade in grades:
                 first = rng.choice(background.first_names)
+                while first in named:  # parents do not give two children one name
+                    first = rng.choice(background.first_names)
+                named.add(first)
                 yield self._base_row(
                     index, family, hood, grade, first, background.last_names[last_index], planted.get(index)
                 )

@@ -16,7 +16,7 @@ from collections.abc import Callable, Collection, Iterable
 from sqlalchemy import Connection
 
 from connect_desktop.rollover.duplicates.blocking import candidate_pairs, rule_names
-from connect_desktop.rollover.duplicates.compare import build_comparison
+from connect_desktop.rollover.duplicates.compare import BIRTH_DIFFERENT, birth_level, build_comparison
 from connect_desktop.rollover.duplicates.findings import (
     CHECK_SCORE,
     CandidatePair,
@@ -27,7 +27,7 @@ from connect_desktop.rollover.duplicates.findings import (
 from connect_desktop.rollover.duplicates.prepared import Prepared, prepare
 from connect_desktop.rollover.duplicates.reasons import reasons
 from connect_desktop.rollover.duplicates.records import PersonRecord, cache_records
-from connect_desktop.rollover.duplicates.scoring import fit
+from connect_desktop.rollover.duplicates.scoring import fit_per_rule
 
 RANDOM_PAIRS = 60_000
 """Random pairs that estimate how often different people agree by chance (u)."""
@@ -106,11 +106,13 @@ def detect(
         if progress is not None:
             progress(done, stages)
 
-    first, second, codes = array("i"), array("i"), array("q")
-    counts: dict[int, int] = {}
+    first, second, codes, found_by = array("i"), array("i"), array("q"), array("b")
+    per_rule: list[dict[int, int]] = []
     seen: set[int] = set()
     for position, pairs in candidate_pairs(data):
         step(position)
+        counts: dict[int, int] = {}
+        per_rule.append(counts)
         add, size = seen.add, len(seen)
         for i, j in pairs:
             add(i * n + j)
@@ -121,6 +123,7 @@ def detect(
             first.append(i)
             second.append(j)
             codes.append(code)
+            found_by.append(position)
             counts[code] = counts.get(code, 0) + 1
     del seen
     step(stages - 2)
@@ -133,20 +136,25 @@ def detect(
             if i != j:
                 code = pattern(min(i, j), max(i, j))
                 chance[code] = chance.get(code, 0) + 1
-    model = fit(
+    models = fit_per_rule(
         comparison.fields,
-        {tuple(comparison.decode(c)): k for c, k in counts.items()},
+        [{tuple(comparison.decode(c)): k for c, k in counts.items()} for counts in per_rule],
         _merge_levels(comparison.decode, chance),
     )
-    score_of = {code: model.probability(comparison.decode(code)) for code in counts}
-    kept = {code for code, s in score_of.items() if s >= threshold}
+    score_of: dict[tuple[int, int], float] = {}
+    for position, (model, counts) in enumerate(zip(models, per_rule, strict=True)):
+        for code in counts:
+            score = model.probability(comparison.decode(code))
+            if score >= threshold:
+                score_of[position, code] = score
     step(stages - 1)
 
-    ids, shown_given, shown_family = data.ids, data.shown_given, data.shown_family
+    ids, shown_given, shown_family, birth = data.ids, data.shown_given, data.shown_family, data.birth
     found: list[CandidatePair] = []
     labels: dict[str, str] = {}
     for k, code in enumerate(codes):
-        if code not in kept:
+        s = score_of.get((found_by[k], code))
+        if s is None:
             continue
         i, j = first[k], second[k]
         a, b = ids[i], ids[j]
@@ -154,9 +162,14 @@ def detect(
             a, b, i, j = b, a, j, i
         if (a, b) in dismissed:
             continue
-        s = score_of[code]
         found.append(
-            CandidatePair(a, b, round(s, 4), band_of(s), reasons(data, i, j, comparison.swapped(i, j)))
+            CandidatePair(
+                a,
+                b,
+                round(s, 4),
+                band_of(s, birth_dates_differ=birth_level(birth[i], birth[j]) == BIRTH_DIFFERENT),
+                reasons(data, i, j, comparison.swapped(i, j)),
+            )
         )
         labels[a] = f"{shown_family[i]}, {shown_given[i]}"
         labels[b] = f"{shown_family[j]}, {shown_given[j]}"

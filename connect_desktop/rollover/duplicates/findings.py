@@ -18,8 +18,11 @@ class Band(StrEnum):
     """Uncertain: shown as "check these", neither merged nor hidden."""
 
 
-def band_of(score: float) -> Band:
-    return Band.MATCH if score >= MATCH_SCORE else Band.CHECK
+def band_of(score: float, *, birth_dates_differ: bool = False) -> Band:
+    """MATCH from MATCH_SCORE on, except that two records whose birth dates differ outright (not
+    a slip, not close) are always for a person to check: a child's birth date is the field a
+    family and the SIS agree on, and namesakes of one family name differ in it."""
+    return Band.MATCH if score >= MATCH_SCORE and not birth_dates_differ else Band.CHECK
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The score of a pair: a Fellegi–Sunter model with its weights estimated by EM.
+"""The score of a pair: Fellegi–Sunter models, one per blocking rule, weights estimated by EM.
 
 Why this method: Fellegi–Sunter is the standard of record linkage (Splink and statistical
 agencies use it) and needs no labelled examples, which a school district does not have.
@@ -6,15 +6,26 @@ Each field's agreement level has an m-probability (how often true duplicates sho
 a u-probability (how often two different children do); a pair's weight is the sum of
 log(m/u) over its fields, and its score the posterior probability of "same person".
 
-Estimation (Winkler's EM on the candidate pairs): u starts from random pairs and is then
-re-estimated on the candidates, because different children that became candidates by
-sharing a key agree on it far more often than random pairs do (with u fixed at its
-random-pair value, FEBRL 2 without the id number fell from F1 0.995 to 0.86). m has a
-Dirichlet prior centred on typical values: duplicates are a small minority of a
-district's candidates, and plain EM then lets its "match" class drift to siblings or to
-school-and-grade neighbours (measured on the seeded district). EM runs over the distinct
-comparison patterns with their counts, not over pairs: milliseconds for millions of pairs.
-A learned classifier would need labels; a hand-set weighted sum would not adapt.
+Why one model per blocking rule: the candidates are a mixture of very different
+populations. Among 100,000 students, the different children proposed because their names
+sound alike nearly always share a first name, and the school-and-grade neighbours nearly
+always share a grade; one u over all candidates made "same first name" and "same grade"
+look common among non-matches (u 0.41 and 0.59) and lost 40% of the planted duplicates,
+every birth-date typo among them. So each rule (the first that proposed a pair) has its own
+u and its own share of duplicates, starting from random pairs and re-estimated by EM on its
+own candidates.
+
+m is shared, because a duplicate is a duplicate whichever key found it: one pooled m with
+a Dirichlet prior centred on typical values (duplicates are a small minority of a
+district's candidates, and plain EM lets its "match" class drift to siblings or
+school-and-grade neighbours). Each rule sees that m restricted to the levels its own pairs
+can show (a rule that requires the same birth date never sees a birth-date typo). Each u has
+the random pairs' u as a weak prior, or a rule whose candidates are nearly all duplicates
+(FEBRL's) lets its "non-match" class take them in. Twins (`TWIN_WEIGHT`) are held below the
+"check these" score, or EM's "match" class takes them in; school, grade and archived only
+nudge a score (`CONTEXT_LIMIT`). EM runs over the distinct comparison patterns with
+their counts, not over pairs: milliseconds for millions of pairs. A learned classifier would
+need labels; a hand-set weighted sum would not adapt.
 """
 
 from __future__ import annotations
@@ -23,36 +34,187 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from connect_desktop.rollover.duplicates.compare import Field
+from connect_desktop.rollover.duplicates.compare import NAME_DIFFERENT, NAME_TYPO, Field
 
 _EPS = 1e-6
+
+Patterns = Mapping[tuple[int, ...], int]
+"""{levels: number of pairs with them}"""
 
 
 @dataclass(frozen=True)
 class Model:
-    """The fitted weights: log(m/u) per field and level, and the prior log-odds of a match."""
+    """The fitted weights of one rule's pairs: m and u per field and level, the prior share of
+    duplicates, and a bound on each field's log-odds (inf: none)."""
 
     fields: tuple[Field, ...]
     m: tuple[tuple[float, ...], ...]
     u: tuple[tuple[float, ...], ...]
     prior: float
-    """The estimated share of true duplicates among the candidate pairs."""
+    """The estimated share of true duplicates among the rule's candidate pairs."""
+    limits: tuple[float, ...]
 
     def weight(self, levels: Sequence[int]) -> float:
         """The log-odds of a match for one pattern's levels (MISSING fields add nothing)."""
-        total = math.log(self.prior / (1 - self.prior))
-        for field_m, field_u, level in zip(self.m, self.u, levels, strict=True):
-            if level >= 0:
-                total += math.log(field_m[level] / field_u[level])
-        return total
+        return _Weights(self.fields, self.m, self.u, self.prior, self.limits)(levels)
 
     def probability(self, levels: Sequence[int]) -> float:
-        weight = self.weight(levels)
-        if weight > 40:
-            return 1.0
-        if weight < -40:
-            return 0.0
-        return 1 / (1 + math.exp(-weight))
+        return _logistic(self.weight(levels))
+
+
+class _Weights:
+    """log(m/u) per field and level, bounded, ready to sum over many patterns."""
+
+    def __init__(
+        self,
+        fields: Sequence[Field],
+        m: Sequence[Sequence[float]],
+        u: Sequence[Sequence[float]],
+        prior: float,
+        limits: Sequence[float],
+    ) -> None:
+        self.base = math.log(prior / (1 - prior))
+        self.table = [
+            [_bounded(math.log(mk / uk), limit) for mk, uk in zip(m_row, u_row, strict=True)]
+            for m_row, u_row, limit in zip(m, u, limits, strict=True)
+        ]
+        names = [spec.name for spec in fields]
+        self.names_first = names[:2] == ["given_name", "family_name"]
+        self.contacts = names.index("contacts") if "contacts" in names else -1
+        self.grade = names.index("grade") if "grade" in names else -1
+        self.school = names.index("school") if "school" in names else -1
+
+    def __call__(self, levels: Sequence[int]) -> float:
+        total = self.base
+        table = self.table
+        for k, level in enumerate(levels):
+            if level >= 0:
+                total += table[k][level]
+        if total > TWIN_WEIGHT and self.names_first and self._twins(levels):
+            return TWIN_WEIGHT
+        return total
+
+    def _twins(self, levels: Sequence[int]) -> bool:
+        """Different first names, one family name, and a family contact or a class in common."""
+        if levels[0] != NAME_DIFFERENT or levels[1] < NAME_TYPO:
+            return False
+        if self.contacts >= 0 and levels[self.contacts] >= 1:
+            return True
+        return self.grade >= 0 and self.school >= 0 and levels[self.grade] == 2 and levels[self.school] == 1
+
+
+def fit(fields: Sequence[Field], candidates: Patterns, random_pairs: Patterns, **options: int) -> Model:
+    """One model for all `candidates` (as if one rule had found them all)."""
+    return fit_per_rule(fields, [candidates], random_pairs, **options)[0]
+
+
+def fit_per_rule(
+    fields: Sequence[Field],
+    candidates: Sequence[Patterns],
+    random_pairs: Patterns,
+    *,
+    iterations: int = 150,
+) -> list[Model]:
+    """One model per rule's `candidates`, by EM, every u starting from `random_pairs`; when all
+    the rules together propose fewer than `OWN_MODEL_PAIRS` pairs (a class list, a small school),
+    one model for them all: too few pairs to estimate a u per rule."""
+    per_rule = sum(sum(patterns.values()) for patterns in candidates) >= OWN_MODEL_PAIRS
+    groups = [[r] for r in range(len(candidates))] if per_rule else [list(range(len(candidates)))]
+    merged: list[dict[tuple[int, ...], int]] = []
+    for group in groups:
+        together: dict[tuple[int, ...], int] = {}
+        for r in group:
+            for levels, count in candidates[r].items():
+                together[levels] = together.get(levels, 0) + count
+        merged.append(together)
+    models = _fit_groups(fields, merged, random_pairs, iterations, restrict=per_rule)
+    of_rule = {r: models[g] for g, group in enumerate(groups) for r in group}
+    return [of_rule[r] for r in range(len(candidates))]
+
+
+def _fit_groups(
+    fields: Sequence[Field],
+    candidates: Sequence[Patterns],
+    random_pairs: Patterns,
+    iterations: int,
+    *,
+    restrict: bool,
+) -> list[Model]:
+    """EM over each group's patterns; with `restrict`, m and u limited to the levels each shows."""
+    typical = [TYPICAL_M.get(spec.name, _generic_m(spec.levels)) for spec in fields]
+    limits = tuple(CONTEXT_LIMIT.get(spec.name, math.inf) for spec in fields)
+    chance = _frequencies(fields, _items(random_pairs), smooth=0.5)
+    rules = [_items(patterns) for patterns in candidates]
+    sizes = [sum(count for _, count in items) for items in rules]
+    shown = [
+        _shown_levels(fields, items) if restrict else [set(range(spec.levels)) for spec in fields]
+        for items in rules
+    ]
+    expected_u = [_within(chance, levels) for levels in shown]
+    u = [[list(row) for row in start] for start in expected_u]
+    prior = [START_PRIOR] * len(rules)
+    shared = [list(row) for row in typical]
+    strength = PRIOR_SHARE * sum(sizes)
+    for _ in range(iterations):
+        pooled: list[tuple[tuple[int, ...], float]] = []
+        moved = 0.0
+        for r, items in enumerate(rules):
+            if not items:
+                continue
+            weigh = _Weights(fields, _within(shared, shown[r]), u[r], prior[r], limits)
+            matched, unmatched, share = _expect(items, weigh)
+            pooled += matched
+            u[r] = _frequencies(fields, unmatched, smooth=0.0, prior=expected_u[r], strength=U_PRIOR)
+            new_prior = min(max(share / sizes[r], _EPS), 1 - _EPS)
+            moved = max(moved, abs(new_prior - prior[r]) / max(prior[r], 1e-3))
+            prior[r] = new_prior
+        shared = _frequencies(fields, pooled, smooth=0.0, prior=typical, strength=strength)
+        if moved < 1e-6:
+            break
+    return [
+        Model(tuple(fields), _freeze(_within(shared, shown[r])), _freeze(u[r]), prior[r], limits)
+        for r in range(len(rules))
+    ]
+
+
+def _expect(
+    items: Sequence[tuple[tuple[int, ...], float]], weigh: _Weights
+) -> tuple[list[tuple[tuple[int, ...], float]], list[tuple[tuple[int, ...], float]], float]:
+    """The E-step: each pattern's count split into its matched and unmatched parts."""
+    matched, unmatched = [], []
+    share = 0.0
+    for levels, count in items:
+        g = _logistic(weigh(levels))
+        matched.append((levels, g * count))
+        unmatched.append((levels, (1 - g) * count))
+        share += g * count
+    return matched, unmatched, share
+
+
+def _items(patterns: Patterns) -> list[tuple[tuple[int, ...], float]]:
+    return [(levels, float(count)) for levels, count in patterns.items()]
+
+
+def _shown_levels(fields: Sequence[Field], items: Sequence[tuple[tuple[int, ...], float]]) -> list[set[int]]:
+    """Per field, the levels some pair of the rule shows."""
+    shown: list[set[int]] = [set() for _ in fields]
+    for levels, _count in items:
+        for k, level in enumerate(levels):
+            if level >= 0:
+                shown[k].add(level)
+    return shown
+
+
+def _within(m: Sequence[Sequence[float]], shown: Sequence[set[int]]) -> list[list[float]]:
+    """m given that only the `shown` levels can occur (the rest of the mass spread over them)."""
+    out = []
+    for row, levels in zip(m, shown, strict=True):
+        if not levels:
+            out.append(list(row))
+            continue
+        total = sum(row[level] for level in levels)
+        out.append([max(p / total, _EPS) if level in levels else _EPS for level, p in enumerate(row)])
+    return out
 
 
 def _frequencies(
@@ -77,58 +239,28 @@ def _frequencies(
     return out
 
 
-def fit(
-    fields: Sequence[Field],
-    candidates: Mapping[tuple[int, ...], int],
-    random_pairs: Mapping[tuple[int, ...], int],
-    *,
-    iterations: int = 100,
-) -> Model:
-    """Estimate the model by EM over `candidates`, u starting from `random_pairs`
-    (both: {levels: number of pairs with them}).
+def _bounded(value: float, limit: float) -> float:
+    return max(-limit, min(limit, value))
 
-    m has a Dirichlet prior centred on `TYPICAL_M` worth `PRIOR_SHARE` of the candidate
-    pairs: when duplicates are a small minority of the candidates (a district with 0.5%
-    of them, where siblings sharing contacts and a family name far outnumber them), the
-    EM's "match" class must not drift to the siblings; when duplicates are many (FEBRL),
-    the data outweighs the prior.
-    """
-    items = [(levels, float(count)) for levels, count in candidates.items()]
-    total = sum(count for _, count in items) or 1.0
-    u = _frequencies(fields, [(k, float(v)) for k, v in random_pairs.items()], smooth=0.5)
-    typical = [TYPICAL_M.get(spec.name, _generic_m(spec.levels)) for spec in fields]
-    strength = PRIOR_SHARE * total
-    m = [list(row) for row in typical]
-    prior = 0.05
-    for _ in range(iterations):
-        log_m = [[math.log(x) for x in row] for row in m]
-        log_u = [[math.log(x) for x in row] for row in u]
-        base = math.log(prior / (1 - prior))
-        matched: list[tuple[tuple[int, ...], float]] = []
-        unmatched: list[tuple[tuple[int, ...], float]] = []
-        share = 0.0
-        for levels, count in items:
-            weight = base
-            for k, level in enumerate(levels):
-                if level >= 0:
-                    weight += log_m[k][level] - log_u[k][level]
-            g = 1.0 if weight > 40 else 0.0 if weight < -40 else 1 / (1 + math.exp(-weight))
-            matched.append((levels, g * count))
-            unmatched.append((levels, (1 - g) * count))
-            share += g * count
-        new_prior = min(max(share / total, _EPS), 1 - _EPS)
-        m = _frequencies(fields, matched, smooth=0.0, prior=typical, strength=strength)
-        u = _frequencies(fields, unmatched, smooth=0.5)
-        converged = abs(new_prior - prior) < 1e-6 * max(prior, 1e-3)
-        prior = new_prior
-        if converged:
-            break
-    return Model(tuple(fields), _freeze(m), _freeze(u), prior)
+
+def _logistic(weight: float) -> float:
+    if weight > 40:
+        return 1.0
+    if weight < -40:
+        return 0.0
+    return 1 / (1 + math.exp(-weight))
 
 
 PRIOR_SHARE = 1.0
 """The weight of the typical m-probabilities, as a share of the candidate pairs."""
-
+OWN_MODEL_PAIRS = 5_000
+"""From this many candidate pairs in all, each rule has a model of its own."""
+START_PRIOR = 0.05
+"""EM's first guess at each rule's share of duplicates."""
+U_PRIOR = 30.0
+"""The weight, in pairs, of the random pairs' u as the prior of each rule's u: a rule whose
+candidates are nearly all duplicates (FEBRL's "birth date and family name") otherwise lets
+its "non-match" class take them in."""
 TYPICAL_M: dict[str, tuple[float, ...]] = {
     # levels low to high, as `compare` numbers them
     "given_name": (0.02, 0.03, 0.07, 0.03, 0.85),
@@ -142,6 +274,16 @@ TYPICAL_M: dict[str, tuple[float, ...]] = {
     "state": (0.1, 0.9),
 }
 """How often true duplicates show each agreement level, before the data says otherwise."""
+
+TWIN_WEIGHT = math.log(0.01 / 0.99)
+"""The most log-odds a pair of twins gets: first names that differ outright, one family name,
+and a family contact or a class in common. However many twins a rule holds (in a district
+of 100,000 there are hundreds) and however alike the rest of them is, EM must not take them
+into its "match" class; in files without contacts or classes (FEBRL) no pair looks like twins."""
+
+CONTEXT_LIMIT: dict[str, float] = {"archived": 3.0, "school": 3.0, "grade": 3.0}
+"""School, grade and an archived side only nudge a score (log-odds): they say where a child
+is, not who they are."""
 
 
 def _generic_m(levels: int) -> tuple[float, ...]:
