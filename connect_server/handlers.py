@@ -40,6 +40,18 @@ _LABEL = {
     EntityType.CONTACT: "family contact",
     EntityType.STUDENT_CONTACT: "family link",
 }
+
+
+def _called(kind: EntityType, row: Any) -> str:
+    """A record as a person knows it: a name where it has one, never a raw id."""
+    label = _LABEL.get(kind, kind.value)
+    first, last = getattr(row, "first_name", None), getattr(row, "last_name", None)
+    if first or last:
+        return f"The {label} {' '.join(part for part in (first, last) if part)}"
+    name = getattr(row, "name", None)
+    return f"The {label} {name}" if name else f"This {label}"
+
+
 _DONE = {
     OperationKind.ARCHIVE_CLASSROOM: "archived",
     OperationKind.UNARCHIVE_CLASSROOM: "unarchived",
@@ -341,6 +353,6 @@ def _lock_related(
         row = _load(session, principal, extra.type, extra.id, to_change=key in changed)
         if extra.version is not None and row.version != extra.version:
             raise ConflictError(
-                f"The {_LABEL.get(extra.type, extra.type.value)} {extra.id} changed on the server "
+                f"{_called(extra.type, row)} changed on the server "
                 f"(version {row.version}, you had {extra.version}). Refresh and try again."
             )

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from connect_desktop.api.schema import Operation, encode_value
 from connect_desktop.domain.entities import EnrollmentRole, EntityType
+from connect_desktop.domain.merging import merge_refusal
 from connect_desktop.domain.operations import UNMERGE_DAYS
 from connect_desktop.syncadmin.text import long_date
 from connect_server.clock import utc_now
@@ -48,13 +49,6 @@ ENROLLMENT = EntityType.ENROLLMENT
 _STUDENTS, _LINKS, _ENROLLMENTS = TABLES[STUDENT], TABLES[LINK], TABLES[ENROLLMENT]
 _MERGES = StudentMerge.__table__
 
-BOTH_SYNCED = (
-    "Both records come from your SIS; fix the duplicate there and the next sync will correct Connect"
-)
-SYNCED_INTO_MANUAL = (
-    "The record to remove comes from your SIS and the one to keep does not; keep the record from "
-    "the SIS: choose it as the one kept"
-)
 NOT_FOUND = "This merge was not found or was already undone"
 
 
@@ -65,10 +59,14 @@ def merge_students(session: Session, principal: Principal, op: Operation, params
         raise RejectedError("A student record cannot be merged with itself; choose two different records")
     survivor = _student(session, principal, survivor_id, "The record to keep")
     merged = _student(session, principal, merged_id, "The duplicate record")
-    if survivor.origin == "sync" and merged.origin == "sync":
-        raise RejectedError(BOTH_SYNCED)
-    if merged.origin == "sync":
-        raise RejectedError(SYNCED_INTO_MANUAL)
+    refusal = merge_refusal(
+        survivor_from_sis=survivor.origin == "sync",
+        merged_from_sis=merged.origin == "sync",
+        survivor_name=_name(survivor),
+        merged_name=_name(merged),
+    )
+    if refusal:
+        raise RejectedError(refusal)
     links = _rows(session, LINK, _LINKS.c.student_id == merged.id)
     enrollments = _rows(
         session,

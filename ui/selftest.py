@@ -47,6 +47,9 @@ def page_settled(page: QWidget) -> bool:
         )
     if isinstance(page, SyncRolloverPage):
         return page.settled
+    settled = getattr(page, "settled", None)
+    if isinstance(settled, bool):
+        return settled
     model = getattr(page, "model", None)
     if model is not None and hasattr(model, "total"):
         return model.total is not None and not model.loading

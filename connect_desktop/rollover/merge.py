@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from connect_desktop.domain.changes import STUDENT_FIELDS
 from connect_desktop.domain.entities import EntityType
+from connect_desktop.domain.merging import merge_refusal
 from connect_desktop.domain.operations import UNMERGE_DAYS, OperationKind
 from connect_desktop.rollover.plan import PlanError, PlannedOperation, operation
 from connect_desktop.store.effective import STAGED_STATES, effective_record
@@ -36,10 +37,6 @@ FIELD_WORDS: dict[str, str] = {
 """The student fields a merge may take from the merged record, in words."""
 
 ORIGIN_WORDS: dict[str, str] = {"sync": "From the SIS", "manual": "Added in Connect"}
-
-BOTH_FROM_SIS = (
-    "Both records come from your SIS; fix the duplicate there and the next sync will correct Connect."
-)
 
 
 class MergeError(PlanError):
@@ -144,14 +141,12 @@ class MergePreview:
     @property
     def blocked(self) -> str | None:
         """Why the server would refuse this merge, in plain words (None: it can be merged)."""
-        if self.survivor.from_sis and self.merged.from_sis:
-            return BOTH_FROM_SIS
-        if self.merged.from_sis:
-            return (
-                f"{self.merged_name} comes from your SIS and {self.survivor_name} does not: "
-                f"keep {self.merged_name} and merge {self.survivor_name} into it."
-            )
-        return None
+        return merge_refusal(
+            survivor_from_sis=self.survivor.from_sis,
+            merged_from_sis=self.merged.from_sis,
+            survivor_name=self.survivor_name,
+            merged_name=self.merged_name,
+        )
 
     @property
     def survivor_name(self) -> str:
@@ -268,10 +263,19 @@ def _day(day: dt.date) -> str:
 
 
 def _distinct_name(side: StudentSide, other: StudentSide) -> str:
-    """The child's name; with the student number when both are called the same."""
+    """The child's name; when both are called the same, with what tells the records apart
+    (the student number, where the record comes from, or its status)."""
     if side.name.casefold() != other.name.casefold():
         return side.name
-    return f"{side.name} ({side.fields.get('student_number')})"
+    mine, theirs = side.fields.get("student_number"), other.fields.get("student_number")
+    if mine and mine != theirs:
+        return f"{side.name} ({mine})"
+    if side.origin != other.origin:
+        words = side.origin_text
+        return f"{side.name} ({words[:1].lower()}{words[1:]})"
+    if side.status != other.status:
+        return f"{side.name} ({side.status})"
+    return f"{side.name} ({mine})" if mine else side.name
 
 
 # -- reading both students ------------------------------------------------------------------

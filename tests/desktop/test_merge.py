@@ -25,7 +25,7 @@ from connect_desktop import session as accounts
 from connect_desktop.account import Account
 from connect_desktop.domain.entities import EntityType
 from connect_desktop.rollover.dismissals import dismissed_pairs, list_dismissals
-from connect_desktop.rollover.merge import BOTH_FROM_SIS, MergeError, default_survivor, merge_preview
+from connect_desktop.rollover.merge import MergeError, default_survivor, merge_preview
 from connect_desktop.rollover.undo import list_undoable
 from connect_desktop.store import queries
 from connect_desktop.store.effective import effective_record
@@ -178,8 +178,22 @@ def test_what_the_server_refuses_is_said_before_staging(
     )
     account.pull()
     both = account.merge_preview(pair.john["id"], twin["id"])
-    assert both.blocked == BOTH_FROM_SIS and both.describe() == BOTH_FROM_SIS
+    assert both.blocked is not None and both.blocked.startswith("Both records come from your SIS")
+    assert both.describe() == both.blocked
     assert "(S100)" in both.survivor_name  # same names: told apart by their numbers
+
+    again = RecordBuilder(live_server.sessions).student(
+        pair.john["school_id"],
+        first_name="John",
+        last_name="Smith",
+        student_number=pair.john["student_number"],
+        origin="manual",
+    )
+    account.pull()
+    same = account.merge_preview(pair.john["id"], again["id"])  # same name, same number
+    assert same.survivor_name == "John Smith (from the SIS)"
+    assert same.merged_name == "John Smith (added in Connect)"
+    assert same.describe().startswith("John Smith (added in Connect)'s ")
 
 
 # -- staging ---------------------------------------------------------------------------------

@@ -331,9 +331,10 @@ def test_a_stale_version_of_either_record_is_a_conflict_that_changes_nothing(
     [stale_duplicate] = admin.operate(merge({**pair.kept, "version": 2}, pair.duplicate))
     assert stale_duplicate["status"] == "conflict"
     assert stale_duplicate["message"] == (
-        f"The student {pair.duplicate['id']} changed on the server (version 2, you had 1). "
+        f"The student Jonathan {pair.duplicate['last_name']} changed on the server (version 2, you had 1). "
         "Refresh and try again."
     )
+    assert pair.duplicate["id"] not in stale_duplicate["message"]
     [stale_field] = admin.operate(taking(pair) | {"also": []})
     assert stale_field["status"] == "conflict"
     assert stale_field["message"] == (
@@ -389,13 +390,13 @@ def test_records_from_the_sis_are_never_merged_away(
     [both] = admin.operate(merge(pair.kept, synced))
     assert (both["status"], both["message"]) == (
         "rejected",
-        "Both records come from your SIS; fix the duplicate there and the next sync will correct Connect",
+        "Both records come from your SIS; fix the duplicate there and the next sync will correct Connect.",
     )
     [into_manual] = admin.operate(merge(pair.duplicate, pair.kept))
     assert (into_manual["status"], into_manual["message"]) == (
         "rejected",
-        "The record to remove comes from your SIS and the one to keep does not; keep the record from "
-        "the SIS: choose it as the one kept",
+        f"{_full(pair.kept)} comes from your SIS and {_full(pair.duplicate)} does not: "
+        f"keep {_full(pair.kept)} and merge {_full(pair.duplicate)} into it.",
     )
     [itself] = admin.operate(merge(pair.kept, pair.kept) | {"also": []})
     assert (itself["status"], itself["message"]) == (
@@ -580,3 +581,7 @@ def test_an_undo_after_180_days_is_refused_in_plain_words(live_server: LiveServe
             assert session.get(Student, pair.duplicate["id"]) is None
         now[0] -= dt.timedelta(minutes=2)  # still within the 180 days
         assert operate(unmerge(pair.kept, pair.duplicate, sent))["status"] == "applied"
+
+
+def _full(student: dict[str, Any]) -> str:
+    return f"{student['first_name']} {student['last_name']}"

@@ -192,6 +192,15 @@ class MergeDuplicatesPage(StepPage):
     def searching(self) -> bool:
         return self.finding is not None
 
+    @property
+    def settled(self) -> bool:
+        """The search is over and the selected pair, if any, is shown side by side."""
+        return (
+            self.findings is not None
+            and not self.searching
+            and (self._pair is None or self.preview is not None)
+        )
+
     def find_duplicates(self) -> None:
         """Look for duplicate students in the background (seconds on a large district)."""
         if self.finding is not None:
