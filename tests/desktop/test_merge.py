@@ -193,7 +193,8 @@ def test_what_the_server_refuses_is_said_before_staging(
     same = account.merge_preview(pair.john["id"], again["id"])  # same name, same number
     assert same.survivor_name == "John Smith (from the SIS)"
     assert same.merged_name == "John Smith (added in Connect)"
-    assert same.describe().startswith("John Smith (added in Connect)'s ")
+    assert same.describe().startswith("John Smith (added in Connect) has no family contacts or classrooms")
+    assert "to move to John Smith (from the SIS);" in same.describe()
 
 
 # -- staging ---------------------------------------------------------------------------------
