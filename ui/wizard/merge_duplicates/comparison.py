@@ -267,9 +267,13 @@ class SurvivorChoice(QFrame):
         for button, record_id in zip((self.first, self.second), order, strict=True):
             side = sides[record_id]
             name = preview.survivor_name if record_id == preview.survivor.id else preview.merged_name
-            details = f"{side.origin_text}, {side.status}"
+            other = preview.merged if record_id == preview.survivor.id else preview.survivor
+            number = side.fields.get("student_number")
+            same_name = side.name.casefold() == other.name.casefold()
+            told_by_number = same_name and number and number != other.fields.get("student_number")
+            details = ", ".join([*([str(number)] if told_by_number else []), side.origin_text, side.status])
             button.blockSignals(True)
-            button.setText(f"{name} ({details})")
+            button.setText(f"{side.name} ({details})")
             button.setAccessibleName(f"Keep {name}")
             button.setAccessibleDescription(details)
             button.setChecked(record_id == preview.survivor.id)
