@@ -70,7 +70,7 @@ class Dashboard(QWidget):
         sync_card, sync_layout = _card("Sync")
         self.sync_text = _label()
         self.sync_text.setAccessibleName("Sync status")
-        self.sync_button = QPushButton("S&ync now")
+        self.sync_button = QPushButton("&Sync now")
         self.sync_button.setAccessibleName("Sync now")
         self.sync_button.clicked.connect(self.sync_now)
         sync_layout.addWidget(self.sync_text)

@@ -129,7 +129,7 @@ class PlanPage(StepPage):
         self.search: QLineEdit | None = None
 
     # -- filter widgets shared by the steps ----------------------------------------------
-    def add_school_filter(self, mnemonic_text: str = "Sc&hool:") -> QComboBox:
+    def add_school_filter(self, mnemonic_text: str = "&School:") -> QComboBox:
         self.school = self._combo("School filter", "All schools")
         self.filter_row.addWidget(buddy(mnemonic_text, self.school))
         self.filter_row.addWidget(self.school, 1)

@@ -79,7 +79,7 @@ class ReviewPage(StepPage):
         self.model.pageLoaded.connect(self._fit_columns)
 
         self.discard = self._button(
-            "&Discard highlighted", "Discard the highlighted changes", self.discard_highlighted
+            "Disc&ard highlighted", "Discard the highlighted changes", self.discard_highlighted
         )
         self.retry = self._button(
             "&Refresh and retry", "Refresh and retry the conflicts", self.refresh_and_retry

@@ -76,7 +76,7 @@ class InactiveStaffPage(PlanPage):
         self.since.setDisplayFormat("yyyy-MM-dd")
         start = inactive_since_default({}, context.today())  # until the cache's school years are read
         self.since.setDate(QDate(start.year, start.month, start.day))
-        self.no_classroom = QCheckBox("Teachers with no &classroom this year")
+        self.no_classroom = QCheckBox("T&eachers with no classroom this year")
         self.no_classroom.setAccessibleName("Include teachers with no classroom this year")
         self.no_classroom.setChecked(True)
         self.left = QCheckBox("Marked as &left")

@@ -47,7 +47,7 @@ RULES: tuple[tuple[StudentRule, str, str], ...] = (
     ),
     (
         StudentRule.EVERYONE,
-        "E&veryone",
+        "Ev&eryone",
         "Every manual student: only right before a fresh upload of all new and returning students.",
     ),
 )

@@ -74,7 +74,7 @@ class MergeDuplicatesPage(StepPage):
         self.find_again.setAccessibleName("Look for duplicate students again")
         self.find_again.clicked.connect(self.find_duplicates)
         filters = QHBoxLayout()
-        filters.addWidget(buddy("S&chool:", self.school))
+        filters.addWidget(buddy("Sch&ool:", self.school))
         filters.addWidget(self.school, 1)
         filters.addWidget(buddy("&Grade:", self.grade))
         filters.addWidget(self.grade)

@@ -1,0 +1,66 @@
+"""Alt+letter reaches one control only: no two visible controls share an access key."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from PySide6.QtWidgets import QAbstractButton, QLabel, QMainWindow, QWidget
+from pytestqt.qtbot import QtBot
+
+from connect_desktop.yearend.steps import STEPS
+from tests.ui.conftest import District, RecordingReporter
+from tests.ui.test_year_end_flow import open_app
+from ui.messages import MessageBridge
+from ui.settings import UiSettings
+from ui.tasks import TaskRunner
+
+_KEY = re.compile(r"&([^&\s])")
+
+
+def _access_keys(window: QMainWindow) -> dict[str, list[str]]:
+    """Access key → the texts of the visible controls that use it (menus and tabs included)."""
+    keys: dict[str, list[str]] = defaultdict(list)
+
+    def add(text: str) -> None:
+        found = _KEY.search(text.replace("&&", ""))
+        if found:
+            keys[found.group(1).casefold()].append(text)
+
+    for action in window.menuBar().actions():
+        add(action.text())
+    tabs = getattr(window, "tabs", None)
+    if tabs is not None:
+        for index in range(tabs.count()):
+            add(tabs.tabText(index))
+    for widget in window.findChildren(QWidget):
+        if not widget.isVisible():
+            continue
+        labelled = isinstance(widget, QLabel) and widget.buddy() is not None
+        if isinstance(widget, QAbstractButton) or labelled:
+            add(widget.text())
+    return keys
+
+
+def _clashes(window: QMainWindow) -> dict[str, list[str]]:
+    return {key: texts for key, texts in _access_keys(window).items() if len(texts) > 1}
+
+
+def test_no_two_visible_controls_share_an_access_key(
+    qtbot: QtBot,
+    district: District,
+    runner: TaskRunner,
+    reporter: RecordingReporter,
+    ui_settings: UiSettings,
+    bridge: MessageBridge,
+) -> None:
+    _, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    window.tabs.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: window.dashboard.isVisible(), timeout=5_000)
+    clashes = {"dashboard": _clashes(window)}
+    for spec in STEPS:
+        window.show_wizard(spec.step_id)
+        qtbot.waitUntil(lambda: window.wizard.isVisible(), timeout=5_000)
+        clashes[spec.step_id] = _clashes(window)
+    found = {str(page): c for page, c in clashes.items() if c}
+    assert found == {}
