@@ -239,6 +239,10 @@ def test_wizard_resumes_where_the_user_was(
     controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
     assert window.wizard.current_step == "welcome"
     window.show_wizard()
+    listed = window.wizard.page("welcome").steps.text()
+    assert "✓" not in listed  # a tick read as "done" before anything was done
+    assert "Sync rollover</b> —  not needed: " in listed
+    assert "Archive classrooms</b> —  Archive last year" in listed
     window.wizard.next.click()  # reports
     window.wizard.next.click()  # sync rollover and inactive staff do not apply: skipped
     assert window.wizard.current_step == "archive_classrooms"

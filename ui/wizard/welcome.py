@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtWidgets import QLabel
 
 from connect_desktop.yearend.steps import STEPS, StepSpec
@@ -62,6 +64,6 @@ class WelcomePage(StepPage):
             if step.number is None:
                 continue
             reason = step.not_needed(summary)
-            mark = "—  not needed: " + reason if reason else "✓"
+            mark = html.escape("—  not needed: " + reason if reason else "—  " + step.purpose)
             lines.append(f"<li><b>{step.number}. {step.title}</b> {mark}</li>")
         self.steps.setText("<p>Your steps:</p><ul>" + "".join(lines) + "</ul>")
