@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from connect_desktop.rollover.duplicates.compare import NAME_DIFFERENT, NAME_TYPO, Field
 
@@ -56,7 +57,11 @@ class Model:
 
     def weight(self, levels: Sequence[int]) -> float:
         """The log-odds of a match for one pattern's levels (MISSING fields add nothing)."""
-        return _Weights(self.fields, self.m, self.u, self.prior, self.limits)(levels)
+        return self._weights(levels)
+
+    @cached_property
+    def _weights(self) -> _Weights:
+        return _Weights(self.fields, self.m, self.u, self.prior, self.limits)
 
     def probability(self, levels: Sequence[int]) -> float:
         return _logistic(self.weight(levels))
