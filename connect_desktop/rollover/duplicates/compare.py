@@ -22,6 +22,10 @@ MISSING = -1
 NAME_DIFFERENT, NAME_SIMILAR, NAME_TYPO, NAME_NICKNAME, NAME_SAME = range(5)
 # birth date levels
 BIRTH_DIFFERENT, BIRTH_CLOSE, BIRTH_SLIP, BIRTH_SAME = range(4)
+# family contacts in common, grades, schools
+CONTACTS_NONE, CONTACTS_ONE, CONTACTS_MORE = range(3)
+GRADE_APART, GRADE_NEXT, GRADE_SAME = range(3)
+SCHOOL_OTHER, SCHOOL_SAME = range(2)
 
 _jw = JaroWinkler.similarity
 _osa = OSA.distance
@@ -201,17 +205,19 @@ def build_comparison(data: Prepared) -> Comparison:
             ci, cj = contacts[i], contacts[j]
             if ci and cj:
                 shared = sum(1 for c in ci if c in cj)
-                code += (3 if shared >= 2 else shared + 1) * radix
+                level = CONTACTS_MORE if shared >= 2 else CONTACTS_ONE if shared else CONTACTS_NONE
+                code += (level + 1) * radix
             radix *= 4
         if use_grade:
             a_grade, b_grade = grade[i], grade[j]
             if a_grade >= 0 and b_grade >= 0:
                 apart = abs(a_grade - b_grade)
-                code += (3 if apart == 0 else 2 if apart == 1 else 1) * radix
+                level = GRADE_SAME if apart == 0 else GRADE_NEXT if apart == 1 else GRADE_APART
+                code += (level + 1) * radix
             radix *= 4
         if use_school:
             a, b = school[i], school[j]
-            code += (0 if not a or not b else 2 if a == b else 1) * radix
+            code += (0 if not a or not b else SCHOOL_SAME + 1 if a == b else SCHOOL_OTHER + 1) * radix
             radix *= 3
         if use_status:
             a, b = status[i], status[j]

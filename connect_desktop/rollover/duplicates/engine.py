@@ -16,7 +16,7 @@ from collections.abc import Callable, Collection, Iterable
 from sqlalchemy import Connection
 
 from connect_desktop.rollover.duplicates.blocking import candidate_pairs, rule_names
-from connect_desktop.rollover.duplicates.compare import BIRTH_DIFFERENT, birth_level, build_comparison
+from connect_desktop.rollover.duplicates.compare import BIRTH_DIFFERENT, build_comparison
 from connect_desktop.rollover.duplicates.findings import (
     CHECK_SCORE,
     CandidatePair,
@@ -136,20 +136,22 @@ def detect(
             if i != j:
                 code = pattern(min(i, j), max(i, j))
                 chance[code] = chance.get(code, 0) + 1
+    levels_of = {code: tuple(comparison.decode(code)) for counts in per_rule for code in counts}
     models = fit_per_rule(
         comparison.fields,
-        [{tuple(comparison.decode(c)): k for c, k in counts.items()} for counts in per_rule],
+        [{levels_of[c]: k for c, k in counts.items()} for counts in per_rule],
         _merge_levels(comparison.decode, chance),
     )
     score_of: dict[tuple[int, int], float] = {}
     for position, (model, counts) in enumerate(zip(models, per_rule, strict=True)):
         for code in counts:
-            score = model.probability(comparison.decode(code))
+            score = model.probability(levels_of[code])
             if score >= threshold:
                 score_of[position, code] = score
+    birth_at = [spec.name for spec in comparison.fields].index("birth_date")
     step(stages - 1)
 
-    ids, shown_given, shown_family, birth = data.ids, data.shown_given, data.shown_family, data.birth
+    ids, shown_given, shown_family = data.ids, data.shown_given, data.shown_family
     found: list[CandidatePair] = []
     labels: dict[str, str] = {}
     for k, code in enumerate(codes):
@@ -167,7 +169,7 @@ def detect(
                 a,
                 b,
                 round(s, 4),
-                band_of(s, birth_dates_differ=birth_level(birth[i], birth[j]) == BIRTH_DIFFERENT),
+                band_of(s, birth_dates_differ=levels_of[code][birth_at] == BIRTH_DIFFERENT),
                 reasons(data, i, j, comparison.swapped(i, j)),
             )
         )

@@ -35,7 +35,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from connect_desktop.rollover.duplicates.compare import NAME_DIFFERENT, NAME_TYPO, Field
+from connect_desktop.rollover.duplicates.compare import (
+    CONTACTS_ONE,
+    GRADE_SAME,
+    NAME_DIFFERENT,
+    NAME_TYPO,
+    SCHOOL_SAME,
+    Field,
+)
 
 _EPS = 1e-6
 
@@ -103,14 +110,14 @@ class _Weights:
         """Different first names, one family name, and a family contact or a class in common."""
         if levels[0] != NAME_DIFFERENT or levels[1] < NAME_TYPO:
             return False
-        if self.contacts >= 0 and levels[self.contacts] >= 1:
+        if self.contacts >= 0 and levels[self.contacts] >= CONTACTS_ONE:
             return True
-        return self.grade >= 0 and self.school >= 0 and levels[self.grade] == 2 and levels[self.school] == 1
-
-
-def fit(fields: Sequence[Field], candidates: Patterns, random_pairs: Patterns, **options: int) -> Model:
-    """One model for all `candidates` (as if one rule had found them all)."""
-    return _fit_groups(fields, [candidates], random_pairs, options.get("iterations", 150), restrict=False)[0]
+        return (
+            self.grade >= 0
+            and self.school >= 0
+            and levels[self.grade] == GRADE_SAME
+            and levels[self.school] == SCHOOL_SAME
+        )
 
 
 def fit_per_rule(
