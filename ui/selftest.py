@@ -30,7 +30,6 @@ from ui.headless import HeadlessGuard
 from ui.main_window import MainWindow
 from ui.wizard.plan_page import PlanPage
 from ui.wizard.reports import ReportsPage
-from ui.wizard.sync_rollover import SyncRolloverPage
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +44,7 @@ def page_settled(page: QWidget) -> bool:
         return page.source is None or (
             page.plan is not None and page.model.total is not None and not page.model.loading
         )
-    if isinstance(page, SyncRolloverPage):
-        return page.settled
-    settled = getattr(page, "settled", None)
+    settled = getattr(page, "settled", None)  # pages that know when they are done say so
     if isinstance(settled, bool):
         return settled
     model = getattr(page, "model", None)

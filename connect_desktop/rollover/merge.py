@@ -156,6 +156,21 @@ class MergePreview:
     def merged_name(self) -> str:
         return _distinct_name(self.merged, self.survivor)
 
+    def name_of(self, record_id: str) -> str:
+        """`survivor_name` or `merged_name`, by the record's id."""
+        return self.survivor_name if record_id == self.survivor.id else self.merged_name
+
+    def details_of(self, record_id: str) -> str:
+        """What a person reads beside the record's name when choosing which to keep: where it
+        comes from and its status, and its number when both records have the same name."""
+        side, other = (
+            (self.survivor, self.merged) if record_id == self.survivor.id else (self.merged, self.survivor)
+        )
+        number = side.fields.get("student_number")
+        same_name = side.name.casefold() == other.name.casefold()
+        told_by_number = same_name and number and number != other.fields.get("student_number")
+        return ", ".join([*([str(number)] if told_by_number else []), side.origin_text, side.status])
+
     def _shared(self, attribute: str) -> tuple[int, int]:
         kept = {getattr(item, attribute) for item in _items(self.survivor, attribute)}
         moving = [item for item in _items(self.merged, attribute) if getattr(item, attribute) not in kept]

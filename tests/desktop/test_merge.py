@@ -181,6 +181,7 @@ def test_what_the_server_refuses_is_said_before_staging(
     assert both.blocked is not None and both.blocked.startswith("Both records come from your SIS")
     assert both.describe() == both.blocked
     assert "(S100)" in both.survivor_name  # same names: told apart by their numbers
+    assert both.details_of(pair.john["id"]).startswith("S100, ")
 
     again = RecordBuilder(live_server.sessions).student(
         pair.john["school_id"],
@@ -195,6 +196,7 @@ def test_what_the_server_refuses_is_said_before_staging(
     assert same.merged_name == "John Smith (added in Connect)"
     assert same.describe().startswith("John Smith (added in Connect) has no family contacts or classrooms")
     assert "to move to John Smith (from the SIS);" in same.describe()
+    assert same.details_of(again["id"]) == "Added in Connect, active"  # the number tells nothing here
 
 
 # -- staging ---------------------------------------------------------------------------------

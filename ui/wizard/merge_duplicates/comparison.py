@@ -139,7 +139,7 @@ class ComparisonView(QScrollArea):
         grid.addWidget(_cell("", name="Field"), row, 0)
         for column, side in ((1, left), (2, right)):
             kept = side.id == preview.survivor.id
-            name = preview.survivor_name if kept else preview.merged_name
+            name = preview.name_of(side.id)
             what = "kept" if kept else "merged into the other and removed"
             head = QWidget()
             head_layout = QVBoxLayout(head)
@@ -212,7 +212,7 @@ class ComparisonView(QScrollArea):
     def _name(self, side: StudentSide) -> str:
         preview = self.preview
         assert preview is not None
-        return preview.survivor_name if side.id == preview.survivor.id else preview.merged_name
+        return preview.name_of(side.id)
 
     def _picked(self, field: str, record_id: str, on: bool) -> None:
         if on:
@@ -265,15 +265,9 @@ class SurvivorChoice(QFrame):
         sides = {preview.survivor.id: preview.survivor, preview.merged.id: preview.merged}
         self.buttons = {}
         for button, record_id in zip((self.first, self.second), order, strict=True):
-            side = sides[record_id]
-            name = preview.survivor_name if record_id == preview.survivor.id else preview.merged_name
-            other = preview.merged if record_id == preview.survivor.id else preview.survivor
-            number = side.fields.get("student_number")
-            same_name = side.name.casefold() == other.name.casefold()
-            told_by_number = same_name and number and number != other.fields.get("student_number")
-            details = ", ".join([*([str(number)] if told_by_number else []), side.origin_text, side.status])
+            name, details = preview.name_of(record_id), preview.details_of(record_id)
             button.blockSignals(True)
-            button.setText(f"{side.name} ({details})")
+            button.setText(f"{sides[record_id].name} ({details})")
             button.setAccessibleName(f"Keep {name}")
             button.setAccessibleDescription(details)
             button.setChecked(record_id == preview.survivor.id)

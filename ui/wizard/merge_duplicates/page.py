@@ -197,6 +197,7 @@ class MergeDuplicatesPage(StepPage):
         """The search is over and the selected pair, if any, is shown side by side."""
         return (
             self.findings is not None
+            and self._found_with is self.context.summary
             and not self.searching
             and (self._pair is None or self.preview is not None)
         )
