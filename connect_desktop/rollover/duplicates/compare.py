@@ -3,6 +3,10 @@
 Each field compares to a level 0..top (0: disagree; top: the same), or MISSING when either
 side has no value (missing is never a match: the score skips the field). The levels of all
 fields of a pair form its comparison pattern, what the Fellegi–Sunter score weighs.
+
+The levels of one pair of values are defined once here (`name_level`, `birth_level`, …);
+`Comparison.patterns` computes them for a whole array of pairs, each distinct pair of names
+once, the rest as array operations.
 """
 
 from __future__ import annotations
@@ -10,9 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, JaroWinkler
 
+from connect_desktop.rollover.duplicates.arrays import distinct_with_inverse
+from connect_desktop.rollover.duplicates.encoded import Encoded, Ids, eight_digits
 from connect_desktop.rollover.duplicates.names import nickname_pairs
 from connect_desktop.rollover.duplicates.prepared import Prepared
 
@@ -59,14 +67,28 @@ def birth_level(a: str, b: str) -> int:
         return MISSING
     if a == b:
         return BIRTH_SAME
-    if len(a) == 8 == len(b):
-        if a[:4] == b[:4] and a[4:6] == b[6:] and a[6:] == b[4:6]:
-            return BIRTH_SLIP
-        if _osa(a, b) <= 1:
-            return BIRTH_SLIP
-        if a[:6] == b[:6] or a[4:] == b[4:]:
-            return BIRTH_CLOSE
+    if eight_digits(a) and eight_digits(b):
+        return int(_slip_levels(_digits(a)[None], _digits(b)[None])[0])
     return BIRTH_DIFFERENT
+
+
+def _digits(value: str) -> npt.NDArray[np.uint8]:
+    return np.frombuffer(value.encode("ascii"), dtype=np.uint8) - np.uint8(ord("0"))
+
+
+def _slip_levels(a: npt.NDArray[np.uint8], b: npt.NDArray[np.uint8]) -> npt.NDArray[np.int8]:
+    """The birth level of rows of eight digits that differ: SLIP, CLOSE or DIFFERENT."""
+    differ = a != b
+    count = differ.sum(axis=1)
+    day_month_swapped = (
+        ~differ[:, :4].any(axis=1) & (a[:, 4:6] == b[:, 6:]).all(axis=1) & (a[:, 6:] == b[:, 4:6]).all(axis=1)
+    )
+    neighbours_swapped = (count == 2) & (
+        differ[:, :-1] & differ[:, 1:] & (a[:, :-1] == b[:, 1:]) & (a[:, 1:] == b[:, :-1])
+    ).any(axis=1)
+    slip = day_month_swapped | (count == 1) | neighbours_swapped  # the last two: an edit distance of 1
+    close = ~differ[:, :6].any(axis=1) | ~differ[:, 4:].any(axis=1)  # same year and month, or day and month
+    return np.where(slip, BIRTH_SLIP, np.where(close, BIRTH_CLOSE, BIRTH_DIFFERENT)).astype(np.int8)
 
 
 def birth_slip(a: str, b: str) -> str:
@@ -116,14 +138,73 @@ class Field:
     """How many agreement levels (0..levels-1)."""
 
 
+Codes = npt.NDArray[np.int64]
+Levels = npt.NDArray[np.int8]
+
+CHUNK = 1 << 18
+"""Pairs compared at once: bounds the arrays a comparison makes (a few MB each)."""
+
+
+class _PairMemo:
+    """The level of each distinct pair of values compared so far, as sorted arrays (a dict of
+    millions of pairs would take hundreds of MB); `compare` must not depend on the order."""
+
+    def __init__(self, values: list[str], compare: Callable[[str, str], int]) -> None:
+        self._values = values
+        self._compare = compare
+        self._keys: Codes = np.empty(0, dtype=np.int64)
+        self._levels: Levels = np.empty(0, dtype=np.int8)
+
+    def levels(self, x: Ids, y: Ids) -> Levels:
+        """The level of each pair of value ids (MISSING where either is 0, no value)."""
+        out = np.full(x.size, MISSING, dtype=np.int8)
+        known = np.flatnonzero((x != 0) & (y != 0))
+        if not known.size:
+            return out
+        size = len(self._values)
+        keys = np.minimum(x[known], y[known]).astype(np.int64) * size + np.maximum(x[known], y[known])
+        distinct, inverse = distinct_with_inverse(keys)
+        at = np.minimum(np.searchsorted(self._keys, distinct), max(self._keys.size - 1, 0))
+        seen = self._keys[at] == distinct if self._keys.size else np.zeros(distinct.size, dtype=np.bool_)
+        levels = np.empty(distinct.size, dtype=np.int8)
+        levels[seen] = self._levels[at[seen]]
+        new = distinct[~seen]
+        if new.size:
+            values, compare = self._values, self._compare
+            fresh = np.fromiter(
+                (compare(values[key // size], values[key % size]) for key in new.tolist()),
+                dtype=np.int8,
+                count=new.size,
+            )
+            levels[~seen] = fresh
+            keys_all = np.concatenate((self._keys, new))
+            order = np.argsort(keys_all, kind="stable")
+            self._keys, self._levels = keys_all[order], np.concatenate((self._levels, fresh))[order]
+        out[known] = levels[inverse]
+        return out
+
+
 @dataclass(frozen=True)
 class Comparison:
-    """The fields compared for a data set, and `pattern(i, j)`: the pair's levels as one number
-    (mixed radix over `levels + 1`, digit 0 = missing), with the names swapped when that fits better."""
+    """The fields compared for a data set, and `patterns(first, second)`: each pair's levels
+    as one number (mixed radix over `levels + 1`, digit 0 = missing), with the names swapped
+    when that fits better."""
 
     fields: tuple[Field, ...]
-    pattern: Callable[[int, int], int]
-    swapped: Callable[[int, int], bool]
+    compare: Callable[[Codes, Codes], tuple[Codes, npt.NDArray[np.bool_]]]
+    """(first, second) record positions → (patterns, names swapped)."""
+
+    def patterns(self, first: Codes, second: Codes) -> Codes:
+        """The comparison pattern of each pair (first[k], second[k])."""
+        parts = [
+            self.compare(first[at : at + CHUNK], second[at : at + CHUNK])[0]
+            for at in range(0, first.size, CHUNK)
+        ]
+        return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+
+    def swapped(self, i: int, j: int) -> bool:
+        """Whether the pair (i, j) compares better with one record's names swapped."""
+        return bool(self.compare(np.array([i], dtype=np.int64), np.array([j], dtype=np.int64))[1][0])
 
     def decode(self, code: int) -> list[int]:
         """A pattern number back to its levels (MISSING where a side had no value)."""
@@ -145,18 +226,25 @@ _EXTRA_COMPARERS: dict[str, tuple[Callable[[str, str], int], int]] = {
 }
 
 
-def build_comparison(data: Prepared) -> Comparison:
-    """The comparison for `data`: only fields some record has a value for take part."""
-    given, family, birth = data.given, data.family, data.birth
-    given_sound, family_sound = data.given_sound, data.family_sound
-    number, school, grade, status, contacts = data.number, data.school, data.grade, data.status, data.contacts
+def _same_or_not(a: Ids, b: Ids) -> Codes:
+    """The digit of an exact comparison: 0 missing, 1 different, 2 the same."""
+    return np.where((a == 0) | (b == 0), 0, np.where(a == b, 2, 1)).astype(np.int64)
+
+
+def build_comparison(data: Prepared, encoded: Encoded) -> Comparison:
+    """The comparison for `data` (as `encoded`): only fields some record has a value for take part."""
+    d = encoded
     nicknames = nickname_pairs()
-    use_number = data.has(number)
-    use_school = data.has(school)
-    use_grade = any(g >= 0 for g in grade)
-    use_status = any(s == "archived" for s in status)
-    use_contacts = any(contacts)
-    extras = [(name, column, *_EXTRA_COMPARERS[name]) for name, column in data.extra.items()]
+    names = _PairMemo(d.names.values, lambda a, b: name_level(a, b, nicknames))
+    use_number = bool(d.number.any())
+    use_school = bool(d.school.any())
+    use_grade = bool((d.grade >= 0).any())
+    use_status = bool(d.archived.any())
+    use_contacts = bool(d.contact_count.any())
+    extras = [
+        (name, ids, _PairMemo(vocabulary.values, _EXTRA_COMPARERS[name][0]), _EXTRA_COMPARERS[name][1])
+        for name, (vocabulary, ids) in d.extra.items()
+    ]
 
     fields = [Field("given_name", 5), Field("family_name", 5), Field("birth_date", 4)]
     if use_number:
@@ -169,67 +257,92 @@ def build_comparison(data: Prepared) -> Comparison:
         fields.append(Field("school", 2))
     if use_status:
         fields.append(Field("archived", 2))
-    fields += [Field(name, levels) for name, _column, _compare, levels in extras]
+    fields += [Field(name, levels) for name, _ids, _memo, levels in extras]
 
-    def names(i: int, j: int) -> tuple[int, int, bool]:
-        gi, gj, fi, fj = given[i], given[j], family[i], family[j]
-        lg = name_level(gi, gj, nicknames)
-        lf = name_level(fi, fj, nicknames)
+    def name_levels(first: Codes, second: Codes) -> tuple[Levels, Levels, npt.NDArray[np.bool_]]:
+        gi, gj, fi, fj = d.given[first], d.given[second], d.family[first], d.family[second]
+        lg, lf = names.levels(gi, gj), names.levels(fi, fj)
         # swapped only when each pair of names at least starts or sounds alike (cheap to rule out)
-        if (
-            lg + lf < 2 * NAME_SAME
-            and gi
-            and fj
-            and fi
-            and gj
-            and (gi[:1] == fj[:1] or given_sound[i] == family_sound[j])
-            and (fi[:1] == gj[:1] or family_sound[i] == given_sound[j])
-        ):
-            sg = name_level(gi, fj, nicknames)
-            sf = name_level(fi, gj, nicknames)
-            if min(sg, sf) >= NAME_TYPO and sg + sf > lg + lf:
-                return sg, sf, True
-        return lg, lf, False
+        maybe = np.flatnonzero(
+            (lg + lf < 2 * NAME_SAME)
+            & (gi != 0)
+            & (gj != 0)
+            & (fi != 0)
+            & (fj != 0)
+            & (
+                (d.given_initial[first] == d.family_initial[second])
+                | (d.given_sound[first] == d.family_sound[second])
+            )
+            & (
+                (d.family_initial[first] == d.given_initial[second])
+                | (d.family_sound[first] == d.given_sound[second])
+            )
+        )
+        swapped = np.zeros(first.size, dtype=np.bool_)
+        if maybe.size:
+            sg, sf = names.levels(gi[maybe], fj[maybe]), names.levels(fi[maybe], gj[maybe])
+            better = (np.minimum(sg, sf) >= NAME_TYPO) & (sg + sf > lg[maybe] + lf[maybe])
+            at = maybe[better]
+            lg[at], lf[at], swapped[at] = sg[better], sf[better], True
+        return lg, lf, swapped
 
-    def pattern(i: int, j: int) -> int:
-        lg, lf, _swapped = names(i, j)
-        code = lg + 1 + (lf + 1) * 6
+    def birth_levels(first: Codes, second: Codes) -> Levels:
+        bi, bj = d.birth[first], d.birth[second]
+        out = np.full(first.size, BIRTH_DIFFERENT, dtype=np.int8)
+        slips = np.flatnonzero(d.birth_full[first] & d.birth_full[second] & (bi != bj))
+        if slips.size:
+            out[slips] = _slip_levels(d.birth_digits[first[slips]], d.birth_digits[second[slips]])
+        out[bi == bj] = BIRTH_SAME
+        out[(bi == 0) | (bj == 0)] = MISSING
+        return out
+
+    def contact_levels(first: Codes, second: Codes) -> Levels:
+        count_i, count_j = d.contact_count[first], d.contact_count[second]
+        both = np.flatnonzero((count_i > 0) & (count_j > 0))
+        out = np.full(first.size, MISSING, dtype=np.int8)
+        a, b = d.contacts[first[both]], d.contacts[second[both]]
+        shared = np.zeros(both.size, dtype=np.int32)
+        for x in range(a.shape[1]):
+            for y in range(b.shape[1]):
+                shared += (a[:, x] == b[:, y]) & (a[:, x] != 0)
+        width = d.contacts.shape[1]
+        for k in np.flatnonzero((count_i[both] > width) | (count_j[both] > width)).tolist():
+            i, j = int(first[both[k]]), int(second[both[k]])  # more contacts than the matrix holds
+            shared[k] = len(set(data.contacts[i]) & set(data.contacts[j]))
+        out[both] = np.where(shared >= 2, CONTACTS_MORE, np.where(shared == 1, CONTACTS_ONE, CONTACTS_NONE))
+        return out
+
+    def compare(first: Codes, second: Codes) -> tuple[Codes, npt.NDArray[np.bool_]]:
+        lg, lf, swapped = name_levels(first, second)
+        code = (lg.astype(np.int64) + 1) + (lf.astype(np.int64) + 1) * 6
         radix = 36
-        code += (birth_level(birth[i], birth[j]) + 1) * radix
+        code += (birth_levels(first, second).astype(np.int64) + 1) * radix
         radix *= 5
         if use_number:
-            a, b = number[i], number[j]
-            code += (0 if not a or not b else 2 if a == b else 1) * radix
+            code += _same_or_not(d.number[first], d.number[second]) * radix
             radix *= 3
         if use_contacts:
-            ci, cj = contacts[i], contacts[j]
-            if ci and cj:
-                shared = sum(1 for c in ci if c in cj)
-                level = CONTACTS_MORE if shared >= 2 else CONTACTS_ONE if shared else CONTACTS_NONE
-                code += (level + 1) * radix
+            code += (contact_levels(first, second).astype(np.int64) + 1) * radix
             radix *= 4
         if use_grade:
-            a_grade, b_grade = grade[i], grade[j]
-            if a_grade >= 0 and b_grade >= 0:
-                apart = abs(a_grade - b_grade)
-                level = GRADE_SAME if apart == 0 else GRADE_NEXT if apart == 1 else GRADE_APART
-                code += (level + 1) * radix
+            a_grade, b_grade = d.grade[first].astype(np.int64), d.grade[second].astype(np.int64)
+            apart = np.abs(a_grade - b_grade)
+            level = np.where(apart == 0, GRADE_SAME, np.where(apart == 1, GRADE_NEXT, GRADE_APART))
+            code += np.where((a_grade >= 0) & (b_grade >= 0), level + 1, 0) * radix
             radix *= 4
         if use_school:
-            a, b = school[i], school[j]
-            code += (0 if not a or not b else SCHOOL_SAME + 1 if a == b else SCHOOL_OTHER + 1) * radix
+            code += (
+                _same_or_not(d.school[first], d.school[second]) * radix
+            )  # SCHOOL_OTHER + 1, SCHOOL_SAME + 1
             radix *= 3
         if use_status:
-            a, b = status[i], status[j]
-            if a and b:
-                code += (2 if (a == "archived") != (b == "archived") else 1) * radix
+            known = d.has_status[first] & d.has_status[second]
+            differ = d.archived[first] != d.archived[second]
+            code += np.where(known, np.where(differ, 2, 1), 0) * radix
             radix *= 3
-        for _name, column, compare, levels in extras:
-            code += (compare(column[i], column[j]) + 1) * radix
+        for _name, ids, memo, levels in extras:
+            code += (memo.levels(ids[first], ids[second]).astype(np.int64) + 1) * radix
             radix *= levels + 1
-        return code
+        return code, swapped
 
-    def swapped(i: int, j: int) -> bool:
-        return names(i, j)[2]
-
-    return Comparison(tuple(fields), pattern, swapped)
+    return Comparison(tuple(fields), compare)

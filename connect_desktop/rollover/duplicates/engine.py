@@ -2,21 +2,24 @@
 
 The work per record stays small and fixed: each blocking key proposes a few neighbours per
 record (see `blocking`), each new candidate pair is compared once into a small integer
-pattern (see `compare`), and only the pairs the model scores at least `min_score` ever
-become Python objects. EM fits over the distinct patterns and their counts (see `scoring`).
+pattern (see `compare`), all of it as array operations over the columns (see `encoded`), and
+only the pairs the model scores at least `min_score` ever become Python objects. EM fits over
+the distinct patterns and their counts (see `scoring`).
 """
 
 from __future__ import annotations
 
 import importlib
-import random
-from array import array
 from collections.abc import Callable, Collection, Iterable
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import Connection
 
-from connect_desktop.rollover.duplicates.blocking import candidate_pairs, rule_names
+from connect_desktop.rollover.duplicates.arrays import distinct_with_counts, member, union
+from connect_desktop.rollover.duplicates.blocking import candidate_pairs, rule_names, split
 from connect_desktop.rollover.duplicates.compare import BIRTH_DIFFERENT, build_comparison
+from connect_desktop.rollover.duplicates.encoded import encode
 from connect_desktop.rollover.duplicates.findings import (
     CHECK_SCORE,
     CandidatePair,
@@ -96,9 +99,9 @@ def detect(
 ) -> Findings:
     """The work of `find_in_records` on prepared columns."""
     n = len(data)
-    comparison = build_comparison(data)
-    pattern = comparison.pattern
-    stages = len(rule_names(data)) + 2
+    encoded = encode(data)
+    comparison = build_comparison(data, encoded)
+    stages = len(rule_names(encoded)) + 2
 
     def step(done: int) -> None:
         if cancelled is not None and cancelled():
@@ -106,78 +109,73 @@ def detect(
         if progress is not None:
             progress(done, stages)
 
-    first, second, codes, found_by = array("i"), array("i"), array("q"), array("b")
-    per_rule: list[dict[int, int]] = []
-    seen: set[int] = set()
-    for position, pairs in candidate_pairs(data):
+    # per rule, the pairs it proposed first and their patterns
+    found_pairs: list[npt.NDArray[np.int64]] = []
+    found_codes: list[npt.NDArray[np.int64]] = []
+    seen = np.empty(0, dtype=np.int64)
+    for position, pairs in candidate_pairs(encoded):
         step(position)
-        counts: dict[int, int] = {}
-        per_rule.append(counts)
-        add, size = seen.add, len(seen)
-        for i, j in pairs:
-            add(i * n + j)
-            if len(seen) == size:
-                continue
-            size += 1
-            code = pattern(i, j)
-            first.append(i)
-            second.append(j)
-            codes.append(code)
-            found_by.append(position)
-            counts[code] = counts.get(code, 0) + 1
+        pairs = pairs[~member(pairs, seen)]
+        seen = union(seen, pairs)
+        first, second = split(pairs, n)
+        found_pairs.append(pairs)
+        found_codes.append(comparison.patterns(first, second))
     del seen
     step(stages - 2)
 
-    rng = random.Random(seed)
     chance: dict[int, int] = {}
     if n >= 2:
-        for _ in range(RANDOM_PAIRS):
-            i, j = rng.randrange(n), rng.randrange(n)
-            if i != j:
-                code = pattern(min(i, j), max(i, j))
-                chance[code] = chance.get(code, 0) + 1
+        rng = np.random.default_rng(seed)
+        x, y = rng.integers(n, size=RANDOM_PAIRS), rng.integers(n, size=RANDOM_PAIRS)
+        apart = x != y
+        chance = _counted(comparison.patterns(np.minimum(x, y)[apart], np.maximum(x, y)[apart]))
+    per_rule = [_counted(codes) for codes in found_codes]
     levels_of = {code: tuple(comparison.decode(code)) for counts in per_rule for code in counts}
     models = fit_per_rule(
         comparison.fields,
         [{levels_of[c]: k for c, k in counts.items()} for counts in per_rule],
         _merge_levels(comparison.decode, chance),
     )
-    score_of: dict[tuple[int, int], float] = {}
-    for position, (model, counts) in enumerate(zip(models, per_rule, strict=True)):
-        for code in counts:
-            score = model.probability(levels_of[code])
-            if score >= threshold:
-                score_of[position, code] = score
     birth_at = [spec.name for spec in comparison.fields].index("birth_date")
     step(stages - 1)
 
     ids, shown_given, shown_family = data.ids, data.shown_given, data.shown_family
     found: list[CandidatePair] = []
     labels: dict[str, str] = {}
-    for k, code in enumerate(codes):
-        s = score_of.get((found_by[k], code))
-        if s is None:
-            continue
-        i, j = first[k], second[k]
-        a, b = ids[i], ids[j]
-        if a > b:
-            a, b, i, j = b, a, j, i
-        if (a, b) in dismissed:
-            continue
-        found.append(
-            CandidatePair(
-                a,
-                b,
-                round(s, 4),
-                band_of(s, birth_dates_differ=levels_of[code][birth_at] == BIRTH_DIFFERENT),
-                reasons(data, i, j, comparison.swapped(i, j)),
+    for model, rule_counts, rule_pairs, rule_codes in zip(
+        models, per_rule, found_pairs, found_codes, strict=True
+    ):
+        score_of = {code: model.probability(levels_of[code]) for code in rule_counts}
+        above = np.asarray([code for code, score in score_of.items() if score >= threshold], dtype=np.int64)
+        for k in np.flatnonzero(np.isin(rule_codes, above)).tolist():
+            code = int(rule_codes[k])
+            score = score_of[code]
+            i, j = divmod(int(rule_pairs[k]), n)
+            if ids[i] > ids[j]:
+                i, j = j, i
+            a, b = ids[i], ids[j]
+            if (a, b) in dismissed:
+                continue
+            found.append(
+                CandidatePair(
+                    a,
+                    b,
+                    round(score, 4),
+                    band_of(score, birth_dates_differ=levels_of[code][birth_at] == BIRTH_DIFFERENT),
+                    reasons(data, i, j, comparison.swapped(i, j)),
+                )
             )
-        )
-        labels[a] = f"{shown_family[i]}, {shown_given[i]}"
-        labels[b] = f"{shown_family[j]}, {shown_given[j]}"
+            labels[a] = f"{shown_family[i]}, {shown_given[i]}"
+            labels[b] = f"{shown_family[j]}, {shown_given[j]}"
     found.sort(key=lambda p: (-p.score, p.a, p.b))
     step(stages)
     return Findings(found, clusters_of(found), labels)
+
+
+def _counted(codes: npt.NDArray[np.int64]) -> dict[int, int]:
+    """How many pairs show each pattern."""
+    values, counts = distinct_with_counts(codes)
+    return dict(zip(values.tolist(), counts.tolist(), strict=True))
 
 
 def _merge_levels(decode: Callable[[int], list[int]], chance: dict[int, int]) -> dict[tuple[int, ...], int]:
