@@ -191,20 +191,22 @@ class Comparison:
     when that fits better."""
 
     fields: tuple[Field, ...]
-    compare: Callable[[Codes, Codes], tuple[Codes, npt.NDArray[np.bool_]]]
-    """(first, second) record positions → (patterns, names swapped)."""
+    compare: Callable[[Codes, Codes], Codes]
+    """(first, second) record positions → patterns."""
+    names: Callable[[Codes, Codes], tuple[Levels, Levels, npt.NDArray[np.bool_]]]
+    """(first, second) record positions → (given level, family level, names swapped)."""
 
     def patterns(self, first: Codes, second: Codes) -> Codes:
         """The comparison pattern of each pair (first[k], second[k])."""
         parts = [
-            self.compare(first[at : at + CHUNK], second[at : at + CHUNK])[0]
+            self.compare(first[at : at + CHUNK], second[at : at + CHUNK])
             for at in range(0, first.size, CHUNK)
         ]
         return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
 
     def swapped(self, i: int, j: int) -> bool:
         """Whether the pair (i, j) compares better with one record's names swapped."""
-        return bool(self.compare(np.array([i], dtype=np.int64), np.array([j], dtype=np.int64))[1][0])
+        return bool(self.names(np.array([i], dtype=np.int64), np.array([j], dtype=np.int64))[2][0])
 
     def decode(self, code: int) -> list[int]:
         """A pattern number back to its levels (MISSING where a side had no value)."""
@@ -312,8 +314,8 @@ def build_comparison(data: Prepared, encoded: Encoded) -> Comparison:
         out[both] = np.where(shared >= 2, CONTACTS_MORE, np.where(shared == 1, CONTACTS_ONE, CONTACTS_NONE))
         return out
 
-    def compare(first: Codes, second: Codes) -> tuple[Codes, npt.NDArray[np.bool_]]:
-        lg, lf, swapped = name_levels(first, second)
+    def compare(first: Codes, second: Codes) -> Codes:
+        lg, lf, _swapped = name_levels(first, second)
         code = (lg.astype(np.int64) + 1) + (lf.astype(np.int64) + 1) * 6
         radix = 36
         code += (birth_levels(first, second).astype(np.int64) + 1) * radix
@@ -343,6 +345,6 @@ def build_comparison(data: Prepared, encoded: Encoded) -> Comparison:
         for _name, ids, memo, levels in extras:
             code += (memo.levels(ids[first], ids[second]).astype(np.int64) + 1) * radix
             radix *= levels + 1
-        return code, swapped
+        return code
 
-    return Comparison(tuple(fields), compare)
+    return Comparison(tuple(fields), compare, name_levels)

@@ -146,8 +146,9 @@ def detect(
         models, per_rule, found_pairs, found_codes, strict=True
     ):
         score_of = {code: model.probability(levels_of[code]) for code in rule_counts}
-        above = np.asarray([code for code, score in score_of.items() if score >= threshold], dtype=np.int64)
-        for k in np.flatnonzero(np.isin(rule_codes, above)).tolist():
+        above = np.asarray([c for c, score in score_of.items() if score >= threshold], dtype=np.int64)
+        above.sort()
+        for k in np.flatnonzero(member(rule_codes, above)).tolist():
             code = int(rule_codes[k])
             score = score_of[code]
             i, j = divmod(int(rule_pairs[k]), n)
