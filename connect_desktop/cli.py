@@ -304,7 +304,10 @@ def _stage_merge(args: argparse.Namespace) -> int:
             return FAILED
         if not args.json:
             print(said)
-        account.stage([operation])
+        if args.kind == "merge":
+            account.stage_year_end([operation])
+        else:
+            account.stage([operation])
     if args.json:
         _emit({"staged": 1, "kind": operation.kind.value, "description": said})
     else:

@@ -23,6 +23,7 @@ from connect_desktop.api.client import ApiClient
 from connect_desktop.api.schema import UserInfo
 from connect_desktop.domain.entities import EntityType
 from connect_desktop.domain.operations import UNMERGE_DAYS
+from connect_desktop.domain.school_year import current_school_year, year_end_batch
 from connect_desktop.rollover import dismissals, undo_operations
 from connect_desktop.rollover import merge as merging
 from connect_desktop.rollover.duplicates import Findings, find_in_cache
@@ -32,6 +33,7 @@ from connect_desktop.settings import AccountSettings
 from connect_desktop.signout import revoked_earlier_message, unsent_changes
 from connect_desktop.store import overview, queries
 from connect_desktop.store.db import Cache
+from connect_desktop.store.school_years import cached_year_starts
 from connect_desktop.store.writer import read_cursor
 from connect_desktop.sync.outbox import Outbox
 from connect_desktop.sync.progress import CancelToken, ProgressSink
@@ -301,6 +303,12 @@ class Account:
         return OpenPlan(self.cache, make_plan)
 
     # -- staging --------------------------------------------------------------------------
+    def year_end_batch(self) -> str:
+        """The batch every year-end change staged today belongs to (`domain.school_year`)."""
+        with self.cache.engine.connect() as connection:
+            starts = cached_year_starts(connection)
+        return year_end_batch(current_school_year(starts, self.today()))
+
     def stage_plan(
         self,
         plan: Plan[Any],
@@ -314,10 +322,12 @@ class Account:
         All of them are staged in one transaction, or none (a failure midway leaves the
         outbox as it was). A permanent plan raises `ConfirmationError` before anything is
         staged unless `confirmation` is its phrase for this selection. `batch` labels the
-        operations together (e.g. "year-end-2026") so they can be restored as one.
+        operations together so they can be restored as one; by default they join this
+        year-end's (`year_end_batch`), as they do from the wizard and from the CLI.
         """
         chosen = selection if selection is not None else Selection()
-        return Outbox(self.cache).stage_plan(plan, chosen, batch=batch, confirmation=confirmation)
+        label = batch if batch is not None else self.year_end_batch()
+        return Outbox(self.cache).stage_plan(plan, chosen, batch=label, confirmation=confirmation)
 
     def stage(self, operations: Iterable[PlannedOperation], batch: str | None = None) -> int:
         """Stage planned operations (each names its step) in one transaction, all or none; how many."""
@@ -376,7 +386,7 @@ class Account:
     def merge_preview(self, survivor_id: str, merged_id: str) -> merging.MergePreview:
         """Both students side by side and what merging `merged_id` into `survivor_id` would do."""
         with self.cache.engine.connect() as connection:
-            return merging.merge_preview(connection, survivor_id, merged_id, today=self.today())
+            return merging.merge_preview(connection, survivor_id, merged_id)
 
     def stage_merge(self, survivor_id: str, merged_id: str, take: Collection[str] = ()) -> int:
         """Stage merging `merged_id` into `survivor_id`, taking the merged record's `take` fields.
@@ -385,7 +395,11 @@ class Account:
         it or a staged change already removes either student; how many were staged (1).
         """
         preview = self.merge_preview(survivor_id, merged_id)
-        return self.stage([merging.merge_operation(preview, take)])
+        return self.stage_year_end([merging.merge_operation(preview, take)])
+
+    def stage_year_end(self, operations: Iterable[PlannedOperation]) -> int:
+        """Stage operations in this year-end's batch (restored with it as one); how many."""
+        return self.stage(operations, batch=self.year_end_batch())
 
     def unmerge_operation(self, survivor_id: str, merged_id: str) -> PlannedOperation:
         """The `unmerge_students` undoing the sent merge of `merged_id` into `survivor_id`.

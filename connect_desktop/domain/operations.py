@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from enum import StrEnum
 
@@ -106,6 +107,16 @@ INVERSE: dict[OperationKind, OperationKind] = {
 
 UNMERGE_DAYS = 180
 """How long after a merge it can still be split again (`unmerge_students`)."""
+
+
+def unmerge_deadline(sent_at: dt.datetime) -> dt.date:
+    """The last day a merge sent at `sent_at` can be undone.
+
+    The days count on the clock the server keeps merges by (the real time of the send),
+    never on the app's as-of day, which the demo holds at the end of its school year.
+    """
+    return (sent_at + dt.timedelta(days=UNMERGE_DAYS)).date()
+
 
 SYNC_PORTIONS: tuple[str, ...] = ("schools", "staff", "students", "contacts", "classrooms", "enrollments")
 """Portions of a SIS sync that can be paused separately."""

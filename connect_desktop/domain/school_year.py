@@ -50,6 +50,11 @@ def current_school_year(starts: YearStarts, as_of: dt.date) -> int:
     return min(year, min(starts) - 1) if starts else year
 
 
+def year_end_batch(school_year: int) -> str:
+    """The label every change staged for one year-end shares, so they can be restored as one."""
+    return f"year-end-{school_year}"
+
+
 def school_year_start(starts: YearStarts, year: int) -> dt.date:
     """The first day of `year`: its earliest term's start, else August 1st before it ends."""
     known = starts.get(year)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from connect_desktop.domain.changes import STUDENT_FIELDS
 from connect_desktop.domain.entities import EntityType
 from connect_desktop.domain.merging import merge_refusal
-from connect_desktop.domain.operations import UNMERGE_DAYS, OperationKind
+from connect_desktop.domain.operations import UNMERGE_DAYS, OperationKind, unmerge_deadline
 from connect_desktop.rollover.plan import PlanError, PlannedOperation, operation
 from connect_desktop.store.effective import STAGED_STATES, effective_record
 from connect_desktop.yearend.steps import Step
@@ -116,7 +116,8 @@ class MergePreview:
 
     survivor: StudentSide
     merged: StudentSide
-    today: dt.date
+    sent_at: dt.datetime
+    """When the merge would be sent: now, in real time (see `unmerge_deadline`)."""
 
     @property
     def field_choices(self) -> tuple[str, ...]:
@@ -198,8 +199,8 @@ class MergePreview:
 
     @property
     def undo_until(self) -> dt.date:
-        """The last day a merge sent today can be undone."""
-        return self.today + dt.timedelta(days=UNMERGE_DAYS)
+        """The last day the merge, sent now, can be undone."""
+        return unmerge_deadline(self.sent_at)
 
     def taken(self, take: Collection[str]) -> dict[str, Any]:
         """The fields the merge writes on the survivor: the chosen ones and the ones it lacks."""
@@ -352,7 +353,7 @@ def student_side(session: Session, student_id: str, role: str) -> StudentSide:
 
 
 def merge_preview(
-    connection: Connection, survivor_id: str, merged_id: str, *, today: dt.date | None = None
+    connection: Connection, survivor_id: str, merged_id: str, *, now: dt.datetime | None = None
 ) -> MergePreview:
     """Both students side by side (effective state) and what the merge would do."""
     if survivor_id == merged_id:
@@ -360,7 +361,7 @@ def merge_preview(
     with Session(bind=connection) as session:
         survivor = student_side(session, survivor_id, "record to keep")
         merged = student_side(session, merged_id, "record to merge")
-    return MergePreview(survivor, merged, today or dt.date.today())
+    return MergePreview(survivor, merged, now or dt.datetime.now(dt.UTC).replace(tzinfo=None))
 
 
 def _rank(side: StudentSide) -> tuple[bool, bool, int]:

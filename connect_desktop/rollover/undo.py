@@ -17,7 +17,14 @@ from sqlalchemy import Connection, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from connect_desktop.domain.changes import inverse_merge
-from connect_desktop.domain.operations import INVERSE, STAGED, UNMERGE_DAYS, OperationKind, OutboxState
+from connect_desktop.domain.operations import (
+    INVERSE,
+    STAGED,
+    UNMERGE_DAYS,
+    OperationKind,
+    OutboxState,
+    unmerge_deadline,
+)
 from connect_desktop.rollover.plan import PlanError, PlannedOperation, operation
 from connect_desktop.store.models import PendingOperation
 
@@ -61,7 +68,7 @@ def undo_until(kind: str, sent_at: dt.datetime | None) -> dt.date | None:
     """The last day a sent change can be undone (None: no limit, or not sent)."""
     if kind != OperationKind.MERGE_STUDENTS or sent_at is None:
         return None
-    return (sent_at + dt.timedelta(days=UNMERGE_DAYS)).date()
+    return unmerge_deadline(sent_at)
 
 
 _SENT = PendingOperation.__table__.c

@@ -58,6 +58,7 @@ def test_select_all_stages_every_student_but_the_unchecked(account: Account, dis
 def test_checked_rows_alone_stage_only_those(account: Account, district: District) -> None:
     chosen = {district.students[2]["id"]}
     assert stage(account, everyone, Selection.from_checks(False, chosen)) == 1
+    assert [row.batch for row in account.pending()] == [account.year_end_batch()]  # by default
     assert [row.target_id for row in account.pending()] == sorted(chosen)
 
 

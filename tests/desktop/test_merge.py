@@ -26,6 +26,8 @@ from connect_desktop.account import Account
 from connect_desktop.domain.entities import EntityType
 from connect_desktop.rollover.dismissals import dismissed_pairs, list_dismissals
 from connect_desktop.rollover.merge import MergeError, default_survivor, merge_preview
+from connect_desktop.rollover.plan import Selection
+from connect_desktop.rollover.students import StudentRule, StudentRules, plan_students
 from connect_desktop.rollover.undo import list_undoable
 from connect_desktop.store import queries
 from connect_desktop.store.effective import effective_record
@@ -37,6 +39,7 @@ from tests.support.records import RecordBuilder
 from tests.support.server import LiveServer
 
 TODAY = dt.date(2026, 12, 2)
+SENT_AT = dt.datetime(2026, 12, 2, 14, 30)
 
 
 @dataclass
@@ -130,7 +133,7 @@ def test_the_preview_shows_both_children_side_by_side(
 ) -> None:
     with account.cache.engine.connect() as connection:
         assert default_survivor(connection, pair.jon["id"], pair.john["id"]) == pair.john["id"]
-        preview = merge_preview(connection, pair.john["id"], pair.jon["id"], today=TODAY)
+        preview = merge_preview(connection, pair.john["id"], pair.jon["id"], now=SENT_AT)
     kept, merged = preview.survivor, preview.merged
     assert (kept.name, merged.name) == ("John Smith", "Jon Smith")
     assert (kept.school, merged.school) == ("Lincoln Elementary", "Lincoln Elementary")
@@ -321,6 +324,45 @@ def test_undoing_a_merge_puts_both_back_exactly(
     _cache_equals_server(account, live_server)
 
 
+def test_restoring_the_whole_year_end_puts_back_its_merges_too(
+    account: Account, pair: Pair, district: District
+) -> None:
+    """A merge joins the year-end batch the wizard's other steps stage into, from the page and
+    from the CLI alike, so "Restore the whole year-end batch" undoes it with the rest."""
+    leaving = district.students[0]["id"]
+    opened = account.open_plan(lambda c: plan_students(c, StudentRules.of(StudentRule.EVERYONE)))
+    try:
+        assert (
+            opened.call(lambda plan: account.stage_plan(plan, Selection.from_checks(False, {leaving}))) == 1
+        )
+    finally:
+        opened.close()
+    account.stage_merge(pair.john["id"], pair.jon["id"], [])
+    assert account.push().applied == 2
+    batch = account.year_end_batch()
+    assert batch == f"year-end-{account.summary().current_school_year}"  # the dashboard's year
+    assert {row.batch for row in account.undoable_page(0, 10)} == {batch}
+
+    assert account.stage_restore(batch=batch) == 2
+    assert {(op.kind, op.target_id) for op in account.pending()} == {
+        ("unarchive_student", leaving),
+        ("unmerge_students", pair.john["id"]),
+    }
+
+
+def test_the_undo_deadline_promised_is_the_one_the_history_keeps(account: Account, pair: Pair) -> None:
+    """The app's as-of day (the demo holds it at the end of its school year) does not move the
+    180 days: they run from the real send, on the page that promises them as in the history."""
+    account.today = lambda: dt.date(2026, 6, 20)
+    promised = account.merge_preview(pair.john["id"], pair.jon["id"]).undo_until
+    account.stage_merge(pair.john["id"], pair.jon["id"], [])
+    assert account.push().applied == 1
+    [sent] = account.undoable_page(0, 10)
+    assert sent.undo_until is not None
+    # equal, unless the send crossed midnight (UTC) after the preview was made
+    assert dt.timedelta(0) <= sent.undo_until - promised <= dt.timedelta(days=1)
+
+
 def test_a_survivor_with_two_merges_undoes_only_the_one_asked(
     account: Account, pair: Pair, live_server: LiveServer
 ) -> None:
@@ -437,6 +479,13 @@ def test_the_command_line_stages_a_merge_and_its_undo(
     assert "John Smith takes Jon Smith's birth date (2014-02-03)" in out and "Staged" in out
     assert _run(capsys, "sync")[0] == cli.OK
     assert set(_server_side(live_server.sessions, ids)["student"]) == {pair.john["id"]}
+    cache = accounts.open_account_cache(accounts.current_account())
+    try:
+        with cache.engine.connect() as connection:
+            [sent] = list_undoable(connection)
+    finally:
+        cache.close()
+    assert sent.batch is not None and sent.batch.startswith("year-end-")  # restored with the year-end
 
     code, out, _ = _run(capsys, "stage", "unmerge", "--survivor", pair.john["id"], "--merged", pair.jon["id"])
     assert code == cli.OK

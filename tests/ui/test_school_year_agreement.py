@@ -31,7 +31,6 @@ from ui.messages import MessageBridge
 from ui.settings import UiSettings
 from ui.tasks import TaskRunner
 from ui.wizard.classrooms import ArchiveClassroomsPage
-from ui.wizard.page import year_end_batch
 from ui.wizard.reports import ReportsPage
 from ui.wizard.staff import InactiveStaffPage
 
@@ -101,7 +100,7 @@ def test_everything_says_2025_26_after_next_years_terms_arrive(
     assert "not signed in since 2025-08-15" in gui_plan.description
     assert "teachers with no classroom in 2025–26" in gui_plan.description
     gui_staff = set(gui_plan.ids())
-    assert year_end_batch(staff.context) == "year-end-2026"
+    assert staff.context.service.year_end_batch() == "year-end-2026"
 
     # step 5: only school years before 2025–26 are offered, and last year's classrooms proposed
     window.show_wizard("archive_classrooms")

@@ -12,7 +12,7 @@ from connect_desktop.yearend.steps import StepSpec
 from ui.models.lazy_table import Column, LazyTableModel
 from ui.sources import RestorableSource
 from ui.tasks import TaskContext
-from ui.wizard.page import StepPage, WizardContext, label, year_end_batch
+from ui.wizard.page import StepPage, WizardContext, label
 from ui.wizard.review import step_title
 
 
@@ -121,8 +121,8 @@ class DonePage(StepPage):
 
     def restore_whole_batch(self) -> None:
         """Stage the inverse of every sent change of this year-end's batch."""
-        service, batch = self.context.service, year_end_batch(self.context)
-        self._run(lambda _ctx: service.stage_restore(batch=batch))
+        service = self.context.service
+        self._run(lambda _ctx: service.stage_restore(batch=service.year_end_batch()))
 
     def _run(self, work: Callable[[TaskContext], int]) -> None:
         self._busy = True

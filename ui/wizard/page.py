@@ -10,7 +10,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from connect_desktop.account import Account
-from connect_desktop.domain.school_year import current_school_year
 from connect_desktop.yearend.steps import StepSpec
 from ui.app import AppServices
 from ui.dashboard.summary import Summary
@@ -49,13 +48,6 @@ class WizardContext:
     @property
     def bridge(self) -> MessageBridge:
         return self.app.bridge
-
-
-def year_end_batch(context: WizardContext) -> str:
-    """The label staged year-end changes share, so they can be restored together."""
-    summary = context.summary
-    year = summary.current_school_year if summary is not None else current_school_year({}, context.today())
-    return f"year-end-{year}"
 
 
 def label(text: str, name: str = "explanation") -> QLabel:

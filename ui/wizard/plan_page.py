@@ -28,7 +28,7 @@ from connect_desktop.store.overview import FilterChoices
 from connect_desktop.yearend.steps import StepSpec
 from ui.models.lazy_table import Column, LazyTableModel
 from ui.sources import PlanSource
-from ui.wizard.page import StepPage, WizardContext, label, year_end_batch
+from ui.wizard.page import StepPage, WizardContext, label
 
 ALL = ""
 
@@ -275,12 +275,11 @@ class PlanPage(StepPage):
             return
         selection = Selection.from_checks(*self.model.selection())
         service = self.context.service
-        batch = year_end_batch(self.context)
         self.add.setEnabled(False)
         self.feedback.setText("Adding to your changes…")
 
         def stage(plan: Plan[Any]) -> int:
-            return service.stage_plan(plan, selection, batch=batch, confirmation=confirmation)
+            return service.stage_plan(plan, selection, confirmation=confirmation)
 
         self.context.runner.op(lambda _ctx: source.call(stage), name="stage").success(
             on_done or self._staged
