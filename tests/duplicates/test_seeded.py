@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, create_engine
+from sqlalchemy import Connection, create_engine, text
 
 from connect_desktop.rollover.dismissals import dismiss
-from connect_desktop.rollover.duplicates import Band, find_in_cache
+from connect_desktop.rollover.duplicates import BAND_TEXT, Band, find_in_cache
 from connect_desktop.rollover.duplicates.cli import add_duplicates_command, run_duplicates_command
 
 pytest.importorskip("connect_server.seed")
@@ -135,9 +135,42 @@ def test_the_command_on_the_cache(seeded: tuple[Path, dict[str, Any]], cache: Co
         code = run_duplicates_command(parser.parse_args(["duplicates", "--min-score", "0.5"]), lambda: cache)
     assert code == 0
     text = out.getvalue()
-    assert text.startswith("Probably the same child")
+    assert text.startswith(BAND_TEXT[Band.MATCH])
     a, b = next(iter(_truth(seeded)))
     shown = {p["a"]: p for p in document["pairs"]}
     assert "same birth date" in text and "share" in text
     assert shown  # names, not ids, are what the table shows
     assert a not in text and b not in text
+
+
+def test_the_command_narrowed_to_a_school_and_grade(
+    seeded: tuple[Path, dict[str, Any]], cache: Connection
+) -> None:
+    """`--school`/`--grade` keep exactly the pairs with a child there, as the cache places them."""
+    parser = argparse.ArgumentParser(prog="connect-desktop")
+    add_duplicates_command(parser.add_subparsers(dest="command"))
+
+    def pairs(*options: str) -> set[tuple[str, str]]:
+        out = io.StringIO()
+        with redirect_stdout(out):
+            assert (
+                run_duplicates_command(parser.parse_args(["duplicates", "--json", *options]), lambda: cache)
+                == 0
+            )
+        return {(p["a"], p["b"]) for p in json.loads(out.getvalue())["pairs"]}
+
+    everything = pairs()
+    place = {
+        row.id: (row.school_id, row.grade)
+        for row in cache.execute(text("SELECT id, school_id, grade FROM student"))
+    }
+    # a returning child in two schools: the pair is in the lists of both
+    moved = min((a, b) for a, b in everything if place[a][0] != place[b][0])
+    for school in (place[moved[0]][0], place[moved[1]][0]):
+        in_school = {p for p in everything if school in (place[p[0]][0], place[p[1]][0])}
+        assert moved in in_school and len(in_school) < len(everything)
+        assert pairs("--school", school) == in_school
+    # a child who moved up a grade: the pair is in both grades
+    school, grade = place[moved[0]]
+    there = {p for p in everything if (school, grade) in (place[p[0]], place[p[1]])}
+    assert moved in there and pairs("--school", school, "--grade", grade) == there

@@ -47,7 +47,7 @@ def _students(cache: Cache) -> dict[str, str]:
 
 def _merge_and_dismiss(cache: Cache, ids: dict[str, str], *, applied: bool) -> None:
     with cache.engine.connect() as connection:
-        preview = merge_preview(connection, ids["john"], ids["jon"], today=TODAY)
+        preview = merge_preview(connection, ids["john"], ids["jon"], now=dt.datetime(2026, 6, 12, 9, 0))
     [op_id] = Outbox(cache).stage_many([merge_operation(preview, ["birth_date"])])
     if applied:  # as push stores the server's answer: applied, the duplicate's tombstone written
         with cache.sessions.begin() as session:

@@ -8,16 +8,19 @@ uncertain, "check these"), and the clusters the pairs join into.
 
 from connect_desktop.rollover.duplicates.engine import DetectionCancelledError, find_in_cache, find_in_records
 from connect_desktop.rollover.duplicates.findings import (
+    BAND_TEXT,
     CHECK_SCORE,
     MATCH_SCORE,
     Band,
     CandidatePair,
     Cluster,
     Findings,
+    Place,
 )
 from connect_desktop.rollover.duplicates.records import PersonRecord, RecordsError
 
 __all__ = [
+    "BAND_TEXT",
     "CHECK_SCORE",
     "MATCH_SCORE",
     "Band",
@@ -26,6 +29,7 @@ __all__ = [
     "DetectionCancelledError",
     "Findings",
     "PersonRecord",
+    "Place",
     "RecordsError",
     "find_in_cache",
     "find_in_records",

@@ -1,9 +1,10 @@
 """`connect-desktop duplicates`: probable duplicate students, headless.
 
-On the signed-in cache: `connect-desktop duplicates [--min-score S] [--json]`. On any CSV
-of people: `connect-desktop duplicates --input FILE.csv --id-column C --columns
-given_name=COL,surname=COL,... [--json]` (FEBRL's field names or the cache's). `--json`
-prints `{"pairs": [{"a", "b", "score", "band", "reasons"}], "clusters": [[id, ...], ...]}`.
+On the signed-in cache: `connect-desktop duplicates [--min-score S] [--school ID]
+[--grade G] [--json]`. On any CSV of people: `connect-desktop duplicates --input FILE.csv
+--id-column C --columns given_name=COL,surname=COL,... [--json]` (FEBRL's field names or
+the cache's). `--json` prints `{"pairs": [{"a", "b", "score", "band", "reasons"}],
+"clusters": [[id, ...], ...]}`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from connect_desktop.rollover.duplicates.engine import find_in_cache, find_in_records
-from connect_desktop.rollover.duplicates.findings import Band, Findings
+from connect_desktop.rollover.duplicates.findings import BAND_TEXT, Findings, clusters_of
 from connect_desktop.rollover.duplicates.records import RecordsError, parse_mapping, read_csv
 
 USAGE_ERROR = 2
@@ -36,6 +37,10 @@ def add_duplicates_command(subparsers: Any) -> argparse.ArgumentParser:
     command.add_argument(
         "--min-score", type=_score, default=None, metavar="S", help="leave out pairs scoring below S (0..1)"
     )
+    command.add_argument(
+        "--school", default=None, metavar="ID", help="only pairs with a child in this school (its id)"
+    )
+    command.add_argument("--grade", default=None, metavar="G", help="only pairs with a child in this grade")
     command.add_argument("--json", action="store_true")
     command.add_argument("--input", type=Path, default=None, metavar="FILE.csv", help="a CSV file of people")
     command.add_argument("--id-column", default=None, metavar="C", help="the column of each person's id")
@@ -81,11 +86,25 @@ def run_duplicates_command(args: argparse.Namespace, connection: Callable[[], Co
         except RecordsError as exc:
             _say(exc.plain)
             return USAGE_ERROR
+    if args.school is not None or args.grade is not None:
+        findings = _narrowed(findings, args.school, args.grade)
     if args.json:
         print(json.dumps(as_json(findings), ensure_ascii=False))
     else:
         _print_table(findings)
     return 0
+
+
+def _narrowed(findings: Findings, school: str | None, grade: str | None) -> Findings:
+    """The findings with only the pairs that have a child in `school` and `grade`."""
+    pairs = findings.narrowed(school=school, grade=grade)
+    kept = {record_id for pair in pairs for record_id in (pair.a, pair.b)}
+    return Findings(
+        pairs,
+        clusters_of(pairs),
+        {k: v for k, v in findings.labels.items() if k in kept},
+        {k: v for k, v in findings.places.items() if k in kept},
+    )
 
 
 def as_json(findings: Findings) -> dict[str, Any]:
@@ -103,7 +122,7 @@ def _print_table(findings: Findings) -> None:
         print("No probable duplicates found.")
         return
     labels = findings.labels
-    for band, title in ((Band.MATCH, "Probably the same child"), (Band.CHECK, "Check these")):
+    for band, title in BAND_TEXT.items():
         pairs = [p for p in findings.pairs if p.band is band]
         if not pairs:
             continue

@@ -24,6 +24,7 @@ from connect_desktop.rollover.duplicates.findings import (
     CHECK_SCORE,
     CandidatePair,
     Findings,
+    Place,
     band_of,
     clusters_of,
 )
@@ -142,6 +143,7 @@ def detect(
     ids, shown_given, shown_family = data.ids, data.shown_given, data.shown_family
     found: list[CandidatePair] = []
     labels: dict[str, str] = {}
+    places: dict[str, Place] = {}
     for model, rule_counts, rule_pairs, rule_codes in zip(
         models, per_rule, found_pairs, found_codes, strict=True
     ):
@@ -166,11 +168,12 @@ def detect(
                     reasons(data, i, j, comparison.swapped(i, j)),
                 )
             )
-            labels[a] = f"{shown_family[i]}, {shown_given[i]}"
-            labels[b] = f"{shown_family[j]}, {shown_given[j]}"
+            for index, record_id in ((i, a), (j, b)):
+                labels[record_id] = f"{shown_family[index]}, {shown_given[index]}"
+                places[record_id] = Place(data.school[index], data.shown_grade[index])
     found.sort(key=lambda p: (-p.score, p.a, p.b))
     step(stages)
-    return Findings(found, clusters_of(found), labels)
+    return Findings(found, clusters_of(found), labels, places)
 
 
 def _counted(codes: npt.NDArray[np.int64]) -> dict[int, int]:

@@ -18,6 +18,10 @@ class Band(StrEnum):
     """Uncertain: shown as "check these", neither merged nor hidden."""
 
 
+BAND_TEXT: dict[Band, str] = {Band.MATCH: "Likely the same child", Band.CHECK: "Check these"}
+"""How each band reads, in the app's list and filter and in the CLI's listing."""
+
+
 def band_of(score: float, *, birth_dates_differ: bool = False) -> Band:
     """MATCH from MATCH_SCORE on, except that two records whose birth dates differ outright (not
     a slip, not close) are always for a person to check: a child's birth date is the field a
@@ -46,12 +50,43 @@ class Cluster:
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where a record is: its school (the cache's school id, or a file's school column) and grade."""
+
+    school: str
+    grade: str
+
+
+@dataclass(frozen=True)
 class Findings:
     pairs: list[CandidatePair]
     """Best first."""
     clusters: list[Cluster]
     labels: dict[str, str] = field(default_factory=dict)
     """"Family, Given" of every record in a pair, for lists and reports."""
+    places: dict[str, Place] = field(default_factory=dict)
+    """School and grade of every record in a pair, for the school and grade filters."""
+
+    def narrowed(
+        self, band: Band | None = None, school: str | None = None, grade: str | None = None
+    ) -> list[CandidatePair]:
+        """The pairs of `band` with a child in `school` and `grade` (None: any), best first.
+
+        A pair is in a school and grade when either of its two records is: a duplicate made
+        in another school, or after the child moved up a grade, belongs to both lists.
+        """
+
+        def inside(record_id: str) -> bool:
+            place = self.places.get(record_id)
+            if place is None:
+                return school is None and grade is None
+            return (school is None or place.school == school) and (grade is None or place.grade == grade)
+
+        return [
+            pair
+            for pair in self.pairs
+            if (band is None or pair.band == band) and (inside(pair.a) or inside(pair.b))
+        ]
 
 
 def clusters_of(pairs: Iterable[CandidatePair]) -> list[Cluster]:

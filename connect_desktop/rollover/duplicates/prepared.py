@@ -43,6 +43,7 @@ class Prepared:
     extra: dict[str, list[str]] = field(default_factory=dict)
     shown_given: list[str] = field(default_factory=list)
     shown_family: list[str] = field(default_factory=list)
+    shown_grade: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -80,6 +81,7 @@ def prepare(records: Iterable[PersonRecord]) -> Prepared:
         out.contacts.append(record.contacts)
         out.shown_given.append(record.given_name)
         out.shown_family.append(record.family_name)
+        out.shown_grade.append(intern(record.grade, record.grade))
         for name, column in extras.items():
             value = record.extra.get(name, "")
             value = plain(value) if name in ("address_1", "address_2", "suburb", "state") else _code(value)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from connect_desktop.rollover.duplicates import Band, Findings
+from connect_desktop.rollover.duplicates import BAND_TEXT, Band, Findings
 from connect_desktop.rollover.merge import MergePreview
 from connect_desktop.rollover.plan import PlanError
 from connect_desktop.store.overview import FilterChoices
@@ -26,7 +26,6 @@ from ui.models.lazy_table import LazyTableModel
 from ui.tasks import Progress, TaskContext, TaskHandle
 from ui.wizard.merge_duplicates.comparison import ComparisonView, SurvivorChoice
 from ui.wizard.merge_duplicates.pairs import (
-    BAND_TEXT,
     COLUMNS,
     PairFilter,
     PairSource,
@@ -274,7 +273,7 @@ class MergeDuplicatesPage(StepPage):
             self.source = None
             self.model.set_source(None)
             return
-        self.source = PairSource(self.context.service, findings, self.pair_filter(), self.hidden, self.gone)
+        self.source = PairSource(findings, self.pair_filter(), self.hidden, self.gone)
         self.model.set_source(self.source)
 
     def _counted(self, total: int) -> None:

@@ -1,7 +1,7 @@
 """The list of candidate pairs: a `PageSource` over the core's findings, and its table view.
 
-The core finds the pairs (`Account.find_duplicates`, best first); the source only narrows
-them to the filters the user chose and shapes them into table rows, on a worker thread.
+The core finds the pairs (`Account.find_duplicates`, best first) and narrows them to the
+filters the user chose (`Findings.narrowed`); the source shapes them into table rows.
 """
 
 from __future__ import annotations
@@ -13,16 +13,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
-from connect_desktop.account import Account
-from connect_desktop.domain.entities import EntityType
-from connect_desktop.rollover.duplicates import Band, CandidatePair, Findings
-from connect_desktop.store.queries import ListFilter
+from connect_desktop.rollover.duplicates import BAND_TEXT, Band, CandidatePair, Findings
 from ui.models.lazy_table import Column
-
-BAND_TEXT: dict[str, str] = {Band.MATCH: "Likely the same child", Band.CHECK: "Check these"}
-"""How each confidence band reads in the list and in its filter."""
-
-STUDENTS_PAGE = 5_000
 
 
 def pair_key(a: str, b: str) -> str:
@@ -53,10 +45,6 @@ class PairFilter:
     school_id: str | None = None
     grade: str | None = None
 
-    @property
-    def by_students(self) -> bool:
-        return self.school_id is not None or self.grade is not None
-
 
 class PairSource:
     """Pairs of `findings` that pass `flt`, leaving out `hidden` pairs and pairs naming a
@@ -64,13 +52,11 @@ class PairSource:
 
     def __init__(
         self,
-        service: Account,
         findings: Findings,
         flt: PairFilter,
         hidden: Collection[str] = (),
         gone: Collection[str] = (),
     ) -> None:
-        self._service = service
         self._findings = findings
         self._filter = flt
         self._hidden = frozenset(hidden)
@@ -83,35 +69,16 @@ class PairSource:
                 sizes[record_id] = len(cluster.ids)
         self._cluster_size = sizes
 
-    def _students(self) -> set[str] | None:
-        """Ids of the students in the chosen school and grade (None: no such filter)."""
-        flt = self._filter
-        if not flt.by_students:
-            return None
-        found: set[str] = set()
-        wanted = ListFilter(school_id=flt.school_id, grade=flt.grade)
-        after: Any = None
-        while True:
-            page = self._service.records(
-                EntityType.STUDENT, wanted, 0, STUDENTS_PAGE, after=after, count=False
-            )
-            found.update(row.id for row in page.rows)
-            after = page.next_after
-            if after is None or not page.rows:
-                return found
-
     def pairs(self) -> list[CandidatePair]:
         """The pairs this source lists, best first (worked out once, on first use)."""
         with self._lock:
             if self._pairs is None:
-                students = self._students()
-                band = self._filter.band
+                flt = self._filter
+                band = Band(flt.band) if flt.band is not None else None
                 self._pairs = [
                     pair
-                    for pair in self._findings.pairs
-                    if (band is None or pair.band == band)
-                    and (students is None or pair.a in students or pair.b in students)
-                    and pair_key(pair.a, pair.b) not in self._hidden
+                    for pair in self._findings.narrowed(band, flt.school_id, flt.grade)
+                    if pair_key(pair.a, pair.b) not in self._hidden
                     and pair.a not in self._gone
                     and pair.b not in self._gone
                 ]
