@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from connect_desktop.rollover.duplicates import find_in_records
 from connect_desktop.rollover.duplicates.compare import (
     BIRTH_CLOSE,
@@ -107,6 +109,28 @@ def test_swapped_names_and_a_swapped_birth_date_are_found_with_their_reasons() -
     assert [p.score for p in findings.pairs] == sorted((p.score for p in findings.pairs), reverse=True)
     # no two of the forty originals are the same child
     assert not [p for p in findings.pairs if p.a.startswith("p") and p.b.startswith("p")]
+
+
+@pytest.mark.parametrize("copy_id", ["a0", "z9"])  # the copy listed first, then second
+def test_a_swapped_pair_names_the_names_that_differ_whichever_record_comes_first(copy_id: str) -> None:
+    """ "Garcia Olivai" is Olivia Garcia with her names swapped and a typo in one of them: the
+    reasons say which names differ, read the right way round, wherever the copy sorts."""
+    people = _people()
+    olivia = people[0]
+    people.append(
+        PersonRecord(
+            copy_id, "Garcia", "Olivai", olivia.birth_date, school="s1", grade=olivia.grade, contacts=("c0",)
+        )
+    )
+    found = {(p.a, p.b): p for p in find_in_records(people).pairs}
+    pair = found[tuple(sorted((copy_id, "p00")))]
+    assert "given and family names swapped" in pair.reasons
+    # each row compares the first record's name with the name of the other it stands for
+    if copy_id < "p00":  # Garcia (given) with Garcia (family); Olivai (family) with Olivia (given)
+        same, differ = "same first name", "family names Olivai / Olivia"
+    else:
+        same, differ = "same family name", "first names Olivia / Olivai"
+    assert same in pair.reasons and any(r.startswith(differ) for r in pair.reasons), pair.reasons
 
 
 def test_dismissed_pairs_are_never_proposed() -> None:

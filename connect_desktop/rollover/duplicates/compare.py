@@ -34,6 +34,9 @@ BIRTH_DIFFERENT, BIRTH_CLOSE, BIRTH_SLIP, BIRTH_SAME = range(4)
 CONTACTS_NONE, CONTACTS_ONE, CONTACTS_MORE = range(3)
 GRADE_APART, GRADE_NEXT, GRADE_SAME = range(3)
 SCHOOL_OTHER, SCHOOL_SAME = range(2)
+# student numbers, and whether one record is archived and the other not
+NUMBER_OTHER, NUMBER_SAME = range(2)
+STATUS_ALIKE, STATUS_ONE_ARCHIVED = range(2)
 
 _jw = JaroWinkler.similarity
 _osa = OSA.distance
@@ -229,7 +232,8 @@ _EXTRA_COMPARERS: dict[str, tuple[Callable[[str, str], int], int]] = {
 
 
 def _same_or_not(a: Ids, b: Ids) -> Codes:
-    """The digit of an exact comparison: 0 missing, 1 different, 2 the same."""
+    """The digit of an exact comparison: 0 missing, 1 different, 2 the same (the levels
+    NUMBER_OTHER / SCHOOL_OTHER and NUMBER_SAME / SCHOOL_SAME, plus one)."""
     return np.where((a == 0) | (b == 0), 0, np.where(a == b, 2, 1)).astype(np.int64)
 
 
@@ -340,7 +344,7 @@ def build_comparison(data: Prepared, encoded: Encoded) -> Comparison:
         if use_status:
             known = d.has_status[first] & d.has_status[second]
             differ = d.archived[first] != d.archived[second]
-            code += np.where(known, np.where(differ, 2, 1), 0) * radix
+            code += np.where(known, np.where(differ, STATUS_ONE_ARCHIVED, STATUS_ALIKE) + 1, 0) * radix
             radix *= 3
         for _name, ids, memo, levels in extras:
             code += (memo.levels(ids[first], ids[second]).astype(np.int64) + 1) * radix

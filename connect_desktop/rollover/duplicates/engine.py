@@ -137,7 +137,9 @@ def detect(
         [{levels_of[c]: k for c, k in counts.items()} for counts in per_rule],
         _merge_levels(comparison.decode, chance),
     )
-    birth_at = [spec.name for spec in comparison.fields].index("birth_date")
+    field_names = [spec.name for spec in comparison.fields]
+    birth_at = field_names.index("birth_date")
+    named_levels = {code: dict(zip(field_names, levels, strict=True)) for code, levels in levels_of.items()}
     step(stages - 1)
 
     ids, shown_given, shown_family = data.ids, data.shown_given, data.shown_family
@@ -154,8 +156,12 @@ def detect(
             code = int(rule_codes[k])
             score = score_of[code]
             i, j = divmod(int(rule_pairs[k]), n)
+            pattern, swapped = named_levels[code], comparison.swapped(i, j)
             if ids[i] > ids[j]:
                 i, j = j, i
+                if swapped:  # the pattern compared i's given name with j's family name: now the other way
+                    given, family = pattern["given_name"], pattern["family_name"]
+                    pattern = {**pattern, "given_name": family, "family_name": given}
             a, b = ids[i], ids[j]
             if (a, b) in dismissed:
                 continue
@@ -165,7 +171,7 @@ def detect(
                     b,
                     round(score, 4),
                     band_of(score, birth_dates_differ=levels_of[code][birth_at] == BIRTH_DIFFERENT),
-                    reasons(data, i, j, comparison.swapped(i, j)),
+                    reasons(data, i, j, swapped, pattern, comparison.fields),
                 )
             )
             for index, record_id in ((i, a), (j, b)):

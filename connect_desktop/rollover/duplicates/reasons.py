@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from connect_desktop.domain.entities import GRADES
 from connect_desktop.rollover.duplicates.compare import (
     BIRTH_CLOSE,
     BIRTH_SAME,
     BIRTH_SLIP,
+    CONTACTS_NONE,
+    GRADE_APART,
+    GRADE_NEXT,
+    GRADE_SAME,
     MISSING,
     NAME_NICKNAME,
     NAME_SAME,
     NAME_SIMILAR,
     NAME_TYPO,
-    birth_level,
+    NUMBER_SAME,
+    SCHOOL_SAME,
+    STATUS_ONE_ARCHIVED,
+    Field,
     birth_slip,
-    name_level,
 )
 from connect_desktop.rollover.duplicates.prepared import Prepared
 
@@ -51,66 +59,66 @@ def _name_words(kind: str, level: int, a: str, b: str) -> str | None:
     return f"different {kind} names {a} / {b}"
 
 
-def reasons(data: Prepared, i: int, j: int, swapped: bool) -> tuple[str, ...]:
-    """The plain reasons for the pair (i, j), strongest evidence first."""
+def reasons(
+    data: Prepared, i: int, j: int, swapped: bool, levels: Mapping[str, int], fields: Sequence[Field]
+) -> tuple[str, ...]:
+    """The plain reasons for the pair (i, j), strongest evidence first.
+
+    Each reason reads the level the pair was scored on (`levels`: field name → level, as
+    `Comparison.decode` gives them for `fields`); the records only supply the words.
+    """
     words: list[str] = []
+
+    def level(name: str) -> int:
+        return levels.get(name, MISSING)
+
     shown_given, shown_family = data.shown_given, data.shown_family
     if swapped:
         words.append("given and family names swapped")
-        pairs = [
-            ("first", data.given[i], data.family[j], shown_given[i], shown_family[j]),
-            ("family", data.family[i], data.given[j], shown_family[i], shown_given[j]),
-        ]
+        shown = [("first", shown_given[i], shown_family[j]), ("family", shown_family[i], shown_given[j])]
     else:
-        pairs = [
-            ("first", data.given[i], data.given[j], shown_given[i], shown_given[j]),
-            ("family", data.family[i], data.family[j], shown_family[i], shown_family[j]),
-        ]
-    for kind, a, b, shown_a, shown_b in pairs:
-        said = _name_words(kind, name_level(a, b), shown_a, shown_b)
+        shown = [("first", shown_given[i], shown_given[j]), ("family", shown_family[i], shown_family[j])]
+    for (kind, shown_a, shown_b), name in zip(shown, ("given_name", "family_name"), strict=True):
+        said = _name_words(kind, level(name), shown_a, shown_b)
         if said:
             words.append(said)
     birth_a, birth_b = data.birth[i], data.birth[j]
-    if birth_a and birth_b:
-        level = birth_level(birth_a, birth_b)
-        if level == BIRTH_SAME:
-            words.append("same birth date")
-        elif level == BIRTH_SLIP:
-            words.append(f"birth dates {_date(birth_a)} / {_date(birth_b)} ({birth_slip(birth_a, birth_b)})")
-        elif level == BIRTH_CLOSE:
-            words.append(f"birth dates {_date(birth_a)} / {_date(birth_b)} (close)")
-        else:
-            words.append("different birth dates")
-    contacts_a, contacts_b = data.contacts[i], data.contacts[j]
-    if contacts_a and contacts_b:
-        shared = sum(1 for c in contacts_a if c in contacts_b)
-        if shared:
-            words.append(f"share {shared} family contact{'s' if shared > 1 else ''}")
-        else:
-            words.append("no family contact in common")
-    if data.number[i] and data.number[i] == data.number[j]:
+    birth = level("birth_date")
+    if birth == BIRTH_SAME:
+        words.append("same birth date")
+    elif birth == BIRTH_SLIP:
+        words.append(f"birth dates {_date(birth_a)} / {_date(birth_b)} ({birth_slip(birth_a, birth_b)})")
+    elif birth == BIRTH_CLOSE:
+        words.append(f"birth dates {_date(birth_a)} / {_date(birth_b)} (close)")
+    elif birth != MISSING:
+        words.append("different birth dates")
+    contacts = level("contacts")
+    if contacts == CONTACTS_NONE:
+        words.append("no family contact in common")
+    elif contacts != MISSING:
+        shared = len(set(data.contacts[i]) & set(data.contacts[j]))
+        words.append(f"share {shared} family contact{'s' if shared > 1 else ''}")
+    if level("student_number") == NUMBER_SAME:
         words.append("same student number")
-    status_a, status_b = data.status[i], data.status[j]
-    if (status_a == "archived") != (status_b == "archived") and status_a and status_b:
-        new = j if status_a == "archived" else i
+    if level("archived") == STATUS_ONE_ARCHIVED:
+        new = j if data.status[i] == "archived" else i
         if data.origin[new] == "sync":
             words.append("old record archived, new one from the SIS")
         else:
             words.append("one record archived, the other active")
     grade_a, grade_b = data.grade[i], data.grade[j]
-    if grade_a >= 0 and grade_b >= 0:
-        if grade_a == grade_b:
-            words.append("same grade")
-        elif abs(grade_a - grade_b) == 1:
-            low, high = sorted((grade_a, grade_b))
-            words.append(f"grades {_grade(low)} and {_grade(high)} (a year apart)")
-        else:
-            words.append(f"grades {_grade(grade_a)} and {_grade(grade_b)}")
-    school_a, school_b = data.school[i], data.school[j]
-    if school_a and school_b:
-        words.append("same school" if school_a == school_b else "different schools")
-    for name, column in data.extra.items():
-        a, b = column[i], column[j]
-        if a and b and a == b:
-            words.append(f"same {_EXTRA_WORDS[name]}")
+    grade = level("grade")
+    if grade == GRADE_SAME:
+        words.append("same grade")
+    elif grade == GRADE_NEXT:
+        low, high = sorted((grade_a, grade_b))
+        words.append(f"grades {_grade(low)} and {_grade(high)} (a year apart)")
+    elif grade == GRADE_APART:
+        words.append(f"grades {_grade(grade_a)} and {_grade(grade_b)}")
+    school = level("school")
+    if school != MISSING:
+        words.append("same school" if school == SCHOOL_SAME else "different schools")
+    for spec in fields:
+        if spec.name in _EXTRA_WORDS and level(spec.name) == spec.levels - 1:  # the top level: the same
+            words.append(f"same {_EXTRA_WORDS[spec.name]}")
     return tuple(words)
