@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QMessageBox, QWidget
 
 
 def confirm(
@@ -19,12 +19,15 @@ def confirm(
     action_name: str = "",
     destructive: bool = False,
     icon: QMessageBox.Icon = QMessageBox.Icon.Question,
+    understood: str | None = None,
 ) -> QMessageBox:
     """Open a window-modal question with `action` (a button text with its mnemonic) and Cancel.
 
     Cancel is the default button, so Enter never confirms by accident. The box is opened,
     not `exec()`-ed (no nested event loop). `on_close` runs once the box is answered either
     way, then `on_confirm` when the action was chosen; the box deletes itself afterwards.
+    With `understood` (e.g. "I understand this cannot be undone"), the action stays disabled
+    until that check box is ticked: a deliberate choice, never a reflex.
     """
     box = QMessageBox(parent)
     box.setIcon(icon)
@@ -37,6 +40,12 @@ def confirm(
         go.setAccessibleName(action_name)
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    if understood is not None:
+        check = QCheckBox(understood, box)  # parented: the box owns it, not this function's frame
+        check.setAccessibleName(understood.replace("&", ""))
+        box.setCheckBox(check)
+        go.setEnabled(False)
+        check.toggled.connect(go.setEnabled)
 
     def answered(_result: int) -> None:
         chosen = box.clickedButton() is go

@@ -129,6 +129,10 @@ class PendingSource:
         """(op_id, state) of every operation this source lists."""
         return [(row.op_id, row.state) for row in self._rows()]
 
+    def op_kinds(self) -> list[tuple[str, str, str]]:
+        """(op_id, state, kind) of every operation this source lists."""
+        return [(row.op_id, row.state, row.kind) for row in self._rows()]
+
 
 class RestorableSource:
     """Sent year-end changes that can still be restored, newest first, with target names."""

@@ -7,8 +7,10 @@ Every phrase starts with a capital (a table cell or a heading); put it in a sent
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from connect_desktop.domain.entities import EntityType, SyncRunStatus
-from connect_desktop.domain.operations import UNMERGE_DAYS, OperationKind, OutboxState
+from connect_desktop.domain.operations import PERMANENT, TARGET_TYPE, UNMERGE_DAYS, OperationKind, OutboxState
 
 KIND_TEXT: dict[str, str] = {
     OperationKind.ARCHIVE_CLASSROOM: "Archive classroom",
@@ -110,3 +112,24 @@ def noun(entity: str, count: int = 2) -> str:
 def counted(entity: str, count: int) -> str:
     """'student', 1200 -> '1,200 students'."""
     return f"{count:,} {noun(entity, count)}"
+
+
+def permanent_warning(kinds: Mapping[str, int]) -> str | None:
+    """What a send of these changes (kind → how many) does for good, e.g. "3 students will be
+    deleted for good; this cannot be undone." (None when nothing in it is permanent)."""
+    parts = [
+        f"{counted(TARGET_TYPE[OperationKind(kind)], count)} will be deleted for good"
+        for kind, count in sorted(kinds.items())
+        if kind in PERMANENT and count > 0
+    ]
+    return "; ".join(parts) + "; this cannot be undone." if parts else None
+
+
+def restorable_note(kinds: Mapping[str, int]) -> str:
+    """Which of these changes (kind → how many) can be restored after sending, as a sentence
+    ("Archived students can be restored later."); empty when none can."""
+    found = [RESTORABLE_TEXT[kind] for kind in sorted(kinds) if kind in RESTORABLE_TEXT and kinds[kind] > 0]
+    if not found:
+        return ""
+    listed = found[0] if len(found) == 1 else ", ".join(found[:-1]) + " and " + found[-1]
+    return f"{listed[:1].upper()}{listed[1:]} can be restored later."

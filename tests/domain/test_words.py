@@ -79,3 +79,23 @@ def test_state_sql_and_tally() -> None:
     counts = {"pending": 3, "sending": 1, "conflict": 2, "applied": 9}
     assert operations.tally(counts, operations.STAGED) == 4
     assert operations.tally(counts, operations.RETRYABLE) == 2
+
+
+def test_a_send_names_what_it_does_for_good_and_what_can_be_restored() -> None:
+    mixed = {
+        OperationKind.DELETE_STUDENT: 3,
+        OperationKind.ARCHIVE_STUDENT: 2,
+        OperationKind.MERGE_STUDENTS: 1,
+    }
+    assert words.permanent_warning(mixed) == "3 students will be deleted for good; this cannot be undone."
+    assert words.permanent_warning({OperationKind.DELETE_STUDENT: 1}) == (
+        "1 student will be deleted for good; this cannot be undone."
+    )
+    assert words.permanent_warning({OperationKind.ARCHIVE_STUDENT: 5}) is None
+    assert words.restorable_note(mixed) == (
+        "Archived students and merged students (for 180 days) can be restored later."
+    )
+    # a deletion alone promises nothing
+    assert words.restorable_note({OperationKind.DELETE_STUDENT: 3}) == ""
+    # every kind is either undoable, permanent or not a year-end change to restore
+    assert not operations.PERMANENT & set(operations.INVERSE)

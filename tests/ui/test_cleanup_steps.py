@@ -278,7 +278,27 @@ def test_delete_needs_the_typed_phrase_and_files_are_checked(
     assert dialog.ok.isEnabled()
     with qtbot.waitSignal(window.summary_loaded, timeout=WAIT):
         dialog.ok.click()
-    send_all(qtbot, window, 1)
+    # the send names the deletion and waits for a deliberate tick, not a reflex
+    review = open_review(qtbot, window)
+    qtbot.waitUntil(lambda: not review.showing_results and review.model.total == 1, timeout=WAIT)
+    review.send.click()
+    qtbot.waitUntil(lambda: review.confirm_box is not None and review.confirm_box.isVisible(), timeout=WAIT)
+    box = review.confirm_box
+    assert box is not None
+    assert "1 student will be deleted for good; this cannot be undone." in box.text()
+    assert "can be restored later" not in box.informativeText()
+    go = next(b for b in box.buttons() if b.text().startswith("&Send"))
+    understood = box.checkBox()
+    assert understood is not None and not understood.isChecked() and not go.isEnabled()
+    assert box.defaultButton() is not go
+    go.click()  # disabled: nothing happens
+    assert box.isVisible() and review.model.total == 1
+    understood.click()
+    assert go.isEnabled()
+    with qtbot.waitSignal(window.summary_loaded, timeout=WAIT):
+        go.click()
+    qtbot.waitUntil(lambda: review.showing_results and loaded(review.model), timeout=WAIT)
+    assert {review.model.row(r)[3] for r in range(review.model.loaded)} == {"applied"}
     with district.server.sessions() as session:
         assert session.get(Student, people["withdrawn"]["id"]) is None
     assert reporter.reported == []

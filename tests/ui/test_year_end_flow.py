@@ -76,14 +76,19 @@ def open_review(qtbot: QtBot, window: MainWindow) -> ReviewPage:
     return page
 
 
-def confirm_send(qtbot: QtBot, review: ReviewPage, expected: str | None = None) -> None:
-    """Press Send, check the confirmation names the count, and confirm."""
+def confirm_send(
+    qtbot: QtBot, review: ReviewPage, expected: str | None = None, details: str | None = None
+) -> None:
+    """Press Send, check the confirmation names the count (and says `details`), and confirm."""
     review.send.click()
     qtbot.waitUntil(lambda: review.confirm_box is not None and review.confirm_box.isVisible(), timeout=5_000)
     box = review.confirm_box
     assert box is not None
     if expected is not None:
         assert box.text() == expected
+    if details is not None:
+        assert box.informativeText() == details
+    assert box.checkBox() is None  # nothing permanent: no "I understand" to tick
     next(b for b in box.buttons() if b.text().startswith("&Send")).click()
 
 
@@ -153,7 +158,13 @@ def test_stage_review_uncheck_send(
     review.model.set_selected(0, False)
     assert review.send.text() == "&Send 4 changes"
     with qtbot.waitSignal(window.summary_loaded, timeout=20_000):
-        confirm_send(qtbot, review, "Send 4 changes to Connect?")
+        confirm_send(
+            qtbot,
+            review,
+            "Send 4 changes to Connect?",
+            "They take effect on the server at once. Archived classrooms can be restored later. "
+            "1 unchecked change stays in your list for later.",
+        )
     qtbot.waitUntil(lambda: review.showing_results and loaded(review.model), timeout=10_000)
     states = {review.model.row(r)[3] for r in range(review.model.loaded)}
     assert states == {"applied"}

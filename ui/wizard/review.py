@@ -7,7 +7,9 @@ server's reason). A pull follows every send so all screens show the new state.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -22,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from connect_desktop.account import SendOutcome
 from connect_desktop.domain.operations import RETRYABLE, REVIEW, SENDABLE, STAGED, OutboxState, tally
-from connect_desktop.domain.words import state_text
+from connect_desktop.domain.words import permanent_warning, restorable_note, state_text
 from connect_desktop.yearend.steps import StepSpec, spec
 from ui.dialogs import confirm
 from ui.models.lazy_table import Column, LazyTableModel
@@ -32,6 +34,16 @@ from ui.wizard.page import StepPage, WizardContext, label
 
 WAITING = REVIEW
 RESULT_STATES = REVIEW | {OutboxState.APPLIED}
+
+
+@dataclass(frozen=True)
+class SendChoice:
+    """What a press of Send would send: how many of each kind, which ones, and the sendable
+    op_ids left unchecked (kept for later)."""
+
+    kinds: Counter[str]
+    chosen: frozenset[str]
+    excluded: list[str]
 
 
 def step_title(step_id: str) -> str:
@@ -246,17 +258,47 @@ class ReviewPage(StepPage):
         self.show_waiting()
 
     def ask_send(self) -> None:
-        """Confirm before sending: "Send 12 changes to Connect?" (the box is `confirm_box`)."""
-        selected = self.model.selected_count()
-        if selected <= 0 or self._busy or self.confirm_box is not None:
+        """Work out exactly which changes the checks send, then confirm (the box is `confirm_box`)."""
+        if self.model.selected_count() <= 0 or self._busy or self.confirm_box is not None:
             return
-        left_out = max((self.model.total or 0) - selected, 0)
-        details = "They take effect on the server at once. Sent year-end changes can be restored later."
+        all_selected, keys = self.model.selection()
+        source = self.model_source()
+
+        def work(_ctx: TaskContext) -> SendChoice:
+            kinds: Counter[str] = Counter()
+            chosen: set[str] = set()
+            excluded: list[str] = []
+            for op_id, state, kind in source.op_kinds():
+                if (op_id not in keys) == all_selected:
+                    chosen.add(op_id)
+                    if state in SENDABLE:  # a checked conflict waits for Refresh and retry or Skip
+                        kinds[kind] += 1
+                elif state in SENDABLE:
+                    excluded.append(op_id)
+            return SendChoice(kinds, frozenset(chosen), excluded)
+
+        self._run(work, self._confirm_send, "Checking your changes…")
+
+    def _confirm_send(self, choice: SendChoice) -> None:
+        """ "Send 12 changes to Connect?", with what can be restored and what is for good."""
+        count = sum(choice.kinds.values())
+        if count <= 0:
+            self._finish("The checked changes are conflicts: refresh and retry them, or skip them, first.")
+            return
+        self._finish("")
+        left_out = len(choice.excluded)
+        plural = "s" if count != 1 else ""
+        details = " ".join(
+            part
+            for part in ("They take effect on the server at once.", restorable_note(choice.kinds))
+            if part
+        )
         if left_out:
             details += (
                 f" {left_out:,} unchecked change{'s' if left_out != 1 else ''} "
                 f"{'stay' if left_out != 1 else 'stays'} in your list for later."
             )
+        forever = permanent_warning(choice.kinds)
 
         def closed() -> None:
             self.confirm_box = None
@@ -265,26 +307,25 @@ class ReviewPage(StepPage):
         self.confirm_box = confirm(
             self,
             title="Send changes",
-            text=f"Send {selected:,} change{'s' if selected != 1 else ''} to Connect?",
+            text=f"Send {count:,} change{plural} to Connect?" + (f"\n\n{forever}" if forever else ""),
             details=details,
-            action=f"&Send {selected:,}",
-            action_name=f"Send {selected:,} changes",
+            action=f"&Send {count:,}",
+            action_name=f"Send {count:,} change{plural}",
             on_close=closed,
-            on_confirm=self.send_changes,
+            on_confirm=lambda: self.send_changes(choice),
+            destructive=forever is not None,
+            icon=QMessageBox.Icon.Warning if forever else QMessageBox.Icon.Question,
+            understood="I &understand this cannot be undone" if forever else None,
         )
+        self._update_buttons()
 
-    def send_changes(self) -> None:
-        """Send the checked changes; unchecked ones stay pending and unsent."""
-        all_selected, keys = self.model.selection()
-        source = self.model_source()
+    def send_changes(self, choice: SendChoice) -> None:
+        """Send what the confirmation named; the changes left unchecked stay pending and unsent."""
         service = self.context.service
 
         def work(ctx: TaskContext) -> tuple[SendOutcome, frozenset[str]]:
-            every = source.op_states()
-            chosen = {k for k, _state in every if (k not in keys) == all_selected}
-            excluded = [k for k, state in every if k not in chosen and state in SENDABLE]
-            outcome = service.send(excluded, progress=ctx.progress, cancel=ctx.token)
-            return outcome, frozenset(chosen)
+            outcome = service.send(choice.excluded, progress=ctx.progress, cancel=ctx.token)
+            return outcome, choice.chosen
 
         self._run(work, self._sent, "Sending your changes to Connect…")
 
