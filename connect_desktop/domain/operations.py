@@ -104,10 +104,6 @@ INVERSE: dict[OperationKind, OperationKind] = {
     OperationKind.UNARCHIVE_STUDENT: OperationKind.ARCHIVE_STUDENT,
 }
 """The operation that undoes a sent one (delete_student has none: it is permanent)."""
-
-PERMANENT: frozenset[OperationKind] = frozenset({OperationKind.DELETE_STUDENT})
-"""Kinds that nothing can undo once sent: set apart wherever they are listed or sent."""
-
 UNMERGE_DAYS = 180
 """How long after a merge it can still be split again (`unmerge_students`)."""
 

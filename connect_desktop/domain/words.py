@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from connect_desktop.domain.changes import DELETE_KINDS
 from connect_desktop.domain.entities import EntityType, SyncRunStatus
-from connect_desktop.domain.operations import PERMANENT, TARGET_TYPE, UNMERGE_DAYS, OperationKind, OutboxState
+from connect_desktop.domain.operations import TARGET_TYPE, UNMERGE_DAYS, OperationKind, OutboxState
 
 KIND_TEXT: dict[str, str] = {
     OperationKind.ARCHIVE_CLASSROOM: "Archive classroom",
@@ -120,7 +121,7 @@ def permanent_warning(kinds: Mapping[str, int]) -> str | None:
     parts = [
         f"{counted(TARGET_TYPE[OperationKind(kind)], count)} will be deleted for good"
         for kind, count in sorted(kinds.items())
-        if kind in PERMANENT and count > 0
+        if kind in DELETE_KINDS and count > 0
     ]
     return "; ".join(parts) + "; this cannot be undone." if parts else None
 

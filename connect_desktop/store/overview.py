@@ -239,7 +239,14 @@ def target_names(session: Session, targets: Iterable[tuple[str, str]]) -> dict[t
 
 
 def _staged_name(session: Session, target_type: str, target_id: str) -> str | None:
-    """The name of a record that only exists as a staged create (a new contact or link)."""
+    """The name of a record that only exists as a staged create (a new contact or link), or of
+    a student a sent delete or merge removed, as it was named before (never a raw id)."""
+    if target_type == EntityType.STUDENT:
+        gone = _remembered_student(session, target_id)
+        if not gone:
+            return None
+        last, first = gone.get("last_name") or "", gone.get("first_name") or ""
+        return f"{last}, {first} ({gone.get('student_number') or ''})"
     if target_type not in (EntityType.CONTACT, EntityType.STUDENT_CONTACT):
         return None
     record = effective_record(session, EntityType(target_type), target_id)
@@ -298,6 +305,19 @@ class StudentNames:
     number: str
 
 
+def _remembered_student(session: Session, student_id: str) -> dict[str, Any]:
+    """A student gone from the cache, as the staged merge or delete that removed it remembered
+    it ({} when nothing here removed it)."""
+    remembered = session.execute(
+        text(
+            "SELECT old FROM staged_change WHERE entity_type = 'student' AND entity_id = :id "
+            "AND action = 'delete' AND old IS NOT NULL AND old != '{}' ORDER BY id DESC LIMIT 1"
+        ),
+        {"id": student_id},
+    ).scalar_one_or_none()
+    return (json.loads(remembered) if isinstance(remembered, str) else remembered) or {}
+
+
 def student_names(
     session: Session, student_id: str, overlay: Mapping[str, Any] | None = None
 ) -> StudentNames:
@@ -305,14 +325,7 @@ def student_names(
     `overlay` values (e.g. the names before a merge changed them) win."""
     record = effective_record(session, EntityType.STUDENT, student_id)
     if record is None:
-        remembered = session.execute(
-            text(
-                "SELECT old FROM staged_change WHERE entity_type = 'student' AND entity_id = :id "
-                "AND action = 'delete' AND old IS NOT NULL AND old != '{}' ORDER BY id DESC LIMIT 1"
-            ),
-            {"id": student_id},
-        ).scalar_one_or_none()
-        record = (json.loads(remembered) if isinstance(remembered, str) else remembered) or {}
+        record = _remembered_student(session, student_id)
     if record and overlay:
         record = {**record, **overlay}
     if not record:

@@ -241,8 +241,9 @@ def _change_rows(
     """The `staged_change` rows of one operation.
 
     A record other than the target (the merged student of a merge) carries its own
-    version, read with `session`; a record deleted that way keeps the names the user saw
-    (`old`), so the change still reads with them once the record is gone.
+    version, read with `session`; a deleted record (a student deleted for good, or merged
+    away) keeps the names the user saw (`old`), so the change still reads with them once
+    the record is gone.
     """
     rows = []
     for change in changes(kind, target_id, params):
@@ -250,9 +251,9 @@ def _change_rows(
         old = change.old
         if change.record_id != target_id and change.action is not Action.CREATE and session is not None:
             version = _current_version(session, change.entity, change.record_id)
-            if change.action is Action.DELETE:
-                seen = effective_record(session, change.entity, change.record_id) or {}
-                old = {name: seen[name] for name in _SEEN_NAMES if name in seen}
+        if change.action is Action.DELETE and session is not None:
+            seen = effective_record(session, change.entity, change.record_id) or {}
+            old = {name: seen[name] for name in _SEEN_NAMES if name in seen}
         rows.append(
             {
                 "op_id": op_id,
@@ -445,12 +446,21 @@ class Outbox:
                 session.execute(text("SELECT coalesce(max(rowid), 0) FROM pending_operation")).scalar_one()
             )
             result = session.execute(insert(operations).from_select(columns, rows))
+            # a student deleted for good keeps the names the user saw, to read once it is gone
+            seen = template.action is Action.DELETE and entity is EntityType.STUDENT
+            old = (
+                "json_object('first_name', s.first_name, 'last_name', s.last_name, "
+                "'student_number', s.student_number)"
+                if seen
+                else "'{}'"
+            )
+            join = " JOIN student s ON s.id = p.target_id" if seen else ""
             session.execute(
                 text(
                     "INSERT INTO staged_change "
                     "(op_id, entity_type, entity_id, action, fields, old, base_version) "
-                    "SELECT op_id, target_type, target_id, :action, :fields, '{}', base_version "
-                    "FROM pending_operation WHERE rowid > :before"
+                    f"SELECT p.op_id, p.target_type, p.target_id, :action, :fields, {old}, p.base_version "
+                    f"FROM pending_operation p{join} WHERE p.rowid > :before"
                 ),
                 {
                     "action": template.action.value,

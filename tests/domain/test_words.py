@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from connect_desktop.domain import operations, words
+from connect_desktop.domain.changes import DELETE_KINDS
 from connect_desktop.domain.entities import EntityType, SyncRunStatus
 from connect_desktop.domain.operations import OperationKind, OutboxState
 
@@ -98,4 +99,4 @@ def test_a_send_names_what_it_does_for_good_and_what_can_be_restored() -> None:
     # a deletion alone promises nothing
     assert words.restorable_note({OperationKind.DELETE_STUDENT: 3}) == ""
     # every kind is either undoable, permanent or not a year-end change to restore
-    assert not operations.PERMANENT & set(operations.INVERSE)
+    assert not DELETE_KINDS & set(operations.INVERSE)

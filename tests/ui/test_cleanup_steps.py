@@ -299,7 +299,12 @@ def test_delete_needs_the_typed_phrase_and_files_are_checked(
         go.click()
     qtbot.waitUntil(lambda: review.showing_results and loaded(review.model), timeout=WAIT)
     assert {review.model.row(r)[3] for r in range(review.model.loaded)} == {"applied"}
+    withdrawn = people["withdrawn"]
+    # the result names the student as before, though the record has left the local copy
+    assert [review.model.row(0)[2]] == [
+        f"{withdrawn['last_name']}, {withdrawn['first_name']} ({withdrawn['student_number']})"
+    ]
     with district.server.sessions() as session:
-        assert session.get(Student, people["withdrawn"]["id"]) is None
+        assert session.get(Student, withdrawn["id"]) is None
     assert reporter.reported == []
     controller.shutdown()
