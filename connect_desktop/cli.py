@@ -1,6 +1,6 @@
 """`connect-desktop <command>`: the core services, headless (for IT staff, scripts and tests).
 
-Commands: login, logout, sync, status, stage, pending, discard, retry, remove-local-data,
+Commands: login, logout, sync, status, stage, pending, keep, discard, retry, remove-local-data,
 rescue, plan, report, duplicates, validate, preview-rollover.
 `--json` prints exactly one JSON object on stdout; progress and messages go to stderr.
 
@@ -48,7 +48,7 @@ from connect_desktop.api.address import (
     check_server_url,
     needs_insecure_choice,
 )
-from connect_desktop.domain.words import STATE_TEXT, kind_text, noun, state_text
+from connect_desktop.domain.words import KEPT_TEXT, STATE_TEXT, kind_text, noun, state_text
 from connect_desktop.reports.cli import add_report_command, run_report_command
 from connect_desktop.rollover.cli import add_plan_commands, run_plan_command
 from connect_desktop.rollover.duplicates.cli import add_duplicates_command, run_duplicates_command
@@ -78,6 +78,7 @@ COMMANDS: frozenset[str] = frozenset(
         "status",
         "stage",
         "pending",
+        "keep",
         "discard",
         "retry",
         "remove-local-data",
@@ -223,6 +224,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 f"Sent {pushed.sent:,} change(s): {pushed.applied:,} applied, "
                 f"{pushed.conflict:,} conflict(s), {pushed.rejected:,} rejected."
             )
+            if pushed.not_sent:
+                say(
+                    f"{pushed.not_sent:,} change(s) kept for later were not sent; "
+                    "`connect-desktop keep --send OP_ID…` puts them back."
+                )
             if pushed.failed:
                 say("Some changes were not applied; see `connect-desktop pending`.")
                 code = FAILED
@@ -325,9 +331,20 @@ def cmd_pending(args: argparse.Namespace) -> int:
         print("No staged changes.")
     for row in page.rows:
         note = f" — {row.result_message}" if row.result_message else ""
+        note += f" ({KEPT_TEXT})" if row.kept else ""
         state = state_text(row.state)
         change = f"{kind_text(row.kind)}: {noun(row.target_type, 1)} {row.target_id}"
         print(f"{row.op_id}  {state:<{_STATE_WIDTH}}  {row.step:<16} {change}{note}")
+    return OK
+
+
+def cmd_keep(args: argparse.Namespace) -> int:
+    with ExitStack() as stack:
+        count = _account(stack).keep_for_later(args.op_ids, kept=not args.send)
+    if args.send:
+        say(f"{count} change(s) will go with the next send.")
+    else:
+        say(f"{count} change(s) kept for later: no send takes them until `connect-desktop keep --send`.")
     return OK
 
 
@@ -440,6 +457,9 @@ def _parser() -> argparse.ArgumentParser:
     stage.add_argument("--json", action="store_true")
     pending = add("pending", cmd_pending, "list staged changes")
     pending.add_argument("--json", action="store_true")
+    keep = add("keep", cmd_keep, "keep staged changes for later: no send takes them (as unchecked in Review)")
+    keep.add_argument("op_ids", nargs="+", metavar="OP_ID")
+    keep.add_argument("--send", action="store_true", help="put them back: the next send takes them")
     discard = add("discard", cmd_discard, "take staged changes out")
     discard.add_argument("op_ids", nargs="*", metavar="OP_ID")
     discard.add_argument("--all", action="store_true")

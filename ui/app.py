@@ -141,15 +141,15 @@ def run_gui(args: list[str]) -> int:
         walker.finished.connect(app.exit)
         controller.start_demo(demo_dir, options.demo_students, auto_sign_in=False)
     elif demo_dir is not None:
-        controller.start_demo(demo_dir, options.demo_students)
+        controller.start_demo(demo_dir, options.demo_students, temporary=options.demo_dir is None)
     else:
         controller.show_sign_in()
     app.setQuitOnLastWindowClosed(False)
     code = app.exec()
     controller.shutdown()
     log.info("exit %d (log: %s)", code, log_file.name)
-    if options.self_test and demo_dir is not None and options.demo_dir is None:
-        if code == 0:
+    if demo_dir is not None and options.demo_dir is None:  # a temporary folder: never left behind
+        if code == 0 or not options.self_test:
             logging.shutdown()
             shutil.rmtree(demo_dir, ignore_errors=True)
         else:

@@ -50,11 +50,19 @@ class AppController(QObject):
         self.window: MainWindow | None = None
         self.service: Account | None = None
         self.demo: Any = None
+        self.demo_is_temporary = False
+        """The demo's folder is removed when the app closes (no --demo-dir): nothing staged survives."""
         self._splash: QWidget | None = None
 
     # -- demo ------------------------------------------------------------------------
-    def start_demo(self, folder: Path, students: int, auto_sign_in: bool = True) -> None:
-        """Start the demo server process in the background, then sign in to it."""
+    def start_demo(
+        self, folder: Path, students: int, auto_sign_in: bool = True, *, temporary: bool = False
+    ) -> None:
+        """Start the demo server process in the background, then sign in to it.
+
+        `temporary`: `folder` is removed when the app closes, so a close with unsent changes says so.
+        """
+        self.demo_is_temporary = temporary
         from ui import demo
 
         self._splash = QWidget()
@@ -132,7 +140,9 @@ class AppController(QObject):
     def open_main(self, service: Account | None, *, sync: bool) -> MainWindow:
         assert service is not None
         kwargs = {} if self.sync_interval_ms is None else {"sync_interval_ms": self.sync_interval_ms}
-        window = MainWindow(service, self.app, as_of=self.as_of, **kwargs)
+        window = MainWindow(
+            service, self.app, as_of=self.as_of, forgets_on_close=self.demo_is_temporary, **kwargs
+        )
         self.window = window
         window.closed.connect(self.quit_requested)
         window.signed_out.connect(self._signed_out)

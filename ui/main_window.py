@@ -11,11 +11,13 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget
 
 from connect_desktop.account import Account
+from connect_desktop.domain.words import changes_text
 from ui.about import about_box
 from ui.account_actions import AccountActions
 from ui.app import AppServices
 from ui.dashboard.summary import Summary
 from ui.dashboard.view import Dashboard
+from ui.dialogs import confirm
 from ui.errors import KnownProblem, known_problem
 from ui.sync_notice import SyncNotice
 from ui.wizard.frame import WizardFrame
@@ -46,7 +48,9 @@ class MainWindow(QMainWindow):
         *,
         as_of: dt.date | None = None,
         sync_interval_ms: int = SYNC_INTERVAL_MS,
+        forgets_on_close: bool = False,
     ) -> None:
+        """`forgets_on_close`: the local copy goes when the app closes (a demo in a temporary folder)."""
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle("Connect Desktop – year-end assistant")
@@ -58,6 +62,9 @@ class MainWindow(QMainWindow):
         self.as_of = as_of
         self.summary: Summary | None = None
         self.about_dialog: QMessageBox | None = None
+        self.close_box: QMessageBox | None = None
+        self.forgets_on_close = forgets_on_close
+        self._close_agreed = False
         self.context = WizardContext(
             service,
             app,
@@ -95,6 +102,43 @@ class MainWindow(QMainWindow):
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(PREFERRED_SIZE)
         self._fit_to_screen()
+
+    def _ask_before_closing(self, waiting: int) -> None:
+        """Unsent changes: say what becomes of them; Cancel (the default) keeps the window open."""
+        if self.close_box is not None:
+            return
+        them = "it" if waiting == 1 else "them"
+        if self.forgets_on_close:
+            details = (
+                f"This demo keeps its data in a temporary folder, removed when it closes: {them} "
+                "will be lost. Start the demo with --demo-dir FOLDER to keep its changes."
+            )
+        else:
+            details = (
+                f"They stay on this computer, not sent: send {them} next time from step 7, "
+                "Review and send. Nothing changes in Connect until then."
+            )
+            if waiting == 1:
+                details = details.replace("They stay", "It stays")
+
+        def closed() -> None:
+            self.close_box = None
+
+        def agreed() -> None:
+            self._close_agreed = True
+            self.close()
+
+        self.close_box = confirm(
+            self,
+            title="Close Connect Desktop",
+            text=f"{changes_text(waiting).capitalize()} {'is' if waiting == 1 else 'are'} not sent yet.",
+            details=details,
+            action="&Close anyway",
+            action_name="Close anyway",
+            on_close=closed,
+            on_confirm=agreed,
+            icon=QMessageBox.Icon.Warning,
+        )
 
     def _fit_to_screen(self) -> None:
         """Open maximised when the preferred size does not fit the screen's free area
@@ -189,7 +233,7 @@ class MainWindow(QMainWindow):
             self._sync_busy = False
             self.sync_notice.clear()
             received = getattr(result, "received", 0)
-            self.statusBar().showMessage(f"Up to date ({received:,} changes downloaded)", 8000)
+            self.statusBar().showMessage(f"Up to date ({changes_text(received)} downloaded)", 8000)
             self.synced.emit(result)
             self.refresh()
 
@@ -226,6 +270,12 @@ class MainWindow(QMainWindow):
             self.wizard.release()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        waiting = self.summary.waiting if self.summary is not None else 0
+        # Signing out has already said what becomes of the staged changes.
+        if waiting and not self._close_agreed and not self._leaving:
+            event.ignore()
+            self._ask_before_closing(waiting)
+            return
         self.timer.stop()
         self._release_pages()
         self.settings.set_window_geometry(self.saveGeometry())

@@ -6,19 +6,21 @@ walk once it holds (the event loop keeps running in between; nothing blocks).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import time
 from collections.abc import Callable, Generator
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QTableWidgetItem, QWidget
 
 from connect_desktop.api.errors import Unreachable
 from connect_desktop.rollover.students import StudentRule
 from connect_desktop.yearend.steps import STEPS
 from ui.controller import AppController
+from ui.date_field import format_date
 from ui.errors import bug_report, known_problem
 from ui.main_window import MainWindow
 from ui.selftest import page_settled
@@ -258,7 +260,9 @@ class ScreenshotWalker(QObject):
         self, window: MainWindow, page: InactiveStaffPage, number: int
     ) -> Generator[Condition, None, None]:
         model = page.model
-        page.since.setDate(QDate(2026, 6, 1))  # a later date proposes more staff, some still teaching
+        # a later date proposes more staff, some still teaching; typed as a person would
+        page.since.edit.setText(format_date(dt.date(2026, 6, 1)))
+        page.since.commit()
         yield lambda: _plan_shown(page)
         if not model.loaded:
             return

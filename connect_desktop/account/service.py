@@ -56,7 +56,7 @@ class SendOutcome:
     conflict: int
     rejected: int
     not_sent: int = 0
-    """Operations left out of the send on purpose (they stay staged)."""
+    """Operations kept for later, left out of the send on purpose (they stay staged)."""
     sent: int = 0
 
     @property
@@ -180,22 +180,32 @@ class Account:
         excluded: Iterable[str] = (),
         progress: ProgressSink | None = None,
         cancel: CancelToken | None = None,
+        included: Iterable[str] = (),
     ) -> SendOutcome:
-        """Send every staged operation but `excluded` (those stay staged, unsent)."""
-        left_out = frozenset(excluded)
+        """Send every staged operation but those kept for later.
+
+        `excluded` are kept for later and `included` no longer are, first: what the user
+        checked is what is sent, whatever their earlier choices in the cache said.
+        """
+        outbox = Outbox(self.cache)
+        outbox.keep_for_later(list(excluded))
+        outbox.keep_for_later(list(included), kept=False)
         with self.client() as client:
-            result = push(self.cache, client, progress=progress, cancel=cancel, exclude=left_out)
+            result = push(self.cache, client, progress=progress, cancel=cancel)
         self._server_answered()
-        return SendOutcome(result.applied, result.conflicts, result.rejected, len(left_out), result.sent)
+        with self.cache.sessions() as db:
+            kept = queries.kept_for_later_count(db)
+        return SendOutcome(result.applied, result.conflicts, result.rejected, kept, result.sent)
 
     def send(
         self,
         excluded: Iterable[str] = (),
         progress: ProgressSink | None = None,
         cancel: CancelToken | None = None,
+        included: Iterable[str] = (),
     ) -> SendOutcome:
-        """Push (all but `excluded`), then pull, so the cache shows what the server made of it."""
-        outcome = self.push(excluded, progress=progress, cancel=cancel)
+        """Push (all but those kept for later), then pull, so the cache shows what the server made of it."""
+        outcome = self.push(excluded, progress=progress, cancel=cancel, included=included)
         self.pull()
         return outcome
 
@@ -353,6 +363,15 @@ class Account:
     def discard(self, op_ids: Iterable[str]) -> int:
         """Take these staged, conflicting or rejected operations out; how many."""
         return Outbox(self.cache).discard(list(op_ids))
+
+    def keep_for_later(self, op_ids: Iterable[str], kept: bool = True) -> int:
+        """Keep these staged operations out of every send until `kept=False` puts them back; how many."""
+        return Outbox(self.cache).keep_for_later(list(op_ids), kept)
+
+    def kept_for_later(self) -> frozenset[str]:
+        """The op_ids of staged operations the user keeps for later (unchecked in Review)."""
+        with self.cache.sessions() as db:
+            return queries.kept_for_later_ids(db)
 
     def discard_all(self) -> int:
         """Take every staged, conflicting and rejected operation out; how many."""

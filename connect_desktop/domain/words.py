@@ -53,6 +53,9 @@ STATE_TEXT: dict[str, str] = {
 }
 """Where a staged change is on its way to the server."""
 
+KEPT_TEXT = "kept for later"
+"""A staged change the user unchecked in Review: no send takes it until they check it again."""
+
 RUN_STATUS_TEXT: dict[str, str] = {
     SyncRunStatus.RUNNING: "Running",
     SyncRunStatus.SUCCEEDED: "Succeeded",
@@ -108,6 +111,11 @@ def noun(entity: str, count: int = 2) -> str:
     """'contact', 1 -> 'family contact'; 'contact', 0 or 2 -> 'family contacts'."""
     one, many = NOUNS.get(entity) or (humanise(entity).lower(),) * 2
     return one if count == 1 else many
+
+
+def changes_text(count: int, what: str = "change") -> str:
+    """1 -> '1 change'; 1200 -> '1,200 changes' ('conflicting change', 'unchecked change' …)."""
+    return f"{count:,} {what}{'' if count == 1 else 's'}"
 
 
 def counted(entity: str, count: int) -> str:

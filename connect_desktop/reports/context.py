@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from connect_desktop.domain.operations import STAGED, sql_in
 from connect_desktop.domain.school_year import current_school_year
+from connect_desktop.domain.words import changes_text
 from connect_desktop.reports.source import CacheReader
 from connect_desktop.store.school_years import YEAR_STARTS_SQL, parse_year_starts
 
@@ -62,7 +63,7 @@ def organisation_name(reader: CacheReader) -> str:
 def title_lines(ctx: ReportContext, title: str, *, outbox_report: bool = False) -> list[str]:
     """The title rows: report name; organisation and time; which state the data shows."""
     stamp = ctx.last_pull_at.strftime("%Y-%m-%d %H:%M") if ctx.last_pull_at else "not yet downloaded"
-    changes = f"{ctx.not_sent} change{'s' if ctx.not_sent != 1 else ''}"
+    changes = changes_text(ctx.not_sent)
     if outbox_report:
         state = (
             f"Every change staged on this computer, with the server's answer once sent; "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from connect_desktop.domain.entities import EntityType
@@ -121,6 +121,8 @@ class PendingOperation(CacheBase):
     state: Mapped[str] = mapped_column(String(12), default=OutboxState.PENDING.value)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
     result_message: Mapped[str | None] = mapped_column(Text, default=None)
+    kept: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Kept for later: unchecked in Review; a send leaves it staged until the user checks it again."""
     __table_args__ = (
         Index("ix_pending_target", "target_type", "target_id"),
         Index("ix_pending_state", "state"),

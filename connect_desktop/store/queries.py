@@ -115,6 +115,8 @@ class PendingRow:
     state: str
     created_at: dt.datetime
     result_message: str | None
+    kept: bool = False
+    """Kept for later: unchecked in Review, left out of every send until checked again."""
 
 
 @dataclass(frozen=True)
@@ -363,6 +365,20 @@ def pending_by_step(session: Session, states: Sequence[str] = REVIEW_STATES) -> 
     return [groups[s] for s in sorted(groups, key=lambda s: (first[s], s))]
 
 
+def kept_for_later_ids(session: Session) -> frozenset[str]:
+    """Operations Review lists that the user keeps for later (no send takes them)."""
+    model = PendingOperation
+    found = session.scalars(select(model.op_id).where(model.kept.is_(True), model.state.in_(REVIEW_STATES)))
+    return frozenset(found)
+
+
+def kept_for_later_count(session: Session) -> int:
+    """How many staged operations the next send leaves out because the user keeps them for later."""
+    model = PendingOperation
+    statement = select(func.count()).where(model.kept.is_(True), model.state.in_(list(STAGED_STATES)))
+    return int(session.scalar(statement) or 0)
+
+
 def list_pending(
     session: Session,
     *,
@@ -402,6 +418,7 @@ def list_pending(
             state=o.state,
             created_at=o.created_at,
             result_message=o.result_message,
+            kept=bool(o.kept),
         )
         for o in items
     ]

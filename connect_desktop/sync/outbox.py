@@ -505,6 +505,26 @@ class Outbox:
         log.info("discarded %d operation(s)", count)
         return count
 
+    def keep_for_later(self, op_ids: Sequence[str], kept: bool = True) -> int:
+        """Keep staged operations out of the next sends (`kept=False` puts them back); how many changed.
+
+        The choice stays in the cache, so an unchecked change stays unchecked in Review and
+        unsent by every send (the app's or the command line's) until the user checks it again.
+        """
+        if not op_ids:
+            return 0
+        with self.cache.sessions.begin() as session:
+            result = session.execute(
+                update(PendingOperation)
+                .where(
+                    PendingOperation.op_id.in_(id_set(op_ids)),
+                    PendingOperation.state.in_(DISCARDABLE),
+                    PendingOperation.kept.is_not(kept),
+                )
+                .values(kept=kept)
+            )
+        return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult of an UPDATE
+
     def discard_all(self, step: str | None = None) -> int:
         """Discard every pending, conflicting and rejected operation (of one step, if given)."""
         with self.cache.sessions.begin() as session:

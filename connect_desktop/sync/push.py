@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,10 +51,12 @@ class PushResult:
 
 
 def _take_batch(session: Session, size: int, seen: set[str]) -> list[PendingOperation]:
-    """The next operations to send: interrupted ones first, then oldest; one per record."""
+    """The next operations to send: interrupted ones first, then oldest; one per record.
+
+    Never one the user kept for later (unchecked in Review)."""
     rows = session.scalars(
         select(PendingOperation)
-        .where(PendingOperation.state.in_(SENDABLE))
+        .where(PendingOperation.state.in_(SENDABLE), PendingOperation.kept.is_(False))
         .order_by(
             case((PendingOperation.state == OutboxState.SENDING, 0), else_=1),
             PendingOperation.created_at,
@@ -176,7 +177,9 @@ def _saw(base_version: Any, before: int | None) -> Any:
 def _count_sendable(cache: Cache) -> int:
     with cache.sessions() as session:
         statement = (
-            select(func.count()).select_from(PendingOperation).where(PendingOperation.state.in_(SENDABLE))
+            select(func.count())
+            .select_from(PendingOperation)
+            .where(PendingOperation.state.in_(SENDABLE), PendingOperation.kept.is_(False))
         )
         return int(session.scalar(statement) or 0)
 
@@ -188,19 +191,18 @@ def push(
     batch_size: int = DEFAULT_BATCH,
     progress: ProgressSink | None = None,
     cancel: CancelToken | None = None,
-    exclude: Collection[str] = (),
 ) -> PushResult:
-    """Send every pending (and interrupted) operation except `exclude` (op_ids left unchecked).
+    """Send every pending (and interrupted) operation the user did not keep for later.
 
     Raises `ApiError` when the server cannot take the batch; its operations go back to
     `pending` (same op_ids) and the next push sends them.
     """
     sink, stop = progress or NoProgress(), cancel or NeverCancel()
     batch_size = min(batch_size, MAX_OPERATIONS_PER_REQUEST)  # the server refuses longer batches
-    total = max(_count_sendable(cache) - len(exclude), 0)
+    total = _count_sendable(cache)
     meter = RateMeter()
     result = PushResult()
-    seen: set[str] = set(exclude)  # and sent in this push: a row the server did not answer is not re-sent now
+    seen: set[str] = set()  # sent in this push: a row the server did not answer is not re-sent now
     while True:
         if stop.is_set():
             result.cancelled = True

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from connect_desktop.domain.operations import RETRYABLE, OutboxState, tally
 from connect_desktop.domain.operations import STAGED as STAGED_STATES
+from connect_desktop.domain.words import changes_text
 
 if TYPE_CHECKING:
     from connect_desktop.store.overview import Overview
@@ -195,11 +196,16 @@ def step_state(step: StepSpec, summary: Overview, reached: bool, done: str = "")
         applied = sum(s.get(OutboxState.APPLIED, 0) for s in summary.steps.values())
         trouble = tally(summary.pending_states, RETRYABLE)
     if waiting:
-        return ChecklistItem(step.step_id, title, STAGED, f"{waiting:,} changes waiting to be sent")
+        return ChecklistItem(step.step_id, title, STAGED, f"{changes_text(waiting)} waiting to be sent")
     if trouble:
-        return ChecklistItem(step.step_id, title, IN_PROGRESS, f"{trouble:,} changes need your decision")
+        return ChecklistItem(
+            step.step_id,
+            title,
+            IN_PROGRESS,
+            f"{changes_text(trouble)} {'needs' if trouble == 1 else 'need'} your decision",
+        )
     if applied:
-        return ChecklistItem(step.step_id, title, SENT, f"{applied:,} changes applied")
+        return ChecklistItem(step.step_id, title, SENT, f"{changes_text(applied)} applied")
     if done:
         return ChecklistItem(step.step_id, title, DONE, done)
     if reached:

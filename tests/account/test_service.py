@@ -121,6 +121,16 @@ def test_send_leaves_the_unchecked_changes_staged(
     rows = account.records("student", limit=100).rows
     assert {row.id for row in rows if row.status == "archived"} == set(chosen)  # sent, or staged
     assert {row.id for row in rows if row.staged} == {chosen[2]}
+    # the choice is kept in the cache: the next send, which names nothing, leaves it out too
+    again = account.send()
+    assert (again.sent, again.not_sent) == (0, 1)
+    assert [(row.op_id, row.state, row.kept) for row in account.pending()] == [(kept, "pending", True)]
+    assert account.kept_for_later() == {kept}
+    # until the user checks it again
+    assert account.keep_for_later([kept], kept=False) == 1
+    last = account.send()
+    assert (last.applied, last.not_sent) == (1, 0)
+    assert account.pending() == []
 
 
 def test_a_conflict_is_retried_on_the_fresh_version(

@@ -98,6 +98,14 @@ def test_a_whole_session(
     assert code == cli.OK and f"{op_id}  {words.state_text('pending')}" in out
     assert f"{words.kind_text('archive_student')}: {words.noun('student', 1)} {student}" in out
     assert f"1  {words.state_text('pending')}" in run(capsys, "status")[1]
+    # kept for later (as unchecked in Review): a sync leaves it staged and says so
+    assert run(capsys, "keep", op_id)[0] == cli.OK
+    assert f"({words.KEPT_TEXT})" in run(capsys, "pending")[1]
+    code, _, err = run(capsys, "sync", "--push-only")
+    assert code == cli.OK and "Sent 0 change(s)" in err and "1 change(s) kept for later were not sent" in err
+    assert json.loads(run(capsys, "pending", "--json")[1])["operations"][0]["kept"] is True
+    assert run(capsys, "keep", "--send", op_id)[0] == cli.OK
+    assert f"({words.KEPT_TEXT})" not in run(capsys, "pending")[1]
     assert run(capsys, "sync", "--push-only")[0] == cli.OK
     code, out, _ = run(capsys, "pending", "--json")
     assert json.loads(out)["total"] == 0

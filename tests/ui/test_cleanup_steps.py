@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -126,7 +127,7 @@ def test_clean_up_send_then_restore_the_batch(
     window.show_wizard("inactive_staff")
     staff_page = window.wizard.page("inactive_staff")
     assert isinstance(staff_page, InactiveStaffPage)
-    qtbot.waitUntil(lambda: staff_page.since.date().toPython() == dt.date(2025, 8, 20), timeout=WAIT)
+    qtbot.waitUntil(lambda: staff_page.since.day() == dt.date(2025, 8, 20), timeout=WAIT)
     wait_plan(qtbot, staff_page, 3)  # the default date is the start of the school year
     assert staff_page.search is not None
     staff_page.search.setText("Keeper")
@@ -255,6 +256,9 @@ def test_delete_needs_the_typed_phrase_and_files_are_checked(
     assert not dialog.ok.isEnabled()
     dialog.ok.click()
     assert dialog.isVisible()
+    dialog.typed.setFocus()
+    qtbot.keyClick(dialog.typed, Qt.Key.Key_Return)  # Enter says what is missing, never closes silently
+    assert dialog.isVisible() and "Type DELETE 1 STUDENTS exactly" in dialog.typed_problem.text()
     dialog.reports.click()
     assert not dialog.isVisible()
     assert window.wizard.current_step == "reports"
@@ -275,9 +279,10 @@ def test_delete_needs_the_typed_phrase_and_files_are_checked(
     assert dialog is not None
     qtbot.waitUntil(dialog.isVisible, timeout=WAIT)
     dialog.typed.setText("DELETE 1 STUDENTS")
-    assert dialog.ok.isEnabled()
+    assert dialog.ok.isEnabled() and dialog.typed_problem.text() == ""
+    dialog.typed.setFocus()
     with qtbot.waitSignal(window.summary_loaded, timeout=WAIT):
-        dialog.ok.click()
+        qtbot.keyClick(dialog.typed, Qt.Key.Key_Enter)  # Enter, once the phrase is typed, deletes
     # the send names the deletion and waits for a deliberate tick, not a reflex
     review = open_review(qtbot, window)
     qtbot.waitUntil(lambda: not review.showing_results and review.model.total == 1, timeout=WAIT)

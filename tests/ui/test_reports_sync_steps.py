@@ -10,6 +10,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
@@ -22,6 +24,7 @@ from tests.server_sync.package import District as Package
 from tests.support.server import LiveServer, add_user
 from tests.ui.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, AS_OF, District, RecordingReporter
 from tests.ui.test_year_end_flow import open_app
+from ui.date_field import OptionalDate, format_date
 from ui.main_window import MainWindow
 from ui.messages import MessageBridge
 from ui.settings import UiSettings
@@ -200,8 +203,32 @@ def test_threshold_and_pause_staged_as_one_operation(
     page.settings_tab.stage_settings()
     assert "Nothing changed" in page.settings_tab.settings_feedback.text()
     page.settings_tab.threshold_boxes["students"].setValue(60)
-    page.settings_tab.add_pause_row("classrooms", None, "2026-08-15")
-    page.settings_tab.add_pause_row("all", "2026-07-01", None)
+    tab = page.settings_tab
+    tab.add_pause_row("classrooms", None, "2026-08-15")
+    tab.add_pause.click()  # a second pause, all of the sync from 1 July
+    tab.pauses.cellWidget(1, 1).set_value(dt.date(2026, 7, 1))
+    begin, end = tab.pauses.cellWidget(0, 1), tab.pauses.cellWidget(0, 2)
+    assert isinstance(begin, OptionalDate) and isinstance(end, OptionalDate)
+    assert begin.value() is None and end.value() == dt.date(2026, 8, 15)
+    # keyboard only: Tab walks the pause's fields in order (not the table's cells)
+    page.tabs.setCurrentWidget(tab)
+    window.activateWindow()
+    tab.pauses.cellWidget(0, 0).setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is tab.pauses.cellWidget(0, 0), timeout=WAIT)
+
+    def tab_to(widget: QWidget) -> None:
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        assert QApplication.focusWidget() is widget
+
+    tab_to(begin.use)
+    qtbot.keyClick(begin.use, Qt.Key.Key_Space)
+    assert begin.value() == AS_OF  # the calendar opens on the app's today
+    tab_to(begin.field.edit)
+    begin.field.edit.selectAll()
+    qtbot.keyClicks(begin.field.edit, format_date(dt.date(2026, 6, 22)))  # typed, in the user's format
+    tab_to(begin.field.pick)
+    tab_to(end.use)
+    assert begin.value() == dt.date(2026, 6, 22)
     with qtbot.waitSignal(window.summary_loaded, timeout=WAIT):
         page.settings_tab.stage.click()
     qtbot.waitUntil(
@@ -221,7 +248,7 @@ def test_threshold_and_pause_staged_as_one_operation(
     params = row.params
     assert params["thresholds"] == {"students": 60}
     assert params["pauses"] == [
-        {"portion": "classrooms", "from": None, "until": "2026-08-15"},
+        {"portion": "classrooms", "from": "2026-06-22", "until": "2026-08-15"},
         {"portion": "all", "from": "2026-07-01", "until": None},
     ]
     assert "daily_sync" not in params

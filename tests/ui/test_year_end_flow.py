@@ -6,6 +6,8 @@ import uuid
 from typing import Any
 
 import requests
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -66,6 +68,11 @@ def stage_all_old_classrooms(qtbot: QtBot, window: MainWindow) -> ArchiveClassro
         page.add.click()
     assert "5 changes added" in page.feedback.text()
     return page
+
+
+def click_box(model: Any, row: int, state: Qt.CheckState) -> bool:
+    """What a click on a row's check box does: the view sets the check state."""
+    return bool(model.setData(model.index(row, 0), state.value, Qt.ItemDataRole.CheckStateRole))
 
 
 def open_review(qtbot: QtBot, window: MainWindow) -> ReviewPage:
@@ -187,6 +194,55 @@ def test_stage_review_uncheck_send(
     controller.shutdown()
 
 
+def test_an_unchecked_change_stays_unchecked_until_the_user_checks_it_again(
+    qtbot: QtBot,
+    district: District,
+    runner: TaskRunner,
+    reporter: RecordingReporter,
+    ui_settings: UiSettings,
+    bridge: MessageBridge,
+) -> None:
+    controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    stage_all_old_classrooms(qtbot, window)
+    review = open_review(qtbot, window)
+    later = review.model.key(1)
+    assert click_box(review.model, 1, Qt.CheckState.Unchecked)
+    qtbot.waitUntil(lambda: controller.service.kept_for_later() == {later}, timeout=5_000)
+
+    # Review opened again (another step in between): the change is still unchecked
+    window.show_wizard("archive_classrooms")
+    review = open_review(qtbot, window)
+    assert review.send.text() == "&Send 4 changes"
+    checks = {review.model.key(r): review.model.is_selected(r) for r in range(review.model.loaded)}
+    assert checks[later] is False and sum(checks.values()) == 4
+
+    with qtbot.waitSignal(window.summary_loaded, timeout=20_000):
+        confirm_send(qtbot, review, "Send 4 changes to Connect?")
+    qtbot.waitUntil(lambda: review.showing_results and loaded(review.model), timeout=10_000)
+    assert later not in review.last_sent
+    assert "1 unchecked kept in your list for later" in review.status.text()
+
+    # the next send, from a fresh listing, still leaves it out: nothing is checked
+    review.show_waiting()
+    qtbot.waitUntil(lambda: loaded(review.model), timeout=10_000)
+    assert review.model.total == 1 and not review.model.is_selected(0)
+    assert not review.send.isEnabled()
+    later_target = controller.service.pending(("pending",))[0].target_id
+    assert server_status(district, later_target) == "active"
+
+    # checked again, it goes with the next send
+    assert review.model.setData(
+        review.model.index(0, 0), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole
+    )
+    qtbot.waitUntil(lambda: controller.service.kept_for_later() == frozenset(), timeout=5_000)
+    with qtbot.waitSignal(window.summary_loaded, timeout=20_000):
+        confirm_send(qtbot, review, "Send 1 change to Connect?")
+    qtbot.waitUntil(lambda: review.showing_results and loaded(review.model), timeout=10_000)
+    assert server_status(district, later_target) == "archived"
+    assert reporter.reported == []
+    controller.shutdown()
+
+
 def test_conflict_refresh_and_retry(
     qtbot: QtBot,
     district: District,
@@ -236,6 +292,42 @@ def test_conflict_refresh_and_retry(
     qtbot.waitUntil(lambda: review.showing_results and loaded(review.model), timeout=10_000)
     assert review.model.row(0)[3] == "applied"
     assert server_status(district, changed["id"]) == "archived"
+    controller.shutdown()
+
+
+def test_closing_with_unsent_changes_asks_first_and_says_what_becomes_of_them(
+    qtbot: QtBot,
+    district: District,
+    runner: TaskRunner,
+    reporter: RecordingReporter,
+    ui_settings: UiSettings,
+    bridge: MessageBridge,
+) -> None:
+    controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    stage_all_old_classrooms(qtbot, window)
+    closed: list[bool] = []
+    window.closed.connect(lambda: closed.append(True))
+
+    window.close()
+    box = window.close_box
+    assert box is not None and box.isVisible() and window.isVisible() and not closed
+    assert box.text() == "5 changes are not sent yet."
+    assert "send them next time from step 7" in box.informativeText()
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)  # Enter keeps the window
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.close_box is None, timeout=5_000)
+    assert window.isVisible() and not closed
+
+    window.forgets_on_close = True  # a demo in a temporary folder
+    window.close()
+    box = window.close_box
+    assert (
+        box is not None and "will be lost" in box.informativeText() and "--demo-dir" in box.informativeText()
+    )
+    next(b for b in box.buttons() if b.text() == "&Close anyway").click()
+    qtbot.waitUntil(lambda: bool(closed), timeout=5_000)
+    assert not window.isVisible()
+    assert [row.state for row in controller.service.pending()] == ["pending"] * 5  # kept, never sent
     controller.shutdown()
 
 

@@ -9,7 +9,7 @@ first column carries a check box per row; the selection is kept as "these keys" 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -80,6 +80,7 @@ class LazyTableModel(QAbstractTableModel):
     pageLoaded = Signal(int)  # noqa: N815 - rows loaded so far
     loadFailed = Signal(object)  # noqa: N815
     selectionChanged = Signal(int)  # noqa: N815 - number of selected rows
+    checkEdited = Signal(object, bool)  # noqa: N815 - (key, checked): the user ticked or cleared a box
 
     def __init__(
         self,
@@ -250,6 +251,7 @@ class LazyTableModel(QAbstractTableModel):
             return False
         checked = Qt.CheckState(value) == Qt.CheckState.Checked if not isinstance(value, bool) else value
         self.set_selected(index.row(), checked)
+        self.checkEdited.emit(self.key(index.row()), checked)
         return True
 
     # --- selection -----------------------------------------------------------------
@@ -267,10 +269,10 @@ class LazyTableModel(QAbstractTableModel):
         self.dataChanged.emit(top_left, top_left, [Qt.ItemDataRole.CheckStateRole])
         self.selectionChanged.emit(self.selected_count())
 
-    def select_all(self, selected: bool = True) -> None:
-        """Select (or clear) every row of the source, loaded or not."""
+    def select_all(self, selected: bool = True, but: Iterable[Any] = ()) -> None:
+        """Select (or clear) every row of the source, loaded or not, except the keys `but`."""
         self._all_selected = selected
-        self._marked = set()
+        self._marked = set(but)
         if self._rows:
             self.dataChanged.emit(
                 self.index(0, 0), self.index(len(self._rows) - 1, 0), [Qt.ItemDataRole.CheckStateRole]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -50,6 +51,8 @@ class ConfirmDeleteDialog(QDialog):
         self.typed.setAccessibleName("Type the phrase to confirm")
         self.typed.setPlaceholderText(phrase)
         self.typed.textChanged.connect(self._check)
+        self.typed_problem = label("", "hint")
+        self.typed_problem.setAccessibleName("What to type")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.ok = self.buttons.addButton(
             phrase.capitalize().replace("Delete", "De&lete", 1), QDialogButtonBox.ButtonRole.AcceptRole
@@ -71,6 +74,7 @@ class ConfirmDeleteDialog(QDialog):
         layout.addWidget(self.instruction)
         layout.addWidget(self.phrase_label)
         layout.addWidget(self.typed)
+        layout.addWidget(self.typed_problem)
         layout.addWidget(self.buttons)
         self.setTabOrder(self.reports, self.typed)
         self.typed.setFocus()
@@ -80,6 +84,20 @@ class ConfirmDeleteDialog(QDialog):
 
     def _check(self, _text: str) -> None:
         self.ok.setEnabled(self.matches())
+        self.typed_problem.setText("")
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        """Enter in the phrase field deletes once the phrase is typed exactly, and says what
+        is missing otherwise; it never closes the dialog silently (Escape cancels)."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.focusWidget() is self.typed:
+            if self.matches():
+                self.accept()
+            else:
+                self.typed_problem.setText(
+                    f"Type {self.phrase} exactly as shown to delete, or press Escape to cancel."
+                )
+            return
+        super().keyPressEvent(event)
 
     def _accept_if_typed(self) -> None:
         if self.matches():

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QPushButton, QTableView
 
 from connect_desktop.domain.operations import RETRYABLE, OutboxState, tally
+from connect_desktop.domain.words import changes_text
 from connect_desktop.yearend.steps import StepSpec
 from ui.models.lazy_table import Column, LazyTableModel
 from ui.sources import RestorableSource
@@ -95,11 +96,12 @@ class DonePage(StepPage):
         applied = sum(states.get(OutboxState.APPLIED, 0) for states in summary.steps.values())
         waiting = summary.waiting
         trouble = tally(summary.pending_states, RETRYABLE)
-        text = f"{applied:,} changes were applied in Connect."
+        text = f"{changes_text(applied)} {'was' if applied == 1 else 'were'} applied in Connect."
         if waiting:
-            text += f" {waiting:,} changes are still waiting to be sent (step 7)."
+            still = "is still" if waiting == 1 else "are still"
+            text += f" {changes_text(waiting)} {still} waiting to be sent (step 7)."
         if trouble:
-            text += f" {trouble:,} changes need your decision (step 7)."
+            text += f" {changes_text(trouble)} {'needs' if trouble == 1 else 'need'} your decision (step 7)."
         self.result.setText(text)
 
     def _update_buttons(self, *_args: object) -> None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from connect_desktop.domain.words import changes_text
 from connect_desktop.rollover.plan import Plan, PlanError, PlanFilter, Selection
 from connect_desktop.store.overview import FilterChoices
 from connect_desktop.yearend.steps import StepSpec
@@ -287,10 +288,10 @@ class PlanPage(StepPage):
 
     def _staged(self, count: int) -> None:
         self.feedback.setText(
-            f"{count:,} change{'s' if count != 1 else ''} added to your list. "
+            f"{changes_text(count)} added to your list. "
             "Nothing is sent until you review and send them (step 7)."
         )
-        self.context.bridge.info(f"{count:,} changes added to your list")
+        self.context.bridge.info(f"{changes_text(count)} added to your list")
         feedback = self.feedback.text()
         self.reload()  # staged records leave the preview ("already staged" note)
         self.feedback.setText(feedback)

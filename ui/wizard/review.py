@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from connect_desktop.account import SendOutcome
 from connect_desktop.domain.operations import RETRYABLE, REVIEW, SENDABLE, STAGED, OutboxState, tally
-from connect_desktop.domain.words import permanent_warning, restorable_note, state_text
+from connect_desktop.domain.words import changes_text, permanent_warning, restorable_note, state_text
 from connect_desktop.yearend.steps import StepSpec, spec
 from ui.dialogs import confirm
 from ui.models.lazy_table import Column, LazyTableModel
@@ -66,6 +66,11 @@ class ReviewPage(StepPage):
         self.last_sent: frozenset[str] = frozenset()
         self.confirm_box: QMessageBox | None = None
         self._kept_for_later = 0
+        self._listing = 0
+        """Counts the listings of what waits, so only the newest one fills the table."""
+        self._kept_writes: dict[str, bool] = {}
+        """Checks the user changed and the cache does not hold yet: op_id -> kept for later."""
+        self._writing_kept = False
         self.groups = label("", "sectionTitle")
         self.groups.setAccessibleName("Changes by step")
         columns = (
@@ -78,6 +83,7 @@ class ReviewPage(StepPage):
         self.model = LazyTableModel(columns, context.runner, checkable=True, page_size=200, parent=self)
         self.model.loadFailed.connect(context.reporter.report)
         self.model.selectionChanged.connect(self._update_buttons)
+        self.model.checkEdited.connect(self._check_edited)
         self.model.countChanged.connect(self._update_buttons)
         self.model.pageLoaded.connect(self._update_buttons)
         self.table = QTableView()
@@ -144,11 +150,54 @@ class ReviewPage(StepPage):
             self.show_waiting()
 
     def show_waiting(self) -> None:
+        """List what waits, each change checked unless the user keeps it for later (in the cache)."""
         self.showing_results = False
+        self._listing += 1
+        listing, service = self._listing, self.context.service
+        self.model.set_source(None)  # nothing stale stays on screen (or checkable) meanwhile
+        self.context.runner.run(
+            lambda _ctx: service.kept_for_later(),
+            on_success=lambda kept: self._list_waiting(listing, kept),
+            on_failure=self.context.reporter.report,
+            name="changes kept for later",
+        )
+
+    def _list_waiting(self, listing: int, kept: frozenset[str]) -> None:
+        if listing != self._listing or self.showing_results:
+            return
         self.model.set_source(PendingSource(self.context.service, WAITING))
-        self.model.select_all(True)
+        self.model.select_all(True, but=kept | {k for k, later in self._kept_writes.items() if later})
         self._show_groups()
         self._update_buttons()
+
+    def _check_edited(self, op_id: str, checked: bool) -> None:
+        """Keep the user's choice in the cache, one write at a time, in the order they clicked."""
+        if self.showing_results:
+            return
+        self._kept_writes[op_id] = not checked
+        self._write_kept()
+
+    def _write_kept(self) -> None:
+        if self._writing_kept or not self._kept_writes:
+            return
+        writes = dict(self._kept_writes)
+        service = self.context.service
+
+        def work(_ctx: TaskContext) -> None:
+            for kept in (True, False):
+                service.keep_for_later([op_id for op_id, later in writes.items() if later is kept], kept)
+
+        def written() -> None:
+            for op_id, kept in writes.items():
+                if self._kept_writes.get(op_id) is kept:
+                    del self._kept_writes[op_id]
+            self._writing_kept = False
+            self._write_kept()
+
+        self._writing_kept = True
+        self.context.runner.run(
+            work, on_failure=self.context.reporter.report, on_finished=written, name="keep for later"
+        )
 
     def _load_results(self) -> None:
         self.model.set_source(PendingSource(self.context.service, RESULT_STATES, op_ids=self.last_sent))
@@ -171,8 +220,8 @@ class ReviewPage(StepPage):
     def _update_buttons(self, *_args: object) -> None:
         total = self.model.total or 0
         selected = self.model.selected_count()
-        self.send.setText(f"&Send {selected:,} change{'s' if selected != 1 else ''}")
-        self.send.setAccessibleName(f"Send {selected:,} change{'s' if selected != 1 else ''}")
+        self.send.setText(f"&Send {changes_text(selected)}")
+        self.send.setAccessibleName(f"Send {changes_text(selected)}")
         # The style sheet's padding and focus border are not in the button's size hint.
         self.send.setMinimumWidth(self.send.sizeHint().width() + 24)
         self.send.setEnabled(
@@ -226,7 +275,7 @@ class ReviewPage(StepPage):
         self._run(lambda _ctx: service.discard(op_ids), self._after_discard, "Discarding…")
 
     def _after_discard(self, count: int) -> None:
-        self._finish(f"{count:,} change{'s' if count != 1 else ''} discarded.")
+        self._finish(f"{changes_text(count)} discarded.")
         self.context.outbox_changed()
         self.show_waiting()
 
@@ -236,9 +285,7 @@ class ReviewPage(StepPage):
         self._run(lambda _ctx: service.discard(op_ids), self._after_skip, "Skipping…")
 
     def _after_skip(self, count: int) -> None:
-        self._finish(
-            f"{count:,} conflicting change{'s' if count != 1 else ''} skipped: the server's version stays."
-        )
+        self._finish(f"{changes_text(count, 'conflicting change')} skipped: the server's version stays.")
         self.context.outbox_changed()
         self.show_waiting()
 
@@ -251,7 +298,7 @@ class ReviewPage(StepPage):
 
     def _after_retry(self, count: int) -> None:
         self._finish(
-            f"Downloaded the latest data and prepared {count:,} change{'s' if count != 1 else ''} again "
+            f"Downloaded the latest data and prepared {changes_text(count)} again "
             "on the current version. Review them and send."
         )
         self.context.outbox_changed()
@@ -295,7 +342,7 @@ class ReviewPage(StepPage):
         )
         if left_out:
             details += (
-                f" {left_out:,} unchecked change{'s' if left_out != 1 else ''} "
+                f" {changes_text(left_out, 'unchecked change')} "
                 f"{'stay' if left_out != 1 else 'stays'} in your list for later."
             )
         forever = permanent_warning(choice.kinds)
@@ -324,7 +371,9 @@ class ReviewPage(StepPage):
         service = self.context.service
 
         def work(ctx: TaskContext) -> tuple[SendOutcome, frozenset[str]]:
-            outcome = service.send(choice.excluded, progress=ctx.progress, cancel=ctx.token)
+            outcome = service.send(
+                choice.excluded, progress=ctx.progress, cancel=ctx.token, included=choice.chosen
+            )
             return outcome, choice.chosen
 
         self._run(work, self._sent, "Sending your changes to Connect…")

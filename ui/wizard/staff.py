@@ -6,8 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QDate, QModelIndex, QTimer
-from PySide6.QtWidgets import QCheckBox, QDateEdit
+from PySide6.QtCore import QModelIndex, QTimer
+from PySide6.QtWidgets import QCheckBox
 
 from connect_desktop.domain.school_year import inactive_since_default
 from connect_desktop.rollover.plan import Plan, PlanFilter, Selection
@@ -20,6 +20,7 @@ from connect_desktop.rollover.staff import (
 )
 from connect_desktop.store.overview import FilterChoices
 from connect_desktop.yearend.steps import StepSpec
+from ui.date_field import DateField
 from ui.flow_layout import FlowLayout
 from ui.models.lazy_table import Column
 from ui.wizard.page import WizardContext, label
@@ -70,12 +71,8 @@ class InactiveStaffPage(PlanPage):
         self.use_since = QCheckBox("Not signed &in since")
         self.use_since.setAccessibleName("Include staff not signed in since a date")
         self.use_since.setChecked(True)
-        self.since = QDateEdit()
-        self.since.setAccessibleName("Not signed in since")
-        self.since.setCalendarPopup(True)
-        self.since.setDisplayFormat("yyyy-MM-dd")
         start = inactive_since_default({}, context.today())  # until the cache's school years are read
-        self.since.setDate(QDate(start.year, start.month, start.day))
+        self.since = DateField("Not signed in since", start)
         self.no_classroom = QCheckBox("T&eachers with no classroom this year")
         self.no_classroom.setAccessibleName("Include teachers with no classroom this year")
         self.no_classroom.setChecked(True)
@@ -117,23 +114,19 @@ class InactiveStaffPage(PlanPage):
         self.setTabOrder(self.left, school)
 
     # -- filters -----------------------------------------------------------------------
-    def _since_changed(self, _date: QDate) -> None:
+    def _since_changed(self, _day: dt.date) -> None:
         self._since_touched = True
         self.reload()
 
     def choices_loaded(self, choices: FilterChoices) -> None:
         super().choices_loaded(choices)
-        start = inactive_since_default(choices.year_starts, self.context.today())
-        wanted = QDate(start.year, start.month, start.day)
-        if not self._since_touched and self.since.date() != wanted:
-            self.since.blockSignals(True)
-            self.since.setDate(wanted)
-            self.since.blockSignals(False)
+        wanted = inactive_since_default(choices.year_starts, self.context.today())
+        if not self._since_touched and self.since.day() != wanted:
+            self.since.set_day(wanted)
             self.reload()
 
     def plan_params(self) -> StaffParams:
-        date = self.since.date()
-        since = dt.date(date.year(), date.month(), date.day()) if self.use_since.isChecked() else None
+        since = self.since.day() if self.use_since.isChecked() else None
         account = self.context.service.account
         return StaffParams(
             as_of=self.context.today(),

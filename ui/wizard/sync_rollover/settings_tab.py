@@ -3,13 +3,14 @@ would do at it, the daily sync and the pauses, staged together as one change."""
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 from collections.abc import Mapping
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -33,33 +34,16 @@ from connect_desktop.syncadmin.settings import (
     settings_operation,
     threshold_of,
 )
+from ui.date_field import OptionalDate
 from ui.wizard.page import WizardContext, label
 from ui.wizard.plan_page import buddy
 from ui.wizard.sync_rollover.tab import RolloverTab
 
-NO_DATE = QDate(2000, 1, 1)
-"""The minimum of a pause's date boxes, shown as "No date"."""
 VERDICT_TEXT = {"ok": "OK", "held": "Held", "paused": "Paused"}
 
 
-class DateBox(QDateEdit):
-    """A date with a "No date" choice (the minimum)."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__()
-        self.setAccessibleName(name)
-        self.setCalendarPopup(True)
-        self.setDisplayFormat("yyyy-MM-dd")
-        self.setMinimumDate(NO_DATE)
-        self.setSpecialValueText("No date")
-        self.setDate(NO_DATE)
-
-    def value(self) -> str | None:
-        day = self.date()
-        return None if day == NO_DATE else day.toString("yyyy-MM-dd")
-
-    def set_value(self, value: str | None) -> None:
-        self.setDate(QDate.fromString(value, "yyyy-MM-dd") if value else NO_DATE)
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day is not None else None
 
 
 class SettingsTab(RolloverTab):
@@ -120,6 +104,8 @@ class SettingsTab(RolloverTab):
         self.pauses.verticalHeader().hide()
         self.pauses.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.pauses.setMinimumHeight(110)
+        # Tab walks the fields of each pause (Qt's table would move its current cell instead).
+        self.pauses.setTabKeyNavigation(False)
         self.add_pause = QPushButton("Add a pa&use")
         self.add_pause.clicked.connect(lambda: self.add_pause_row(ALL, None, None))
         self.stage = QPushButton("Add to &my changes")
@@ -161,9 +147,12 @@ class SettingsTab(RolloverTab):
         for key in (ALL, *SYNC_PORTIONS):
             combo.addItem(PORTION_TITLE[key], key)
         combo.setCurrentIndex(max(0, combo.findData(portion or ALL)))
-        begin, end = DateBox("Pause from"), DateBox("Pause until")
-        begin.set_value(start)
-        end.set_value(until)
+        today = self.context.today()
+        # No Alt-keys: every pause row has these, and one key cannot name several of them.
+        begin = OptionalDate("From", "Pause from", today)
+        end = OptionalDate("Until", "Pause until", today)
+        begin.set_value(dt.date.fromisoformat(start) if start else None)
+        end.set_value(dt.date.fromisoformat(until) if until else None)
         remove = QPushButton("Remove")
         remove.setAccessibleName("Remove this pause")
         remove.clicked.connect(lambda: self._remove_pause(remove))
@@ -173,12 +162,28 @@ class SettingsTab(RolloverTab):
         self.pauses.setCellWidget(row, 3, remove)
         self.pauses.resizeColumnToContents(1)
         self.pauses.resizeColumnToContents(2)
+        self._order_tabs()
         return row
+
+    def _order_tabs(self) -> None:
+        """Tab runs the thresholds, then each pause left to right, then the buttons below."""
+        chain: list[QWidget] = list(self.threshold_boxes.values())
+        for row in range(self.pauses.rowCount()):
+            for column in range(self.pauses.columnCount()):
+                cell = self.pauses.cellWidget(row, column)
+                if isinstance(cell, OptionalDate):
+                    chain += [cell.use, cell.field.edit, cell.field.pick]
+                elif cell is not None:
+                    chain.append(cell)
+        chain += [self.daily, self.add_pause, self.stage]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     def _remove_pause(self, button: QPushButton) -> None:
         for row in range(self.pauses.rowCount()):
             if self.pauses.cellWidget(row, 3) is button:
                 self.pauses.removeRow(row)
+                self._order_tabs()
                 return
 
     def pause_values(self) -> list[PauseParams]:
@@ -186,9 +191,22 @@ class SettingsTab(RolloverTab):
         for row in range(self.pauses.rowCount()):
             combo = self.pauses.cellWidget(row, 0)
             begin, end = self.pauses.cellWidget(row, 1), self.pauses.cellWidget(row, 2)
-            assert isinstance(combo, QComboBox) and isinstance(begin, DateBox) and isinstance(end, DateBox)
-            values.append({"portion": combo.currentData(), "from": begin.value(), "until": end.value()})
+            assert isinstance(combo, QComboBox)
+            assert isinstance(begin, OptionalDate) and isinstance(end, OptionalDate)
+            values.append(
+                {"portion": combo.currentData(), "from": _iso(begin.value()), "until": _iso(end.value())}
+            )
         return values
+
+    def date_problem(self) -> str | None:
+        """The first pause date typed that is not a date, in words."""
+        for row in range(self.pauses.rowCount()):
+            for column in (1, 2):
+                field = self.pauses.cellWidget(row, column)
+                problem = field.problem() if isinstance(field, OptionalDate) else None
+                if problem:
+                    return problem
+        return None
 
     # -- the prediction --------------------------------------------------------------------
     def set_preview(self, types: Mapping[str, TypePreview]) -> None:
@@ -213,6 +231,10 @@ class SettingsTab(RolloverTab):
         """Stage the threshold and pause edits as one update_sync_settings operation."""
         settings = self.settings
         if settings is None:
+            return
+        problem = self.date_problem()
+        if problem:
+            self.settings_feedback.setText(problem)
             return
         pauses = self.pause_values()
         problem = pause_problem(pauses)
