@@ -58,7 +58,10 @@ class DownloadDialog(QDialog):
         self.detail.setObjectName("hint")
         self.detail.setAccessibleName("Records, speed and time left")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName("Cancel download")
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setAccessibleName("Cancel download")
+        cancel.setAutoDefault(False)  # Enter must not stop the download: only a click or Escape
+        cancel.setDefault(False)
         self.buttons.rejected.connect(self.cancel)
         layout = QVBoxLayout(self)
         layout.addWidget(title)

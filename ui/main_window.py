@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QPushButton, QTabWidget
 
 from connect_desktop.account import Account
 from connect_desktop.domain.words import changes_text
@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.wizard, "&Year-end steps")
         self.setCentralWidget(self.tabs)
         self.dashboard.open_wizard.connect(self.show_wizard)
+        self.dashboard.open_step.connect(self.show_wizard)
         self.dashboard.open_review.connect(lambda: self.show_wizard("review"))
         self.dashboard.sync_now.connect(self.sync_in_background)
         self.wizard.page_changed.connect(lambda _step: self._show_checklist())
@@ -93,6 +94,10 @@ class MainWindow(QMainWindow):
         self._sync_bug_shown = False
         self._leaving = self._released = False
         self._add_actions()
+        for button in self.findChildren(QPushButton):
+            # Enter (and Return) on a focused button presses it, as Space does; Qt does
+            # this by itself only inside dialogs. Enter never reaches a button without focus.
+            button.setAutoDefault(True)
         self.timer = QTimer(self)
         self.timer.setInterval(sync_interval_ms)
         self.timer.timeout.connect(self.sync_in_background)

@@ -84,15 +84,22 @@ class PendingSource:
         states: Iterable[str],
         step: str | None = None,
         op_ids: frozenset[str] | None = None,
+        permanent_first: bool = False,
     ) -> None:
         self._service = service
         self._states = tuple(states)
         self._step = step
         self._op_ids = op_ids
+        self._permanent_first = permanent_first
 
     def _page(self, offset: int, limit: int) -> queries.Page[queries.PendingRow]:
         return self._service.pending_page(
-            step=self._step, states=self._states, offset=offset, limit=limit, op_ids=self._op_ids
+            step=self._step,
+            states=self._states,
+            offset=offset,
+            limit=limit,
+            op_ids=self._op_ids,
+            permanent_first=self._permanent_first,
         )
 
     def _rows(self) -> Iterator[queries.PendingRow]:

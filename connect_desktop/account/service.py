@@ -258,12 +258,25 @@ class Account:
         offset: int = 0,
         limit: int = 100,
         op_ids: Collection[str] | None = None,
+        permanent_first: bool = False,
     ) -> queries.Page[queries.PendingRow]:
-        """A page of the outbox, oldest first (of one step, or only `op_ids`, when given)."""
+        """A page of the outbox, oldest first (of one step, or only `op_ids`, when given;
+        the changes that delete for good first, with `permanent_first`)."""
         with self.cache.sessions() as db:
             return queries.list_pending(
-                db, step=step, states=tuple(states), offset=offset, limit=limit, op_ids=op_ids
+                db,
+                step=step,
+                states=tuple(states),
+                offset=offset,
+                limit=limit,
+                op_ids=op_ids,
+                permanent_first=permanent_first,
             )
+
+    def pending_kinds(self, states: Iterable[str] = queries.STAGED_STATES) -> dict[str, int]:
+        """Operation kind → how many staged operations (in `states`)."""
+        with self.cache.sessions() as db:
+            return queries.pending_kind_counts(db, tuple(states))
 
     def pending(
         self, states: Iterable[str] = queries.REVIEW_STATES, limit: int = 100_000

@@ -50,6 +50,17 @@ def current_school_year(starts: YearStarts, as_of: dt.date) -> int:
     return min(year, min(starts) - 1) if starts else year
 
 
+def last_ended_year(current: int, ends: Mapping[int, dt.date], as_of: dt.date) -> int:
+    """The newest school year that is over on `as_of`: `current` once its last term day
+    (`ends`: school year → last day) is past, the year before it until then.
+
+    The year-end works on the years up to it: in the summer after its last day, the year
+    that just ended is "last year" and its classrooms are archived.
+    """
+    last = ends.get(current)
+    return current if last is not None and last < as_of else current - 1
+
+
 def year_end_batch(school_year: int) -> str:
     """The label every change staged for one year-end shares, so they can be restored as one."""
     return f"year-end-{school_year}"

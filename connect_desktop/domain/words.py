@@ -7,6 +7,7 @@ Every phrase starts with a capital (a table cell or a heading); put it in a sent
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 
 from connect_desktop.domain.changes import DELETE_KINDS
@@ -111,6 +112,17 @@ def noun(entity: str, count: int = 2) -> str:
     """'contact', 1 -> 'family contact'; 'contact', 0 or 2 -> 'family contacts'."""
     one, many = NOUNS.get(entity) or (humanise(entity).lower(),) * 2
     return one if count == 1 else many
+
+
+def local_time(value: dt.datetime | str | None) -> str:
+    """A stored time (UTC: naive, aware or ISO text) as this computer's local time,
+    '2026-06-20 04:00'; "" for none. The server and the cache keep UTC; people read local."""
+    if value is None or value == "":
+        return ""
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def changes_text(count: int, what: str = "change") -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from connect_desktop.domain.operations import STAGED, sql_in
 from connect_desktop.domain.school_year import current_school_year
-from connect_desktop.domain.words import changes_text
+from connect_desktop.domain.words import changes_text, local_time
 from connect_desktop.reports.source import CacheReader
 from connect_desktop.store.school_years import YEAR_STARTS_SQL, parse_year_starts
 
@@ -62,7 +62,7 @@ def organisation_name(reader: CacheReader) -> str:
 
 def title_lines(ctx: ReportContext, title: str, *, outbox_report: bool = False) -> list[str]:
     """The title rows: report name; organisation and time; which state the data shows."""
-    stamp = ctx.last_pull_at.strftime("%Y-%m-%d %H:%M") if ctx.last_pull_at else "not yet downloaded"
+    stamp = local_time(ctx.last_pull_at) if ctx.last_pull_at else "not yet downloaded"  # the cache keeps UTC
     changes = changes_text(ctx.not_sent)
     if outbox_report:
         state = (

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, false, func, or_, select
 
 from connect_desktop.domain.entities import EnrollmentRole, EntityType, Origin, RecordStatus
 from connect_desktop.domain.operations import OperationKind
-from connect_desktop.domain.school_year import school_year_label
+from connect_desktop.domain.school_year import last_ended_year, school_year_label
 from connect_desktop.rollover.plan import (
     Plan,
     PlanFilter,
@@ -20,6 +20,7 @@ from connect_desktop.rollover.plan import (
 from connect_desktop.rollover.staged import already_staged, not_staged
 from connect_desktop.rollover.years import planned_school_year
 from connect_desktop.store.models import Classroom, Enrollment, School, Staff, Term
+from connect_desktop.store.school_years import cached_year_ends
 from connect_desktop.yearend.steps import Step
 
 _classroom = Classroom.__table__.c
@@ -49,13 +50,17 @@ def plan_classrooms(
     school_years: Collection[int] | None = None,
     filters: PlanFilter | None = None,
 ) -> Plan[ClassroomItem]:
-    """Active manual classrooms to archive; by default those of school years before the current one."""
+    """Active manual classrooms to archive; by default those of school years before the current
+    one, and of the current one too once its last term day is past (the summer after it)."""
     filters = filters or PlanFilter()
     current = planned_school_year(connection, as_of)
+    ends = cached_year_ends(connection)
+    last_ended = last_ended_year(current, ends, as_of) if current is not None else None
+    ended = ends[current] if current is not None and last_ended == current else None
     if school_years is not None:
         year_clause: Any = _term.school_year.in_(sorted(school_years))
-    elif current is not None:
-        year_clause = _term.school_year < current
+    elif last_ended is not None:
+        year_clause = _term.school_year <= last_ended
     else:
         year_clause = false()
     scope = [_classroom.status == RecordStatus.ACTIVE, year_clause, *_filter_clauses(filters)]
@@ -95,14 +100,16 @@ def plan_classrooms(
         query=query,
         make_item=_describe,
         skipped=skipped,
-        description=f"Archive manual classrooms of {_years_text(school_years, current)}. "
+        description=f"Archive manual classrooms of {_years_text(school_years, current, ended)}. "
         "They can be unarchived later.",
     )
 
 
-def _years_text(school_years: Collection[int] | None, current: int | None) -> str:
+def _years_text(school_years: Collection[int] | None, current: int | None, ended: dt.date | None) -> str:
     if school_years is not None:
         return "school years " + ", ".join(school_year_label(year) for year in sorted(school_years))
+    if current is not None and ended is not None:
+        return f"school years up to {school_year_label(current)}, which ended on {ended.day} {ended:%B %Y}"
     if current is not None:
         return f"school years before {school_year_label(current)}"
     return "no school year (none of the cached school years has begun)"

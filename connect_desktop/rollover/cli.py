@@ -29,7 +29,14 @@ from connect_desktop.store.models import Account
 Stage = Callable[[Plan[Any], str | None], int]
 
 USAGE_ERROR = 2
-_RULES = (StudentRule.TOP_GRADE, StudentRule.WITHDRAWN, StudentRule.NOT_IN_FILE, StudentRule.EVERYONE)
+_RULES = (
+    StudentRule.LEAVING_DISTRICT,
+    StudentRule.TOP_GRADE,
+    StudentRule.WITHDRAWN,
+    StudentRule.NOT_IN_FILE,
+    StudentRule.EVERYONE,
+)
+_RULE_NAMES = "leaving-district [FILE], top-grade, withdrawn, not-in-file FILE or everyone"
 
 
 def add_plan_commands(subparsers: Any) -> argparse.ArgumentParser:
@@ -58,7 +65,11 @@ def add_plan_commands(subparsers: Any) -> argparse.ArgumentParser:
         nargs="+",
         required=True,
         metavar="RULE",
-        help="top-grade | withdrawn | not-in-file FILE | everyone",
+        help=(
+            "leaving-district [FILE] (graduates of the district's last grade, the withdrawn, and with "
+            "FILE those not in it) | top-grade (of each school: also those moving up) | withdrawn | "
+            "not-in-file FILE | everyone"
+        ),
     )
     students.add_argument("--action", choices=[a.value for a in StudentAction], default="archive")
     students.add_argument(
@@ -133,14 +144,17 @@ def _student_rules(values: list[str]) -> StudentRules:
     except ValueError:
         rule = None
     if rule not in _RULES:
-        raise PlanError(f"Unknown rule {name!r}: use top-grade, withdrawn, not-in-file FILE or everyone.")
+        raise PlanError(f"Unknown rule {name!r}: use {_RULE_NAMES}.")
     if rule is StudentRule.NOT_IN_FILE:
         if len(rest) != 1:
             raise PlanError("not-in-file needs the new year's student file: --rule not-in-file FILE")
         numbers = read_student_numbers(Path(rest[0]))
         return StudentRules.of(rule, file_numbers=numbers.numbers)
+    if rule is StudentRule.LEAVING_DISTRICT and len(rest) == 1:
+        return StudentRules.of(rule, file_numbers=read_student_numbers(Path(rest[0])).numbers)
     if rest:
-        raise PlanError(f"The rule {name} takes no file.")
+        only = "at most one file" if rule is StudentRule.LEAVING_DISTRICT else "no file"
+        raise PlanError(f"The rule {name} takes {only}.")
     return StudentRules.of(rule)
 
 

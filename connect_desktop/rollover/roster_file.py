@@ -51,8 +51,9 @@ def _numbers(path: Path, rows: list[list[str]]) -> StudentNumbers:
     rows = [row for row in rows if any(cell for cell in row)]
     if not rows:
         raise RosterFileError(f"{path.name} is empty. Choose the file of next year's students.")
-    index, header = _id_column(rows[0])
-    body = rows[1:] if header is not None else rows
+    start = _header_row(rows)
+    index, header = _id_column(rows[start])
+    body = rows[start + 1 :] if header is not None else rows[start:]
     numbers = frozenset(row[index] for row in body if index < len(row) and row[index])
     if not numbers:
         raise RosterFileError(
@@ -62,9 +63,25 @@ def _numbers(path: Path, rows: list[list[str]]) -> StudentNumbers:
     return StudentNumbers(numbers, header or "column 1", len(body))
 
 
+_TITLE_ROWS = 10
+"""How far down a header is looked for: a report (this app's own, say) has title rows above it."""
+
+
+def _header_row(rows: list[list[str]]) -> int:
+    """The first row among the first few that names a student-number column; 0 when none does."""
+    for number, row in enumerate(rows[:_TITLE_ROWS]):
+        if any(_normalised(cell) in _HEADER_NAMES for cell in row):
+            return number
+    return 0
+
+
+def _normalised(cell: str) -> str:
+    return re.sub(r"[^a-z]", "", cell.lower())
+
+
 def _id_column(first_row: Sequence[str]) -> tuple[int, str | None]:
     """Index of the id column and its header (None when the first row is data)."""
-    normalised = [re.sub(r"[^a-z]", "", cell.lower()) for cell in first_row]
+    normalised = [_normalised(cell) for cell in first_row]
     for name in _HEADER_NAMES:
         if name in normalised:
             index = normalised.index(name)

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, case, false, literal, or_, select
 
-from connect_desktop.domain.entities import EntityType, Origin, RecordStatus
+from connect_desktop.domain.entities import GRADES, EntityType, Origin, RecordStatus, grade_rank
 from connect_desktop.domain.operations import OperationKind
 from connect_desktop.rollover.plan import (
     Plan,
@@ -28,7 +28,11 @@ _school = School.__table__.c
 
 
 class StudentRule(StrEnum):
+    LEAVING_DISTRICT = "leaving-district"
+    """The default: graduates of the district's last grade, the withdrawn, and (with the new
+    year's file) students not in it. Students moving up to another school of the district stay."""
     TOP_GRADE = "top-grade"
+    """The top grade of each student's own school: also those moving up within the district."""
     WITHDRAWN = "withdrawn"
     NOT_IN_FILE = "not-in-file"
     PICKED = "picked"
@@ -44,7 +48,10 @@ class StudentAction(StrEnum):
 class StudentRules:
     """Which rules make a student non-returning; a student matching any one is proposed."""
 
+    district_top: bool = False
+    """In the last grade the district offers (its graduates)."""
     top_grade: bool = False
+    """In the top grade of their own school (graduates, and those moving up to the next school)."""
     withdrawn: bool = False
     file_numbers: frozenset[str] | None = None
     """Student numbers of the new year's upload: students not in it are proposed."""
@@ -62,10 +69,13 @@ class StudentRules:
         """One rule on its own, as the wizard and the CLI offer them."""
         if rule is StudentRule.NOT_IN_FILE and file_numbers is None:
             raise PlanError("Choose the new year's student file first.")
+        leaving = rule is StudentRule.LEAVING_DISTRICT
+        with_file = rule is StudentRule.NOT_IN_FILE or (leaving and file_numbers is not None)
         return cls(
+            district_top=leaving,
             top_grade=rule is StudentRule.TOP_GRADE,
-            withdrawn=rule is StudentRule.WITHDRAWN,
-            file_numbers=frozenset(file_numbers or ()) if rule is StudentRule.NOT_IN_FILE else None,
+            withdrawn=rule is StudentRule.WITHDRAWN or leaving,
+            file_numbers=frozenset(file_numbers or ()) if with_file else None,
             picked_ids=frozenset(picked_ids) if rule is StudentRule.PICKED else frozenset(),
             everyone=rule is StudentRule.EVERYONE,
         )
@@ -94,7 +104,7 @@ def plan_students(
     only yields operations with its typed confirmation phrase.
     """
     filters = filters or PlanFilter()
-    conditions = _rule_conditions(rules)
+    conditions = _rule_conditions(rules, district_top_grade(connection) if rules.district_top else None)
     matches = (
         or_(*(c for c in conditions if c is not None)) if any(c is not None for c in conditions) else false()
     )
@@ -156,12 +166,20 @@ def plan_students(
     )
 
 
-def _rule_conditions(rules: StudentRules) -> list[Any]:
+def district_top_grade(connection: Connection) -> str | None:
+    """The last grade any school of the district offers (K..12 order); None without schools."""
+    highs = {high for (high,) in connection.execute(select(_school.grade_high).distinct()) if high}
+    known = [grade for grade in highs if grade in GRADES]
+    return max(known, key=grade_rank) if known else None
+
+
+def _rule_conditions(rules: StudentRules, district_top: str | None) -> list[Any]:
     """One condition per rule, in reason order; None for a rule that is off."""
     not_in_file = None
     if rules.file_numbers is not None:
         not_in_file = _student.student_number.not_in(id_set(rules.file_numbers))
     return [
+        _student.grade == district_top if rules.district_top and district_top else None,
         _student.grade == _school.grade_high if rules.top_grade else None,
         _student.withdrawn_on.is_not(None) if rules.withdrawn else None,
         not_in_file,
@@ -187,9 +205,11 @@ def _filter_clauses(filters: PlanFilter) -> list[Any]:
 
 def _describe(row: Any) -> StudentItem:
     (student_id, first, last, number, grade, status, school, top, withdrawn_on, *flags) = row
-    top_grade, withdrawn, not_in_file, picked, everyone = flags
+    district_top, top_grade, withdrawn, not_in_file, picked, everyone = flags
     texts: list[str] = []
-    if top_grade:
+    if district_top:
+        texts.append(f"Graduating: grade {grade} is the last grade your district offers")
+    elif top_grade:
         texts.append(
             "Graduating (grade 12)"
             if top == "12"

@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 
 from connect_desktop.domain.entities import GRADES, EntityType, grade_rank
 from connect_desktop.domain.operations import OperationKind, OutboxState
-from connect_desktop.domain.school_year import current_school_year
+from connect_desktop.domain.school_year import current_school_year, last_ended_year
 from connect_desktop.store import queries
 from connect_desktop.store.effective import STAGED_STATES, effective_record, effective_value_sql
-from connect_desktop.store.school_years import cached_year_starts
+from connect_desktop.store.school_years import cached_year_ends, cached_year_starts
 
 ORIGIN_TYPES: tuple[str, ...] = ("staff", "student", "contact", "classroom")
 """Entity types whose records carry an origin (`sync` or `manual`)."""
@@ -77,6 +77,8 @@ class Overview:
     """Outbox state → operations."""
     current_school_year: int
     """The school year current on the as-of date (`domain.school_year.current_school_year`)."""
+    last_ended_school_year: int | None = None
+    """The newest school year over on the as-of date (`domain.school_year.last_ended_year`)."""
     steps: dict[str, dict[str, int]] = field(default_factory=dict)
     """Wizard step → operation state → count (all states, including applied)."""
     grades: list[GradeCount] = field(default_factory=list)
@@ -112,6 +114,7 @@ def account_overview(session: Session, *, as_of: dt.date) -> Overview:
         text("SELECT status, started_at, finished_at, message FROM sync_run ORDER BY started_at DESC LIMIT 1")
     ).first()
     state = session.execute(text("SELECT last_pull_at, full_pull_done FROM sync_state LIMIT 1")).first()
+    current = current_school_year(cached_year_starts(session), as_of)
     source = None
     if settings is not None and (settings[0] or settings[1]):
         source = " – ".join(str(part) for part in settings if part)
@@ -125,7 +128,8 @@ def account_overview(session: Session, *, as_of: dt.date) -> Overview:
         pending_states=queries.pending_state_counts(session),
         steps=pending_by_step_and_state(session),
         grades=students_by_grade(session),
-        current_school_year=current_school_year(cached_year_starts(session), as_of),
+        current_school_year=current,
+        last_ended_school_year=last_ended_year(current, cached_year_ends(session), as_of),
     )
 
 

@@ -12,9 +12,10 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import func, select, text
+from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
+from connect_desktop.domain.changes import DELETE_KINDS
 from connect_desktop.domain.entities import EntityType
 from connect_desktop.domain.operations import REVIEW
 from connect_desktop.store.effective import (
@@ -365,6 +366,15 @@ def pending_by_step(session: Session, states: Sequence[str] = REVIEW_STATES) -> 
     return [groups[s] for s in sorted(groups, key=lambda s: (first[s], s))]
 
 
+def pending_kind_counts(session: Session, states: Sequence[str]) -> dict[str, int]:
+    """Operation kind → how many operations in `states`."""
+    model = PendingOperation
+    rows = session.execute(
+        select(model.kind, func.count()).where(model.state.in_(list(states))).group_by(model.kind)
+    )
+    return {kind: int(count) for kind, count in rows}
+
+
 def kept_for_later_ids(session: Session) -> frozenset[str]:
     """Operations Review lists that the user keeps for later (no send takes them)."""
     model = PendingOperation
@@ -389,9 +399,10 @@ def list_pending(
     op_ids: Collection[str] | None = None,
     kinds: Collection[str] | None = None,
     but_kinds: Collection[str] = (),
+    permanent_first: bool = False,
 ) -> Page[PendingRow]:
     """Staged operations, oldest first, optionally of one step, of `kinds` but not `but_kinds`,
-    or only these `op_ids`."""
+    or only these `op_ids`; with `permanent_first`, the ones that delete for good come first."""
     model = PendingOperation
     query = session.query(model).filter(model.state.in_(list(states)))
     if step is not None:
@@ -404,7 +415,10 @@ def list_pending(
         wanted = func.json_each(json.dumps(sorted(op_ids))).table_valued("value")
         query = query.filter(model.op_id.in_(select(wanted.c.value)))
     total = query.count()
-    items = query.order_by(model.created_at, model.op_id).offset(offset).limit(limit).all()
+    order: list[Any] = [model.created_at, model.op_id]
+    if permanent_first:
+        order.insert(0, case((model.kind.in_(sorted(DELETE_KINDS)), 0), else_=1))
+    items = query.order_by(*order).offset(offset).limit(limit).all()
     rows = [
         PendingRow(
             op_id=o.op_id,

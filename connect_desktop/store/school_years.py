@@ -18,6 +18,15 @@ YEAR_STARTS_SQL = "SELECT school_year, min(start_date) FROM term GROUP BY school
 """Each school year of the cache's terms with the first day of its earliest term."""
 
 
+YEAR_ENDS_SQL = "SELECT school_year, max(end_date) FROM term GROUP BY school_year ORDER BY school_year"
+"""Each school year of the cache's terms with the last day of its latest term."""
+
+
+def cached_year_ends(db: Session | Connection) -> dict[int, dt.date]:
+    """School year → last day of its latest term, for every year of the cache's terms."""
+    return parse_year_starts(db.execute(text(YEAR_ENDS_SQL)))
+
+
 def cached_year_starts(db: Session | Connection) -> dict[int, dt.date]:
     """School year → first day of its earliest term, for every year of the cache's terms."""
     return parse_year_starts(db.execute(text(YEAR_STARTS_SQL)))

@@ -25,6 +25,7 @@ def build_truth(
 ) -> dict[str, Any]:
     student_ids, staff_ids, classroom_ids = ctx.ids("student"), ctx.ids("staff"), ctx.ids("classroom")
     archived_originals = {d.original for d in students.duplicates if d.kind == "returning"}
+    this_year_over = ctx.calendar.school_end(ctx.calendar.current_year) < ctx.as_of
     graduating = [
         student_ids.of(i)
         for i in range(len(students))
@@ -45,6 +46,12 @@ def build_truth(
             classroom_ids.of(s.index)
             for s in specs
             if s.year == LAST and not s.synced and s.status == "active"
+        ],
+        # what the classrooms step proposes on the as-of day: this year's too once it is over
+        "manual_classrooms_ended": [
+            classroom_ids.of(s.index)
+            for s in specs
+            if (s.year == LAST or this_year_over) and not s.synced and s.status == "active"
         ],
         "graduating_students": graduating,
         "withdrawn_students": [

@@ -42,7 +42,7 @@ def signed_in(capsys: pytest.CaptureFixture[str], demo_server: LiveServer) -> Li
     return demo_server
 
 
-def test_plan_stage_and_send_archives_exactly_last_years_manual_classrooms(
+def test_plan_stage_and_send_archives_exactly_the_ended_years_manual_classrooms(
     capsys: pytest.CaptureFixture[str], signed_in: LiveServer, demo: Demo
 ) -> None:
     as_of = DEMO_AS_OF.isoformat()
@@ -50,7 +50,7 @@ def test_plan_stage_and_send_archives_exactly_last_years_manual_classrooms(
     assert code == cli.OK
     plan = json.loads(out)
     planned = {item["id"] for item in plan["items"]}
-    assert planned == set(demo.truth["manual_classrooms_last_year"])
+    assert planned == set(demo.truth["manual_classrooms_ended"])
     assert plan["count"] == len(planned)
 
     code, out, _ = run(capsys, "pending", "--json")

@@ -3,12 +3,16 @@ workbook and the screens show it), and the outbox states fall into the groups th
 
 from __future__ import annotations
 
+import datetime as dt
+import time
+
 import pytest
 
 from connect_desktop.domain import operations, words
 from connect_desktop.domain.changes import DELETE_KINDS
 from connect_desktop.domain.entities import EntityType, SyncRunStatus
 from connect_desktop.domain.operations import OperationKind, OutboxState
+from connect_desktop.domain.words import local_time
 
 # -- the vocabulary itself -------------------------------------------------------------------
 
@@ -100,3 +104,17 @@ def test_a_send_names_what_it_does_for_good_and_what_can_be_restored() -> None:
     assert words.restorable_note({OperationKind.DELETE_STUDENT: 3}) == ""
     # every kind is either undoable, permanent or not a year-end change to restore
     assert not DELETE_KINDS & set(operations.INVERSE)
+
+
+def test_stored_utc_times_are_shown_in_the_computers_local_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        noon_utc = dt.datetime(2026, 6, 20, 16, 0)  # as the cache and the server keep it: naive UTC
+        assert local_time(noon_utc) == "2026-06-20 12:00"  # New York is UTC-4 in June
+        assert local_time("2026-01-15T16:00:00") == "2026-01-15 11:00"  # and UTC-5 in January
+        assert local_time(noon_utc.replace(tzinfo=dt.UTC)) == "2026-06-20 12:00"
+        assert local_time(None) == "" and local_time("") == ""
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl.worksheet._writer import ALL_TEMP_FILES
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from connect_desktop.reports import (
     REPORTS,
@@ -20,6 +20,7 @@ from connect_desktop.reports import (
     report_filename,
 )
 from connect_desktop.reports import workbook as workbook_module
+from connect_desktop.rollover.roster_file import read_student_numbers
 from tests.reports.conftest import TODAY
 from tests.reports.helpers import load, read_sheet, records, sheet_names
 
@@ -191,3 +192,17 @@ def test_read_ahead_passes_errors_and_stops_its_thread() -> None:
     assert next(endless) == [(0,)]
     endless.close()
     assert not any(t.name == "report-read-ahead" for t in th.enumerate())
+
+
+def test_the_students_report_read_back_as_next_years_file_gives_its_student_numbers(
+    engine: Engine, out_dir: Path
+) -> None:
+    """The upload-file rule (step 5) reads this app's own Students report: its title rows
+    above the header are not student numbers."""
+    path = export_report(engine, "students", out_dir, today=TODAY, account_name="Demo District")
+    read = read_student_numbers(path)
+    listed = {row["Student number"] for row in records(path, "Students") if row.get("Student number")}
+    assert read.numbers == listed and read.column == "Student number"
+    with engine.connect() as connection:
+        known = {number for (number,) in connection.execute(text("SELECT student_number FROM student"))}
+    assert read.numbers <= known

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import Connection
 
 from connect_desktop.domain.entities import EntityType
@@ -22,6 +24,20 @@ def test_default_is_active_manual_classrooms_of_past_school_years(
     first = next(plan.items())
     assert first.reason == "Manual classroom of school year 2023–24 (2023-2024)"
     assert plan.description.startswith("Archive manual classrooms of school years before 2025–26")
+
+
+def test_after_the_last_day_of_the_year_its_classrooms_are_proposed_too(
+    connection: Connection, scenario: Scenario
+) -> None:
+    on_the_last_day = set(plan_classrooms(connection, as_of=dt.date(2026, 6, 30)).ids())
+    assert on_the_last_day == {scenario.c_older, scenario.c_last_elem, scenario.c_last_high}
+    summer = plan_classrooms(connection, as_of=dt.date(2026, 7, 5))  # the year just ended
+    this_year = {scenario.c_now_left, scenario.c_now_shared, scenario.c_now_stale, scenario.c_now_new}
+    assert this_year <= set(summer.ids())
+    assert set(summer.ids()) - this_year == on_the_last_day
+    assert summer.description.startswith(
+        "Archive manual classrooms of school years up to 2025–26, which ended on 30 June 2026"
+    )
 
 
 def test_synced_classrooms_are_left_to_the_sync_and_counted(

@@ -65,6 +65,21 @@ def test_students_not_in_file_staged(connection: Connection, scenario: Scenario,
     assert scenario.zeros not in {op.target_id for op in staged}
 
 
+def test_students_leaving_the_district_with_and_without_the_file(
+    connection: Connection, scenario: Scenario, tmp_path: Path
+) -> None:
+    code, out, _ = _run(connection, "students", "--rule", "leaving-district", "--json")
+    assert code == 0
+    assert {item["id"] for item in json.loads(out)["items"]} == {scenario.senior, scenario.withdrawn}
+    upload = tmp_path / "next-year.csv"
+    upload.write_text("Student Number,Name\n00123,Zoe\n", encoding="utf-8")
+    code, out, _ = _run(connection, "students", "--rule", "leaving-district", str(upload), "--json")
+    assert code == 0 and scenario.zeros not in {item["id"] for item in json.loads(out)["items"]}
+    assert {scenario.senior, scenario.withdrawn, scenario.third} <= {
+        item["id"] for item in json.loads(out)["items"]
+    }
+
+
 def test_delete_is_refused_without_the_exact_phrase(connection: Connection, scenario: Scenario) -> None:
     staged: list[PlannedOperation] = []
     code, out, err = _run(
@@ -108,6 +123,7 @@ def test_delete_is_refused_without_the_exact_phrase(connection: Connection, scen
         (["not-in-file"], "needs the new year's student file"),
         (["not-in-file", "missing.csv"], "was not found"),
         (["everyone", "extra.csv"], "takes no file"),
+        (["leaving-district", "a.csv", "b.csv"], "takes at most one file"),
     ],
 )
 def test_bad_requests_exit_2_with_a_plain_message(

@@ -33,6 +33,20 @@ def test_top_grade_means_graduates_and_those_moving_to_the_next_school(
     assert items[scenario.eighth].school == "Baker Middle"
 
 
+def test_leaving_the_district_keeps_those_moving_up_to_its_own_schools(
+    connection: Connection, scenario: Scenario
+) -> None:
+    plan = plan_students(connection, StudentRules.of(StudentRule.LEAVING_DISTRICT))
+    items = {item.id: item for item in plan.items()}
+    assert set(items) == {scenario.senior, scenario.withdrawn}  # not the fifth and eighth graders
+    assert items[scenario.senior].reason == "Graduating: grade 12 is the last grade your district offers"
+    # with the new year's file, also those not in it (the graduate is proposed even if listed)
+    numbers = {i.id: i.student_number for i in plan_students(connection, StudentRules(everyone=True)).items()}
+    listed = [number for student, number in numbers.items() if student != scenario.third]
+    with_file = _ids(connection, StudentRule.LEAVING_DISTRICT, file_numbers=listed)
+    assert with_file == {scenario.senior, scenario.withdrawn, scenario.third}
+
+
 def test_synced_students_are_left_to_the_sync(connection: Connection, scenario: Scenario) -> None:
     plan = plan_students(connection, StudentRules.of(StudentRule.TOP_GRADE))
     assert scenario.senior_sync not in set(plan.ids())

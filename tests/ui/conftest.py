@@ -99,7 +99,8 @@ def district(live_server: LiveServer) -> District:
         end_date=dt.date(2025, 6, 12),
         school_id=school["id"],
     )
-    term = build.term(name="2025–26", school_year=2026, school_id=school["id"])
+    # its last day is after AS_OF: on AS_OF the year still runs, so its classrooms stay
+    term = build.term(name="2025–26", school_year=2026, end_date=dt.date(2026, 6, 26), school_id=school["id"])
     old = [build.classroom(school["id"], old_term["id"], name=f"Old class {n}") for n in range(5)]
     current = [build.classroom(school["id"], term["id"], name=f"Class {n}") for n in range(2)]
     students = [build.student(school["id"], grade=grade) for grade in ("K", "1", "1", "2", "3")]

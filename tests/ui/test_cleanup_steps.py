@@ -164,6 +164,7 @@ def test_clean_up_send_then_restore_the_batch(
     window.show_wizard("non_returning_students")
     students = window.wizard.page("non_returning_students")
     assert isinstance(students, NonReturningStudentsPage)
+    students.rule_buttons[StudentRule.TOP_GRADE].click()  # this school's fifth graders leave Connect
     wait_plan(qtbot, students, 2)
     assert all("top grade" in students.model.row(r)[6] for r in range(2))
     students.select_all.click()
@@ -204,6 +205,39 @@ def test_clean_up_send_then_restore_the_batch(
     controller.shutdown()
 
 
+def test_the_default_proposes_only_students_leaving_the_district_and_says_why(
+    qtbot: QtBot,
+    district: District,
+    people: dict[str, Any],
+    runner: TaskRunner,
+    reporter: RecordingReporter,
+    ui_settings: UiSettings,
+    bridge: MessageBridge,
+) -> None:
+    high = district.build.school(name="Lincoln High", level="high", grade_low="9", grade_high="12")
+    senior = district.build.student(high["id"], grade="12", last_name="Senior")
+    district.build.student(high["id"], grade="11", last_name="Junior")
+    controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    window.show_wizard("non_returning_students")
+    page = window.wizard.page("non_returning_students")
+    assert isinstance(page, NonReturningStudentsPage)
+    assert page.rule() is StudentRule.LEAVING_DISTRICT
+    wait_plan(qtbot, page, 2)  # the senior and the withdrawn third grader, not the fifth graders
+    rows = {page.model.row(r)[1]: page.model.row(r)[6] for r in range(page.model.loaded)}
+    assert rows == {
+        f"{senior['first_name']} Senior": "Graduating: grade 12 is the last grade your district offers",
+        f"{people['withdrawn']['first_name']} Leaver": "Withdrawn on 2026-03-02",
+    }
+    # the chosen rule says in plain words, on the page, whom it proposes
+    assert page.rule_hint.isVisible()
+    assert "moving up to another of your schools keep receiving messages" in page.rule_hint.text()
+    page.rule_buttons[StudentRule.TOP_GRADE].click()  # the fifth graders come in only when asked
+    assert "stops their families' messages" in page.rule_hint.text()
+    wait_plan(qtbot, page, 3)
+    assert reporter.reported == []
+    controller.shutdown()
+
+
 def test_delete_needs_the_typed_phrase_and_files_are_checked(
     qtbot: QtBot,
     district: District,
@@ -218,6 +252,7 @@ def test_delete_needs_the_typed_phrase_and_files_are_checked(
     window.show_wizard("non_returning_students")
     page = window.wizard.page("non_returning_students")
     assert isinstance(page, NonReturningStudentsPage)
+    page.rule_buttons[StudentRule.TOP_GRADE].click()
     wait_plan(qtbot, page, 2)
 
     # A file that is not a student file: its plain message is shown on the page.

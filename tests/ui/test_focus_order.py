@@ -9,8 +9,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
+from connect_desktop.rollover.students import StudentRule
 from connect_desktop.yearend.steps import spec
-from tests.ui.conftest import AS_OF
+from tests.ui.conftest import AS_OF, District, RecordingReporter
+from tests.ui.test_year_end_flow import open_app
 from ui.app import AppServices
 from ui.errors import ErrorReporter
 from ui.messages import MessageBridge
@@ -19,6 +21,7 @@ from ui.signin import SignInDialog
 from ui.tasks import ImmediatePool, TaskRunner
 from ui.wizard.page import WizardContext
 from ui.wizard.reports import ReportsPage
+from ui.wizard.students import NonReturningStudentsPage
 
 
 def spoken(widget: QWidget) -> str:
@@ -76,3 +79,35 @@ def test_reports_page_tab_order(qtbot: QtBot, ui_settings: UiSettings) -> None:
     assert order[len(boxes) + 2] is page.export
     for widget in order:
         assert spoken(widget), f"{type(widget).__name__} has no accessible name or text"
+
+
+def test_a_plan_page_tabs_from_the_filters_through_the_options_to_the_table_and_its_buttons(
+    qtbot: QtBot,
+    district: District,
+    runner: TaskRunner,
+    reporter: RecordingReporter,
+    ui_settings: UiSettings,
+    bridge: MessageBridge,
+) -> None:
+    controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    window.show_wizard("non_returning_students")
+    page = window.wizard.page("non_returning_students")
+    assert isinstance(page, NonReturningStudentsPage)
+    assert page.school is not None and page.grade is not None and page.search is not None
+    order = walk(qtbot, window, page.school, 14)
+    wanted = [
+        page.school,
+        page.grade,
+        page.search,
+        page.rule_buttons[StudentRule.LEAVING_DISTRICT],
+        page.archive,
+        page.table,
+        page.select_all,
+        page.select_none,
+        window.wizard.back,
+    ]
+    positions = [order.index(widget) for widget in wanted]  # each is reached, top to bottom
+    assert positions == sorted(positions), [spoken(w) for w in order]
+    for widget in order[: positions[-1]]:
+        assert spoken(widget), f"{type(widget).__name__} has no accessible name or text"
+    controller.shutdown()

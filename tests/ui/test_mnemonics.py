@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from PySide6.QtWidgets import QAbstractButton, QLabel, QMainWindow, QWidget
+from PySide6.QtWidgets import QAbstractButton, QLabel, QMainWindow, QTabWidget, QWidget
 from pytestqt.qtbot import QtBot
 
 from connect_desktop.yearend.steps import STEPS
@@ -29,10 +29,10 @@ def _access_keys(window: QMainWindow) -> dict[str, list[str]]:
 
     for action in window.menuBar().actions():
         add(action.text())
-    tabs = getattr(window, "tabs", None)
-    if tabs is not None:
-        for index in range(tabs.count()):
-            add(tabs.tabText(index))
+    for tabs in window.findChildren(QTabWidget):  # the window's and a page's own tabs
+        if tabs.isVisible():
+            for index in range(tabs.count()):
+                add(tabs.tabText(index))
     for widget in window.findChildren(QWidget):
         if not widget.isVisible():
             continue
@@ -44,6 +44,18 @@ def _access_keys(window: QMainWindow) -> dict[str, list[str]]:
 
 def _clashes(window: QMainWindow) -> dict[str, list[str]]:
     return {key: texts for key, texts in _access_keys(window).items() if len(texts) > 1}
+
+
+def clashes_on_every_tab(window: QMainWindow) -> dict[str, dict[str, list[str]]]:
+    """The clashes with each tab of the page's own tab widgets open in turn."""
+    found = {"": _clashes(window)}
+    for tabs in window.findChildren(QTabWidget):
+        if tabs.isVisible() and tabs is not getattr(window, "tabs", None):
+            for index in range(tabs.count()):
+                tabs.setCurrentIndex(index)
+                found[tabs.tabText(index)] = _clashes(window)
+            tabs.setCurrentIndex(0)
+    return {tab: clash for tab, clash in found.items() if clash}
 
 
 def test_no_two_visible_controls_share_an_access_key(
@@ -61,6 +73,6 @@ def test_no_two_visible_controls_share_an_access_key(
     for spec in STEPS:
         window.show_wizard(spec.step_id)
         qtbot.waitUntil(lambda: window.wizard.isVisible(), timeout=5_000)
-        clashes[spec.step_id] = _clashes(window)
+        clashes[spec.step_id] = clashes_on_every_tab(window)
     found = {str(page): c for page, c in clashes.items() if c}
     assert found == {}

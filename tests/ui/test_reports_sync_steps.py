@@ -23,6 +23,7 @@ from connect_server.syncing.config import SourceConfig, save_source
 from tests.server_sync.package import District as Package
 from tests.support.server import LiveServer, add_user
 from tests.ui.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, AS_OF, District, RecordingReporter
+from tests.ui.test_mnemonics import clashes_on_every_tab
 from tests.ui.test_year_end_flow import open_app
 from ui.date_field import OptionalDate, format_date
 from ui.main_window import MainWindow
@@ -79,7 +80,7 @@ def test_reports_export_and_existing_file(
     page = window.wizard.page("reports")
     assert isinstance(page, ReportsPage)
     opened: list[object] = []
-    page.open_url = opened.append  # type: ignore[method-assign]
+    page.open_url = lambda url: opened.append(url) or True  # type: ignore[method-assign]
     assert all(box.isChecked() for box in page.checks.values())
     out = tmp_path / "reports"
     page.folder.setText(str(out))
@@ -96,6 +97,11 @@ def test_reports_export_and_existing_file(
     assert page.open_folder.isEnabled()
     page.open_folder.click()
     assert len(opened) == 1
+    page.open_url = lambda _url: False  # type: ignore[method-assign]  # no file manager registered
+    page.open_folder.click()
+    assert (
+        page.status.text() == f"No file manager opened the folder on this computer. Your reports are in {out}"
+    )
     assert "Reports saved" in ui_settings.step_done(
         window.service.server_url, window.service.user_id, "reports"
     )
@@ -131,8 +137,10 @@ def test_held_run_explained_listed_exported_and_approved_once(
 ) -> None:  # fmt: skip
     server, next_year = synced
     hold(server, next_year)
-    _window, page = open_synced(qtbot, server, runner, reporter, ui_settings, bridge)
+    window, page = open_synced(qtbot, server, runner, reporter, ui_settings, bridge)
     assert page.history.latest_run is not None and page.history.latest_run.status == "failed_threshold"
+    assert page.history.show_tried.isVisible()
+    assert clashes_on_every_tab(window) == {}  # a held run's buttons share no Alt-key with the tabs
     text = page.history.run_text.text()
     assert "10 students (50% of synced students), more than your threshold of 10%" in text
     assert "Nothing was archived" in text

@@ -102,14 +102,17 @@ def test_everything_says_2025_26_after_next_years_terms_arrive(
     gui_staff = set(gui_plan.ids())
     assert staff.context.service.year_end_batch() == "year-end-2026"
 
-    # step 5: only school years before 2025–26 are offered, and last year's classrooms proposed
+    # step 4: 2025–26 ended on 12 June, before the demo's 20 June: it is offered and proposed
+    # with 2024–25, and the next year (whose terms have not begun) is not
     window.show_wizard("archive_classrooms")
     rooms = window.wizard.page("archive_classrooms")
     assert isinstance(rooms, ArchiveClassroomsPage)
-    qtbot.waitUntil(lambda: rooms.school_year.count() == 2 and rooms.plan is not None, timeout=WAIT)
-    assert [rooms.school_year.itemText(i) for i in range(2)] == ["All past school years", "2024–25"]
-    assert rooms.plan is not None and "school years before 2025–26" in rooms.plan.description
-    assert set(rooms.plan.ids()) == set(demo.truth["manual_classrooms_last_year"])
+    qtbot.waitUntil(lambda: rooms.school_year.count() == 3 and rooms.plan is not None, timeout=WAIT)
+    offered = [rooms.school_year.itemText(i) for i in range(3)]
+    assert offered == ["All past school years", "2025–26", "2024–25"]
+    assert rooms.plan is not None
+    assert "school years up to 2025–26, which ended on 12 June 2026" in rooms.plan.description
+    assert set(rooms.plan.ids()) == set(demo.truth["manual_classrooms_ended"])
 
     # step 1: the staff report counts the classrooms of 2025–26
     window.show_wizard("reports")

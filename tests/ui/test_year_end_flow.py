@@ -11,6 +11,9 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
+from connect_desktop.domain.words import kind_text
+from connect_desktop.rollover.plan import Selection
+from connect_desktop.rollover.students import StudentAction, StudentRule, StudentRules, plan_students
 from connect_server.models import Classroom
 from tests.ui.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, AS_OF, District, RecordingReporter
 from ui.app import AppServices
@@ -292,6 +295,84 @@ def test_conflict_refresh_and_retry(
     qtbot.waitUntil(lambda: review.showing_results and loaded(review.model), timeout=10_000)
     assert review.model.row(0)[3] == "applied"
     assert server_status(district, changed["id"]) == "archived"
+    controller.shutdown()
+
+
+def test_review_sets_permanent_deletions_apart_first_and_names_them(
+    qtbot: QtBot,
+    district: District,
+    runner: TaskRunner,
+    reporter: RecordingReporter,
+    ui_settings: UiSettings,
+    bridge: MessageBridge,
+) -> None:
+    controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    stage_all_old_classrooms(qtbot, window)  # staged first: oldest would come first
+    service = controller.service
+    assert service is not None
+    leaver = district.students[0]
+
+    def delete_one(connection: Any) -> Any:
+        rules = StudentRules.of(StudentRule.PICKED, picked_ids=[leaver["id"]])
+        return plan_students(connection, rules, action=StudentAction.DELETE)
+
+    opened = service.open_plan(delete_one)
+    try:
+        opened.call(lambda plan: service.stage_plan(plan, Selection(), confirmation="DELETE 1 STUDENTS"))
+    finally:
+        opened.close()
+    window.refresh()
+    review = open_review(qtbot, window)
+    assert review.model.total == 6
+    assert review.permanent.isVisible()
+    assert review.permanent.text() == (
+        "1 student will be deleted for good; this cannot be undone. "
+        "They are listed first, marked “(permanent)”."
+    )
+    first = review.model.row(0)
+    assert first[1] == kind_text("delete_student") and "(permanent)" in first[1]
+    assert leaver["last_name"] in first[2]
+    assert {review.model.row(r)[1] for r in range(1, 6)} == {kind_text("archive_classroom")}
+    assert reporter.reported == []
+    controller.shutdown()
+
+
+def test_enter_presses_the_focused_button_and_opens_a_checklist_row(
+    qtbot: QtBot,
+    district: District,
+    runner: TaskRunner,
+    reporter: RecordingReporter,
+    ui_settings: UiSettings,
+    bridge: MessageBridge,
+) -> None:
+    controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    window.tabs.setCurrentWidget(window.dashboard)
+    window.activateWindow()
+    button = window.dashboard.review_button
+    button.setFocus()
+    qtbot.waitUntil(button.hasFocus, timeout=5_000)
+    qtbot.keyClick(button, Qt.Key.Key_Return)
+    assert window.tabs.currentWidget() is window.wizard and window.wizard.current_step == "review"
+    # a checklist row opens its step: Enter on the highlighted row
+    window.tabs.setCurrentWidget(window.dashboard)
+    checklist = window.dashboard.checklist
+    row = next(
+        checklist.topLevelItem(i)
+        for i in range(checklist.topLevelItemCount())
+        if "Archive classrooms" in checklist.topLevelItem(i).text(0)
+    )
+    checklist.setCurrentItem(row)
+    checklist.setFocus()
+    qtbot.waitUntil(checklist.hasFocus, timeout=5_000)
+    qtbot.keyClick(checklist, Qt.Key.Key_Return)
+    assert window.tabs.currentWidget() is window.wizard
+    assert window.wizard.current_step == "archive_classrooms"
+    # and on a step page: Enter on the focused Next goes on
+    window.wizard.go_to("welcome")
+    window.wizard.next.setFocus()
+    qtbot.waitUntil(window.wizard.next.hasFocus, timeout=5_000)
+    qtbot.keyClick(window.wizard.next, Qt.Key.Key_Enter)
+    assert window.wizard.current_step == "reports"
     controller.shutdown()
 
 

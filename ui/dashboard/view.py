@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from connect_desktop.domain.operations import RETRYABLE, tally
-from connect_desktop.domain.words import lower_first, noun, run_status_text
+from connect_desktop.domain.words import local_time, lower_first, noun, run_status_text
 from connect_desktop.yearend.steps import checklist
 from ui.dashboard.chart import GradeChart
 from ui.dashboard.summary import Summary
@@ -46,6 +46,8 @@ class Dashboard(QWidget):
     """Shows a `Summary`; buttons ask the window to open the wizard or the review."""
 
     open_wizard = Signal()
+    open_step = Signal(str)
+    """A checklist row was opened (double-click or Enter): the step's id."""
     open_review = Signal()
     sync_now = Signal()
 
@@ -101,6 +103,9 @@ class Dashboard(QWidget):
         self.wizard_button.setObjectName("primary")
         self.wizard_button.setAccessibleName("Open the year-end steps")
         self.wizard_button.clicked.connect(self.open_wizard)
+        self.checklist.itemActivated.connect(
+            lambda row, _column: self.open_step.emit(row.data(0, Qt.ItemDataRole.UserRole))
+        )
         list_layout.addWidget(self.checklist, 1)
         list_layout.addWidget(self.wizard_button)
 
@@ -141,12 +146,12 @@ class Dashboard(QWidget):
             lines.append(f"Source: {summary.sync_source}")
         run = summary.last_sync_run
         if run is not None:
-            when = (run.finished_at or run.started_at or "")[:16].replace("T", " ")
+            when = local_time(run.finished_at or run.started_at)
             lines.append(f"Last sync run {when}: {lower_first(run_status_text(run.status))}")
         elif summary.synced_records:
             lines.append("No sync run recorded yet")
         if summary.last_pull_at:
-            lines.append(f"Downloaded to this computer: {str(summary.last_pull_at)[:16]} (UTC)")
+            lines.append(f"Downloaded to this computer: {local_time(summary.last_pull_at)}")
         self.sync_text.setText("<br>".join(lines))
         self.waiting.setText(f"{summary.waiting:,}")
         trouble = tally(summary.pending_states, RETRYABLE)
@@ -157,6 +162,8 @@ class Dashboard(QWidget):
         self.checklist.clear()
         for item in checklist(summary, current_step, done):
             row = QTreeWidgetItem([item.title, item.state, item.why])
+            row.setData(0, Qt.ItemDataRole.UserRole, item.step_id)
+            row.setToolTip(0, "Double-click, or press Enter, to open this step")
             row.setToolTip(2, item.why)
             self.checklist.addTopLevelItem(row)
         self.chart.set_grades(summary.grades)

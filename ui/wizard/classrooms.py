@@ -44,15 +44,14 @@ class ArchiveClassroomsPage(PlanPage):
         self.school_year = self._combo("School year filter", "All past school years")
         self.filter_row.addWidget(buddy("School y&ear:", self.school_year))
         self.filter_row.addWidget(self.school_year)
-        school = self.add_school_filter()
+        self.add_school_filter()
         self.add_search("Classroom name or course code")
-        self.setTabOrder(self.school_year, school)
 
     def choices_loaded(self, choices: FilterChoices) -> None:
         super().choices_loaded(choices)
         summary = self.context.summary
-        current = summary.current_school_year if summary is not None else None
-        past = [year for year in choices.school_years if current is None or year < current]
+        ended = summary.last_ended_school_year if summary is not None else None
+        past = [year for year in choices.school_years if ended is None or year <= ended]
         fill(self.school_year, [(year, school_year_label(year)) for year in reversed(past)])
 
     def plan_params(self) -> ClassroomParams:

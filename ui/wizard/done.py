@@ -8,7 +8,7 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QPushButton, QTableView
 
 from connect_desktop.domain.operations import RETRYABLE, OutboxState, tally
-from connect_desktop.domain.words import changes_text
+from connect_desktop.domain.words import changes_text, local_time
 from connect_desktop.yearend.steps import StepSpec
 from ui.models.lazy_table import Column, LazyTableModel
 from ui.sources import RestorableSource
@@ -18,7 +18,7 @@ from ui.wizard.review import step_title
 
 
 def _sent_at(value: dt.datetime | None) -> str:
-    return "" if value is None else f"{value:%Y-%m-%d %H:%M}"
+    return local_time(value)
 
 
 class DonePage(StepPage):

@@ -7,16 +7,19 @@ from it on a worker thread (it must not touch widgets).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QTableView,
@@ -59,6 +62,31 @@ def buddy(text: str, widget: QWidget) -> QLabel:
     caption = QLabel(text)
     caption.setBuddy(widget)
     return caption
+
+
+def _focusable_in(layout: QLayout) -> list[QWidget]:
+    """The controls that take Tab in `layout`, in the order it shows them (a box's own
+    controls in the order they were made, which is the order they are laid out in)."""
+    found: list[QWidget] = []
+    for index in range(layout.count()):
+        item = layout.itemAt(index)
+        if item is None:
+            continue
+        widget, inner = item.widget(), item.layout()
+        if inner is not None:
+            found += _focusable_in(inner)
+        elif widget is not None:
+            # not a combo box's popup list, which is a window of its own
+            found += [
+                w
+                for w in (widget, *widget.findChildren(QWidget))
+                if _takes_tab(w) and w.window() is widget.window()
+            ]
+    return found
+
+
+def _takes_tab(widget: QWidget) -> bool:
+    return bool(widget.focusPolicy() & Qt.FocusPolicy.TabFocus) and widget.focusProxy() is None
 
 
 class PlanPage(StepPage):
@@ -128,6 +156,7 @@ class PlanPage(StepPage):
         self.school: QComboBox | None = None
         self.grade: QComboBox | None = None
         self.search: QLineEdit | None = None
+        self._tabs_ordered = False
 
     # -- filter widgets shared by the steps ----------------------------------------------
     def add_school_filter(self, mnemonic_text: str = "&School:") -> QComboBox:
@@ -206,6 +235,24 @@ class PlanPage(StepPage):
         super().initialize_page()
         self.load_choices()
         self.reload()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if not self._tabs_ordered:  # once shown: the step's own filters and options are in place
+            self._tabs_ordered = True
+            self.order_tabs()
+
+    def order_tabs(self) -> None:
+        """Tab runs as the page reads: the filters, the options (each box in turn), the
+        table, then Select all, Select none and Add, whatever order they were built in."""
+        chain = [
+            *_focusable_in(self.filter_row),
+            *_focusable_in(self.options_row),
+            self.table,
+            *_focusable_in(self.buttons),
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     def reload(self) -> None:
         """Plan again with the current filters (in the background) and show the preview."""

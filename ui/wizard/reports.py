@@ -55,7 +55,7 @@ class ReportsPage(StepPage):
         "workbook with a summary, so it is usually all you need."
     )
 
-    open_url: Callable[[QUrl], object] = staticmethod(QDesktopServices.openUrl)
+    open_url: Callable[[QUrl], bool] = staticmethod(QDesktopServices.openUrl)
     """Replaced in tests (opening a file manager is the desktop's business)."""
 
     def __init__(self, spec: StepSpec, context: WizardContext) -> None:
@@ -158,7 +158,12 @@ class ReportsPage(StepPage):
             self.folder.setText(chosen)
 
     def show_folder(self) -> None:
-        self.open_url(QUrl.fromLocalFile(str(self.target_folder())))
+        """Open the folder in the file manager; where none answers, say where the files are."""
+        folder = self.target_folder()
+        if not self.open_url(QUrl.fromLocalFile(str(folder))):
+            self.status.setText(
+                f"No file manager opened the folder on this computer. Your reports are in {folder}"
+            )
 
     # -- export ----------------------------------------------------------------------
     def start_export(self) -> None:

@@ -73,6 +73,9 @@ class ReviewPage(StepPage):
         self._writing_kept = False
         self.groups = label("", "sectionTitle")
         self.groups.setAccessibleName("Changes by step")
+        self.permanent = label("", "heldTitle")
+        self.permanent.setAccessibleName("Changes that cannot be undone")
+        self.permanent.hide()
         columns = (
             Column("Change", 1),
             Column("Record", 2),
@@ -119,6 +122,7 @@ class ReviewPage(StepPage):
         row.addStretch(1)
         row.addWidget(self.send)
         self.body.addWidget(self.groups)
+        self.body.addWidget(self.permanent)
         self.body.addWidget(self.table, 1)
         self.body.addWidget(self.note)
         self.body.addLayout(row)
@@ -156,16 +160,19 @@ class ReviewPage(StepPage):
         listing, service = self._listing, self.context.service
         self.model.set_source(None)  # nothing stale stays on screen (or checkable) meanwhile
         self.context.runner.run(
-            lambda _ctx: service.kept_for_later(),
-            on_success=lambda kept: self._list_waiting(listing, kept),
+            lambda _ctx: (service.kept_for_later(), service.pending_kinds()),
+            on_success=lambda found: self._list_waiting(listing, *found),
             on_failure=self.context.reporter.report,
             name="changes kept for later",
         )
 
-    def _list_waiting(self, listing: int, kept: frozenset[str]) -> None:
+    def _list_waiting(self, listing: int, kept: frozenset[str], kinds: dict[str, int]) -> None:
         if listing != self._listing or self.showing_results:
             return
-        self.model.set_source(PendingSource(self.context.service, WAITING))
+        forever = permanent_warning(kinds)
+        self.permanent.setText(f"{forever} They are listed first, marked “(permanent)”." if forever else "")
+        self.permanent.setVisible(forever is not None)
+        self.model.set_source(PendingSource(self.context.service, WAITING, permanent_first=True))
         self.model.select_all(True, but=kept | {k for k, later in self._kept_writes.items() if later})
         self._show_groups()
         self._update_buttons()
@@ -200,6 +207,7 @@ class ReviewPage(StepPage):
         )
 
     def _load_results(self) -> None:
+        self.permanent.hide()
         self.model.set_source(PendingSource(self.context.service, RESULT_STATES, op_ids=self.last_sent))
         self.model.select_all(True)
         self._update_buttons()

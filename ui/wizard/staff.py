@@ -91,7 +91,7 @@ class InactiveStaffPage(PlanPage):
         options.addWidget(self.no_classroom)
         options.addWidget(self.left)
         self.options_row.addLayout(options, 1)
-        school = self.add_school_filter()
+        self.add_school_filter()
         self.add_search("Name or email")
         self.consequence = label("", "sectionTitle")
         self.consequence.setAccessibleName("What removing the selected staff does")
@@ -108,10 +108,6 @@ class InactiveStaffPage(PlanPage):
         self._details_generation = 0
         self.model.selectionChanged.connect(lambda _count: self._consequence_timer.start())
         self.table.selectionModel().currentRowChanged.connect(self._show_details)
-        self.setTabOrder(self.use_since, self.since)
-        self.setTabOrder(self.since, self.no_classroom)
-        self.setTabOrder(self.no_classroom, self.left)
-        self.setTabOrder(self.left, school)
 
     # -- filters -----------------------------------------------------------------------
     def _since_changed(self, _day: dt.date) -> None:

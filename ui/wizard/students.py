@@ -35,11 +35,19 @@ from ui.wizard.plan_page import PlanPage
 
 RULES: tuple[tuple[StudentRule, str, str], ...] = (
     (
-        StudentRule.TOP_GRADE,
-        "&Top grade of their school",
-        "Graduates, and students moving on to another school (e.g. fifth graders of an elementary school).",
+        StudentRule.LEAVING_DISTRICT,
+        "&Leaving the district (recommended)",
+        "Graduates of the last grade your district offers and students marked as withdrawn; once you "
+        "choose next year's file, also students who are not in it. Students moving up to another of "
+        "your schools keep receiving messages.",
     ),
-    (StudentRule.WITHDRAWN, "&Withdrawn", "Students marked as withdrawn during the year."),
+    (
+        StudentRule.TOP_GRADE,
+        "&Top grade of each school",
+        "Also fifth and eighth graders moving up to your own middle and high schools: archiving them "
+        "stops their families' messages. Only for schools whose leavers leave Connect.",
+    ),
+    (StudentRule.WITHDRAWN, "&Withdrawn", "Only students marked as withdrawn during the year."),
     (
         StudentRule.NOT_IN_FILE,
         "Not in the new &upload file",
@@ -51,6 +59,8 @@ RULES: tuple[tuple[StudentRule, str, str], ...] = (
         "Every manual student: only right before a fresh upload of all new and returning students.",
     ),
 )
+_READS_THE_FILE = frozenset({StudentRule.LEAVING_DISTRICT, StudentRule.NOT_IN_FILE})
+"""Rules that use next year's file once one is chosen."""
 FILE_FILTER = "Student files (*.csv *.txt *.xlsx *.xlsm);;All files (*)"
 
 
@@ -114,7 +124,12 @@ class NonReturningStudentsPage(PlanPage):
                 rules_layout.addWidget(self.file_error)
             else:
                 rules_layout.addWidget(button)
-        self.rule_buttons[StudentRule.TOP_GRADE].setChecked(True)
+        # the chosen rule in plain words, on the page (every rule's words are its tooltip too)
+        self.rule_hint = label("", "explanation")
+        self.rule_hint.setAccessibleName("Whom this rule proposes")
+        rules_layout.addWidget(self.rule_hint)
+        self.rule_group.buttonToggled.connect(lambda _button, _on: self._explain_rule())
+        self.rule_buttons[StudentRule.LEAVING_DISTRICT].setChecked(True)
         self.rule_group.buttonToggled.connect(self._choice_toggled)
 
         self.action_group = QButtonGroup(self)
@@ -140,12 +155,14 @@ class NonReturningStudentsPage(PlanPage):
         self.add_school_filter()
         self.add_grade_filter()
         self.add_search("Name or student number")
-        self.setTabOrder(self.rule_buttons[StudentRule.EVERYONE], self.archive)
 
     # -- rule, file and action ------------------------------------------------------------
     def _choice_toggled(self, _button: QAbstractButton, on: bool) -> None:
         if on:  # a radio group toggles twice per choice: the old button off, the new one on
             self.reload()
+
+    def _explain_rule(self) -> None:
+        self.rule_hint.setText(next(tip for rule, _text, tip in RULES if rule is self.rule()))
 
     def rule(self) -> StudentRule:
         return next(rule for rule, button in self.rule_buttons.items() if button.isChecked())
@@ -172,7 +189,7 @@ class NonReturningStudentsPage(PlanPage):
             self.file_status.setText(
                 f"{path.name}: {len(numbers.numbers):,} student numbers (column “{numbers.column}”)."
             )
-            if self.rule() is StudentRule.NOT_IN_FILE:
+            if self.rule() in _READS_THE_FILE:
                 self.reload()
             else:
                 self.rule_buttons[StudentRule.NOT_IN_FILE].setChecked(True)
@@ -186,7 +203,7 @@ class NonReturningStudentsPage(PlanPage):
             self.file_status.setText("No file chosen yet.")
             self.file_error.setText(str(exc))
             self.file_error.show()
-            if self.rule() is StudentRule.NOT_IN_FILE:
+            if self.rule() in _READS_THE_FILE:
                 self.reload()
 
         self.context.runner.run(
@@ -205,7 +222,7 @@ class NonReturningStudentsPage(PlanPage):
             self.notes.setText("Choose next year's student file to see who is not in it.")
             return None
         numbers = self.file_numbers.numbers if self.file_numbers is not None else None
-        rules = StudentRules.of(rule, file_numbers=numbers if rule is StudentRule.NOT_IN_FILE else None)
+        rules = StudentRules.of(rule, file_numbers=numbers if rule in _READS_THE_FILE else None)
         return StudentParams(rules, self.action(), self.plan_filter())
 
     def build_plan(self, connection: Any, params: StudentParams) -> Plan[StudentItem]:

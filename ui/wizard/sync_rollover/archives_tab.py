@@ -60,7 +60,7 @@ class ArchivesTab(RolloverTab):
         self.archive_table.setColumnWidth(2, 200)
         self.archive_model.countChanged.connect(self._archive_counted)
         self.archive_model.loadFailed.connect(context.reporter.report)
-        self.export_csv = QPushButton("Save as &CSV…")
+        self.export_csv = QPushButton("Sav&e as CSV…")
         self.export_xlsx = QPushButton("Save as E&xcel…")
         self.export_csv.clicked.connect(lambda: self.choose_export("csv"))
         self.export_xlsx.clicked.connect(lambda: self.choose_export("xlsx"))

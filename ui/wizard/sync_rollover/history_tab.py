@@ -61,7 +61,7 @@ class HistoryTab(RolloverTab):
         self.approve.setObjectName("primary")
         self.approve.setAccessibleName("Approve this run once")
         self.approve.clicked.connect(self.ask_approve)
-        self.show_tried = QPushButton("See what it &tried to archive")
+        self.show_tried = QPushButton("See &what it tried to archive")  # Alt+T is the tab's
         self.show_tried.clicked.connect(self.show_archives.emit)
         self.approve_feedback = label("", "hint")
         self.approve_feedback.setAccessibleName("Approval result")

@@ -96,7 +96,7 @@ class SettingsTab(RolloverTab):
                 "hint",
             )
         )
-        self.daily = QCheckBox("Run the sync every &day")
+        self.daily = QCheckBox("&Run the sync every day")
         self.daily.setAccessibleName("Daily sync")
         self.pauses = QTableWidget(0, 4)
         self.pauses.setAccessibleName("Pauses")
@@ -154,6 +154,7 @@ class SettingsTab(RolloverTab):
         begin.set_value(dt.date.fromisoformat(start) if start else None)
         end.set_value(dt.date.fromisoformat(until) if until else None)
         remove = QPushButton("Remove")
+        remove.setAutoDefault(True)  # Enter presses it when it has the focus, as on every page
         remove.setAccessibleName("Remove this pause")
         remove.clicked.connect(lambda: self._remove_pause(remove))
         self.pauses.setCellWidget(row, 0, combo)

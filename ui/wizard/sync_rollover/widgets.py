@@ -6,6 +6,8 @@ import datetime as dt
 
 from PySide6.QtWidgets import QAbstractItemView, QTableView
 
+from connect_desktop.domain.words import local_time
+
 
 def table_view(name: str) -> QTableView:
     """A read-only, row-selecting table for a lazily paged model."""
@@ -20,5 +22,5 @@ def table_view(name: str) -> QTableView:
 
 
 def when(value: dt.datetime | None) -> str:
-    """'2026-06-20 02:00' ("" for none)."""
-    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+    """'2026-06-20 04:00', in local time ("" for none)."""
+    return local_time(value)
