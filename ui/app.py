@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ui.display import NO_DISPLAY_MESSAGE, has_display
+from ui.display import NO_DISPLAY_MESSAGE, has_display, uses_x11, x11_problem
 
 if TYPE_CHECKING:
     from ui.errors import ErrorReporter
@@ -84,6 +84,10 @@ def run_gui(args: list[str]) -> int:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     if not has_display():
         print(NO_DISPLAY_MESSAGE, file=sys.stderr)
+        return 3
+    problem = x11_problem() if uses_x11() else None
+    if problem is not None:
+        print(problem, file=sys.stderr)
         return 3
     demo_dir: Path | None = None
     if options.demo:

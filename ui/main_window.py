@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QPushButton, QTabWidget
 
 from connect_desktop.account import Account
 from connect_desktop.domain.words import changes_text
+from connect_desktop.yearend.steps import STEPS
 from ui.about import about_box
 from ui.account_actions import AccountActions
 from ui.app import AppServices
@@ -217,7 +218,7 @@ class MainWindow(QMainWindow):
 
     def _done_steps(self) -> dict[str, str]:
         server, user = self.service.server_url, self.service.user_id
-        done = {step: self.settings.step_done(server, user, step) for step in ("reports", "sync_rollover")}
+        done = {step.step_id: self.settings.step_done(server, user, step.step_id) for step in STEPS}
         return {step: text for step, text in done.items() if text}
 
     def _step_done(self, step_id: str, text: str) -> None:

@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from connect_desktop.api.address import INSECURE_HTTP_WARNING, needs_insecure_choice
+from connect_desktop.api.address import INSECURE_HTTP_WARNING, needs_insecure_choice, with_scheme
+from connect_desktop.api.errors import CertificateProblem
 from ui.dialog_dirs import start_dir
 from ui.errors import ErrorReporter, known_problem
 from ui.settings import UiSettings
@@ -73,6 +74,8 @@ class SignInDialog(QDialog):
         intro.setObjectName("explanation")
         intro.setWordWrap(True)
 
+        self._scheme_added = False
+        """The last sign-in added http:// or https:// to what the user typed."""
         self.server = QLineEdit(settings.server_url)
         self.server.setAccessibleName("Server address")
         self.server.setPlaceholderText("https://connect.example.org")
@@ -176,8 +179,9 @@ class SignInDialog(QDialog):
         if missing:
             self.show_error("Please fill in the " + " and the ".join(missing) + ".")
             return
-        if "://" not in server:
-            server = "https://" + server
+        self._scheme_added = "://" not in server
+        if self._scheme_added:
+            server = with_scheme(server)
             self.server.setText(server)
         insecure = needs_insecure_choice(server)
         if insecure and not self.insecure_ok.isChecked():
@@ -201,7 +205,7 @@ class SignInDialog(QDialog):
     def _check_address(self, text: str) -> None:
         """Warn about (and ask to confirm) plain http:// to another computer, as it is typed."""
         server = text.strip()
-        insecure = needs_insecure_choice(server if "://" in server else "https://" + server)
+        insecure = needs_insecure_choice(with_scheme(server))
         self.insecure_warning.setVisible(insecure)
         self.insecure_ok.setVisible(insecure)
         if not insecure:
@@ -277,7 +281,13 @@ class SignInDialog(QDialog):
         if problem is None:
             self._reporter.report(exc)
             return
-        self.show_error(problem.message)
+        message = problem.message
+        if self._scheme_added and isinstance(exc, CertificateProblem):
+            message += (
+                f" The address was typed without http:// or https://, so {self.server.text()} was "
+                "tried. If your server does not use https, type its address with http:// in front."
+            )
+        self.show_error(message)
         self.password.setFocus()
 
 

@@ -51,6 +51,17 @@ def _split(server_url: str) -> SplitResult | None:
         return None
 
 
+def with_scheme(typed: str) -> str:
+    """An address typed without http:// or https:// gets one: http:// for this computer
+    (a local or demo server, which has no certificate), https:// for any other."""
+    typed = typed.strip()
+    if "://" in typed:
+        return typed
+    parts = _split("//" + typed)
+    local = parts is not None and is_loopback(parts.hostname or "")
+    return ("http://" if local else "https://") + typed
+
+
 def needs_insecure_choice(server_url: str) -> bool:
     """True when `server_url` is plain http:// to a host other than this computer."""
     parts = _split(server_url)

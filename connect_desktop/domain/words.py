@@ -33,6 +33,22 @@ KIND_TEXT: dict[str, str] = {
 }
 """What each staged change does, as a short command."""
 
+DONE_TEXT: dict[str, str] = {
+    OperationKind.ARCHIVE_CLASSROOM: "archived",
+    OperationKind.UNARCHIVE_CLASSROOM: "restored",
+    OperationKind.REVOKE_STAFF_ACCESS: "lost access",
+    OperationKind.RESTORE_STAFF_ACCESS: "got access back",
+    OperationKind.ARCHIVE_STUDENT: "archived",
+    OperationKind.UNARCHIVE_STUDENT: "restored",
+    OperationKind.DELETE_STUDENT: "deleted for good",
+    OperationKind.UPDATE_STUDENT: "changed",
+    OperationKind.CREATE_CONTACT: "added",
+    OperationKind.LINK_CONTACT: "added",
+    OperationKind.MERGE_STUDENTS: "merged",
+    OperationKind.UNMERGE_STUDENTS: "split again",
+}
+"""What an applied change of each kind did, after its count ("4 classrooms archived")."""
+
 RESTORABLE_TEXT: dict[str, str] = {
     OperationKind.ARCHIVE_CLASSROOM: "archived classrooms",
     OperationKind.REVOKE_STAFF_ACCESS: "revoked staff access",
@@ -53,6 +69,13 @@ STATE_TEXT: dict[str, str] = {
     OutboxState.DISCARDED: "Discarded",
 }
 """Where a staged change is on its way to the server."""
+
+INACTIVE_TEXT: dict[str, str] = {
+    EntityType.STAFF: "without access",
+    EntityType.STUDENT: "archived",
+    EntityType.CLASSROOM: "archived",
+}
+"""What records still there but out of use are, after their count ("12 archived")."""
 
 KEPT_TEXT = "kept for later"
 """A staged change the user unchecked in Review: no send takes it until they check it again."""
@@ -123,6 +146,23 @@ def local_time(value: dt.datetime | str | None) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def applied_text(kinds: Mapping[str, int]) -> str:
+    """What applied changes did, kind by kind, so undoing is never counted as doing:
+    "4 classrooms archived, 1 classroom restored" ("" when none)."""
+    parts: list[str] = []
+    other = 0
+    for kind, count in sorted(kinds.items(), key=lambda item: (item[0] not in DONE_TEXT, item[0])):
+        if count <= 0:
+            continue
+        if kind in DONE_TEXT:
+            parts.append(f"{counted(TARGET_TYPE[OperationKind(kind)], count)} {DONE_TEXT[kind]}")
+        else:
+            other += count
+    if other:
+        parts.append(changes_text(other, "other change"))
+    return ", ".join(parts)
 
 
 def changes_text(count: int, what: str = "change") -> str:

@@ -82,6 +82,10 @@ class Overview:
     steps: dict[str, dict[str, int]] = field(default_factory=dict)
     """Wizard step → operation state → count (all states, including applied)."""
     grades: list[GradeCount] = field(default_factory=list)
+    inactive: dict[str, int] = field(default_factory=dict)
+    """Entity type → those of `counts` archived, or without access (`queries.inactive_counts`)."""
+    applied_kinds: dict[str, int] = field(default_factory=dict)
+    """Operation kind → changes the server applied (`words.applied_text` says what they did)."""
 
     @property
     def synced_records(self) -> int:
@@ -120,6 +124,8 @@ def account_overview(session: Session, *, as_of: dt.date) -> Overview:
         source = " – ".join(str(part) for part in settings if part)
     return Overview(
         counts=queries.effective_counts(session),
+        inactive=queries.inactive_counts(session),
+        applied_kinds=queries.pending_kind_counts(session, [OutboxState.APPLIED.value]),
         origins=origin_counts(session),
         sync_source=source,
         last_sync_run=_run_info(run) if run else None,

@@ -142,6 +142,21 @@ def effective_counts(session: Session) -> dict[str, int]:
     return counts
 
 
+INACTIVE_SQL: dict[EntityType, str] = {
+    EntityType.STAFF: "SELECT count(*) FROM staff WHERE access != 'active'",
+    EntityType.STUDENT: "SELECT count(*) FROM student WHERE status != 'active'",
+    EntityType.CLASSROOM: "SELECT count(*) FROM classroom WHERE status != 'active'",
+}
+"""Records that are still there but out of use: archived, or without access."""
+
+
+def inactive_counts(session: Session) -> dict[str, int]:
+    """Entity type → records archived (staff: access removed) in Connect, as last downloaded."""
+    return {
+        entity.value: int(session.execute(text(sql)).scalar_one()) for entity, sql in INACTIVE_SQL.items()
+    }
+
+
 # -- listings ------------------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from connect_desktop.domain.operations import RETRYABLE, OutboxState, tally
 from connect_desktop.domain.operations import STAGED as STAGED_STATES
-from connect_desktop.domain.words import changes_text
+from connect_desktop.domain.words import applied_text, changes_text
 
 if TYPE_CHECKING:
     from connect_desktop.store.overview import Overview
@@ -166,6 +166,10 @@ STAGED = "Staged"
 SENT = "Sent"
 NOT_NEEDED = "Not needed"
 DONE = "Done"
+IN_WEB_PORTAL = "In the web portal"
+BACK_TO_SCHOOL_ELSEWHERE = (
+    "This version does not import the new year's data: upload it in the Connect web portal."
+)
 
 
 @dataclass(frozen=True)
@@ -205,9 +209,12 @@ def step_state(step: StepSpec, summary: Overview, reached: bool, done: str = "")
             f"{changes_text(trouble)} {'needs' if trouble == 1 else 'need'} your decision",
         )
     if applied:
-        return ChecklistItem(step.step_id, title, SENT, f"{changes_text(applied)} applied")
+        done_text = applied_text(summary.applied_kinds) if step.step_id == Step.REVIEW else ""
+        return ChecklistItem(step.step_id, title, SENT, done_text or f"{changes_text(applied)} applied")
     if done:
         return ChecklistItem(step.step_id, title, DONE, done)
+    if step.step_id == Step.BACK_TO_SCHOOL:  # no tools in this version: never "in progress"
+        return ChecklistItem(step.step_id, title, IN_WEB_PORTAL, BACK_TO_SCHOOL_ELSEWHERE)
     if reached:
         return ChecklistItem(step.step_id, title, IN_PROGRESS, "Opened, nothing staged yet")
     return ChecklistItem(step.step_id, title, NOT_STARTED, step.purpose)

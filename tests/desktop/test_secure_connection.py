@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from connect_desktop import cli
-from connect_desktop.api.address import AddressError, check_server_url, needs_insecure_choice
+from connect_desktop.api.address import AddressError, check_server_url, needs_insecure_choice, with_scheme
 from connect_desktop.api.client import ApiClient, RetryPolicy
 from connect_desktop.settings import load_account
 from tests.desktop.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, District, build_district
@@ -154,3 +154,23 @@ def test_what_is_not_a_server_address(server: str) -> None:
     with pytest.raises(AddressError) as caught:
         check_server_url(server, insecure_http=True)
     assert "is not a server address" in caught.value.user_message
+
+
+@pytest.mark.parametrize(
+    ("typed", "address"),
+    [
+        ("localhost:8000", "http://localhost:8000"),
+        ("127.0.0.1:8000/api/v1", "http://127.0.0.1:8000/api/v1"),
+        ("[::1]:8000", "http://[::1]:8000"),
+        ("connect.example.org", "https://connect.example.org"),
+        ("10.0.0.5:8443", "https://10.0.0.5:8443"),
+        ("http://connect.example.org", "http://connect.example.org"),
+    ],
+)
+def test_an_address_without_a_scheme_gets_http_only_for_this_computer(typed: str, address: str) -> None:
+    assert with_scheme(typed) == address
+
+
+def test_the_api_address_the_server_prints_is_taken_as_the_server_address() -> None:
+    assert check_server_url("http://127.0.0.1:8000/api/v1") == "http://127.0.0.1:8000"
+    assert check_server_url("https://connect.example.org/api/v1/") == "https://connect.example.org"

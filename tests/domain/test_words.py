@@ -118,3 +118,10 @@ def test_stored_utc_times_are_shown_in_the_computers_local_time(monkeypatch: pyt
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_applied_changes_say_what_they_did_so_a_restore_is_not_counted_as_an_archive() -> None:
+    said = words.applied_text({"archive_classroom": 42, "unarchive_classroom": 1, "revoke_staff_access": 2})
+    assert said == "42 classrooms archived, 2 staff lost access, 1 classroom restored"
+    assert words.applied_text({"update_sync_settings": 1}) == "1 other change"
+    assert words.applied_text({}) == ""

@@ -201,6 +201,14 @@ def test_clean_up_send_then_restore_the_batch(
         server_values(district, Classroom, Classroom.status, classroom_ids),
     )
     assert after == before
+    # the checklist says what was done and undone, not one count of both
+    checklist = window.dashboard.checklist
+    review_row = next(
+        checklist.topLevelItem(i).text(2)
+        for i in range(checklist.topLevelItemCount())
+        if "Review and send" in checklist.topLevelItem(i).text(0)
+    )
+    assert "1 student archived" in review_row and "1 student restored" in review_row
     assert reporter.reported == []
     controller.shutdown()
 

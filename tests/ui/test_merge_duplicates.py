@@ -15,7 +15,7 @@ from connect_desktop.rollover.duplicates import Band
 from connect_server.models import Enrollment, Student, StudentContact
 from tests.support.records import RecordBuilder
 from tests.support.server import LiveServer, add_user
-from tests.ui.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, AS_OF, RecordingReporter
+from tests.ui.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, AS_OF, District, RecordingReporter
 from tests.ui.test_focus_order import spoken, walk
 from tests.ui.test_year_end_flow import confirm_send, loaded, open_app, open_review
 from ui.app import AppServices
@@ -413,4 +413,27 @@ def test_keyboard_reaches_every_control_with_a_name(
     for button in (page.merge, page.not_same):
         corner = button.mapTo(window, button.rect().bottomRight())
         assert window.rect().contains(corner) and button.isVisible()
+    controller.shutdown()
+
+
+def test_a_district_without_duplicates_has_step_6_done_not_in_progress(
+    qtbot: QtBot,
+    district: District,
+    runner: TaskRunner,
+    reporter: RecordingReporter,
+    ui_settings: UiSettings,
+    bridge: MessageBridge,
+) -> None:
+    controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    page = open_page(qtbot, window)
+    assert page.model.total == 0 and page.status.text().startswith("No duplicate students found.")
+    checklist = window.dashboard.checklist
+    row = next(
+        checklist.topLevelItem(i)
+        for i in range(checklist.topLevelItemCount())
+        if "Merge duplicate students" in checklist.topLevelItem(i).text(0)
+    )
+    assert row.text(1) == "Done"
+    assert row.text(2) == f"No duplicate students found on {AS_OF:%Y-%m-%d}"
+    assert reporter.reported == []
     controller.shutdown()

@@ -139,3 +139,21 @@ def test_enter_in_the_password_field_signs_in_even_with_the_advanced_part_open(
     dialog.password.setFocus()
     with qtbot.waitSignal(dialog.signed_in, timeout=20_000):
         qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+
+
+def test_an_address_typed_without_its_scheme_reaches_a_server_on_this_computer(
+    qtbot: QtBot, dialog: SignInDialog, district: District
+) -> None:
+    fill(dialog, f"127.0.0.1:{district.server.port}")  # as a demo or local server prints it
+    assert dialog.insecure_warning.isHidden()
+    assert sign_in(qtbot, dialog).account.server_url == f"http://127.0.0.1:{district.server.port}"
+
+
+def test_an_https_guess_that_meets_a_plain_server_says_to_type_http(
+    qtbot: QtBot, dialog: SignInDialog, district: District
+) -> None:
+    fill(dialog, f"0.0.0.0:{district.server.port}")  # another computer's address: https is tried
+    dialog.submit.click()
+    qtbot.waitUntil(lambda: not dialog.error.isHidden(), timeout=20_000)
+    assert dialog.server.text() == f"https://0.0.0.0:{district.server.port}"
+    assert "type its address with http:// in front" in dialog.error.text()

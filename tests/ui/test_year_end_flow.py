@@ -187,6 +187,9 @@ def test_stage_review_uncheck_send(
     assert left_out_row.state == "pending"
     assert server_status(district, left_out_row.target_id) == "active"
     assert window.dashboard.waiting.text() == "1"
+    # the dashboard confirms the work: 4 of the 7 classrooms are archived now
+    assert window.dashboard.count_labels["classroom"].text() == "3"
+    assert window.dashboard.count_titles["classroom"].text() == "Classrooms · 4 archived"
     assert window.summary is not None and window.summary.steps["archive_classrooms"]["applied"] == 4
     assert window.summary.steps["archive_classrooms"]["pending"] == 1
     assert left_out not in review.last_sent

@@ -134,6 +134,19 @@ def test_review_counts_the_whole_outbox() -> None:
     assert state("review", waiting) == (steps.STAGED, "6 changes waiting to be sent")
     sent = overview(steps_={"inactive_staff": {"applied": 3}, "archive_classrooms": {"applied": 4}})
     assert state("review", sent) == (steps.SENT, "7 changes applied")
+    sent.applied_kinds.update({"revoke_staff_access": 3, "archive_classroom": 3, "unarchive_classroom": 1})
+    assert state("review", sent) == (
+        steps.SENT,
+        "3 classrooms archived, 3 staff lost access, 1 classroom restored",
+    )  # an undo is not counted as more of the same work
+
+
+def test_back_to_school_is_never_left_in_progress_in_this_version() -> None:
+    for reached in (False, True):
+        assert state("back_to_school", MANUAL, reached=reached) == (
+            steps.IN_WEB_PORTAL,
+            steps.BACK_TO_SCHOOL_ELSEWHERE,
+        )
 
 
 def test_the_checklist_lists_the_numbered_steps_reached_up_to_the_saved_place() -> None:
@@ -145,4 +158,5 @@ def test_the_checklist_lists_the_numbered_steps_reached_up_to_the_saved_place() 
     assert by_step["inactive_staff"] == steps.IN_PROGRESS  # before the saved place: reached
     assert by_step["archive_classrooms"] == steps.IN_PROGRESS
     assert by_step["non_returning_students"] == steps.NOT_STARTED
-    assert {item.state for item in checklist(MANUAL, "no-such-step")} <= {steps.NOT_STARTED, steps.NOT_NEEDED}
+    never_started = {steps.NOT_STARTED, steps.NOT_NEEDED, steps.IN_WEB_PORTAL}
+    assert {item.state for item in checklist(MANUAL, "no-such-step")} <= never_started

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from connect_desktop.domain.operations import RETRYABLE, tally
-from connect_desktop.domain.words import local_time, lower_first, noun, run_status_text
+from connect_desktop.domain.words import INACTIVE_TEXT, local_time, lower_first, noun, run_status_text
 from connect_desktop.yearend.steps import checklist
 from ui.dashboard.chart import GradeChart
 from ui.dashboard.summary import Summary
@@ -61,12 +61,15 @@ class Dashboard(QWidget):
         counts_card, counts_layout = _card("Records")
         grid = QGridLayout()
         self.count_labels: dict[str, QLabel] = {}
+        """The records in use: active, or with access."""
+        self.count_titles: dict[str, QLabel] = {}
         for index, (kind, title) in enumerate(TYPE_TITLES):
             number = _label("–", "bigNumber")
             number.setAccessibleName(title)
             self.count_labels[kind] = number
+            self.count_titles[kind] = caption = _label(title, "hint")
             grid.addWidget(number, (index // 3) * 2, index % 3)
-            grid.addWidget(_label(title, "hint"), (index // 3) * 2 + 1, index % 3)
+            grid.addWidget(caption, (index // 3) * 2 + 1, index % 3)
         counts_layout.addLayout(grid)
 
         sync_card, sync_layout = _card("Sync")
@@ -133,8 +136,12 @@ class Dashboard(QWidget):
         self.account.setText(f"Signed in as {name} on {server}")
 
     def show_summary(self, summary: Summary, current_step: str, done: dict[str, str] | None = None) -> None:
-        for kind, label in self.count_labels.items():
-            label.setText(f"{summary.counts.get(kind, 0):,}")
+        for kind, title in TYPE_TITLES:  # in use, so archiving and revoking show here once sent
+            out_of_use = summary.inactive.get(kind, 0)
+            self.count_labels[kind].setText(f"{summary.counts.get(kind, 0) - out_of_use:,}")
+            caption = f"{title} · {out_of_use:,} {INACTIVE_TEXT[kind]}" if out_of_use else title
+            self.count_titles[kind].setText(caption)
+            self.count_labels[kind].setAccessibleName(caption)
         kind_text = {
             "synced": "Synced from your SIS",
             "manual": "Entered by hand (no SIS sync)",

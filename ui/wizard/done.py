@@ -8,7 +8,7 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QPushButton, QTableView
 
 from connect_desktop.domain.operations import RETRYABLE, OutboxState, tally
-from connect_desktop.domain.words import changes_text, local_time
+from connect_desktop.domain.words import applied_text, changes_text, local_time
 from connect_desktop.yearend.steps import StepSpec
 from ui.models.lazy_table import Column, LazyTableModel
 from ui.sources import RestorableSource
@@ -96,7 +96,8 @@ class DonePage(StepPage):
         applied = sum(states.get(OutboxState.APPLIED, 0) for states in summary.steps.values())
         waiting = summary.waiting
         trouble = tally(summary.pending_states, RETRYABLE)
-        text = f"{changes_text(applied)} {'was' if applied == 1 else 'were'} applied in Connect."
+        text = f"{changes_text(applied)} {'was' if applied == 1 else 'were'} applied in Connect"
+        text += f": {applied_text(summary.applied_kinds)}." if summary.applied_kinds else "."
         if waiting:
             still = "is still" if waiting == 1 else "are still"
             text += f" {changes_text(waiting)} {still} waiting to be sent (step 7)."

@@ -289,8 +289,12 @@ class MergeDuplicatesPage(StepPage):
         if not findings.pairs:
             found = "No duplicate students found."
         acted = f" {len(self.hidden):,} handled on this page." if self.hidden else ""
-        shown = f" Showing {total:,}." if self.pair_filter() != PairFilter() else ""
+        everything = self.pair_filter() == PairFilter()
+        shown = "" if everything else f" Showing {total:,}."
         self.status.setText(found + acted + shown)
+        if everything and total == 0:  # nothing left to decide: the checklist says the step is done
+            left = "No duplicate students found" if not findings.pairs else "Every possible duplicate decided"
+            self.context.step_done(self.spec.step_id, f"{left} on {self.context.today():%Y-%m-%d}")
 
     def _page_loaded(self, loaded: int) -> None:
         if loaded and not self.table.selectionModel().hasSelection():
