@@ -137,6 +137,28 @@ def noun(entity: str, count: int = 2) -> str:
     return one if count == 1 else many
 
 
+SOURCE_KIND_TEXT: dict[str, str] = {
+    "oneroster-csv": "OneRoster export",
+    "oneroster-rest": "OneRoster API",
+    "classlink": "ClassLink",
+    "clever-api": "Clever API",
+    "clever-csv": "Clever export",
+}
+"""What each kind of sync source is, in the words of the SIS's own screens."""
+_FILE_SOURCES = frozenset({"oneroster-csv", "clever-csv"})
+
+
+def source_text(kind: str | None, label: str | None, last_read: dt.datetime | str | None = None) -> str:
+    """ "OneRoster export (current.zip), last read 2026-06-20 04:00": a source as people
+    know it, a file by its name (the label is its path), never a raw kind code."""
+    what = SOURCE_KIND_TEXT.get(kind or "", humanise(kind or "sync source"))
+    label = label or ""
+    if kind in _FILE_SOURCES and label:
+        label = label.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    text = what if not label or label == what else f"{what} ({label})"
+    return f"{text}, last read {local_time(last_read)}" if last_read else text
+
+
 def local_time(value: dt.datetime | str | None) -> str:
     """A stored time (UTC: naive, aware or ISO text) as this computer's local time,
     '2026-06-20 04:00'; "" for none. The server and the cache keep UTC; people read local."""

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from connect_desktop.domain.entities import GRADES, EntityType, grade_rank
 from connect_desktop.domain.operations import OperationKind, OutboxState
 from connect_desktop.domain.school_year import current_school_year, last_ended_year
+from connect_desktop.domain.words import source_text
 from connect_desktop.store import queries
 from connect_desktop.store.effective import STAGED_STATES, effective_record, effective_value_sql
 from connect_desktop.store.school_years import cached_year_ends, cached_year_starts
@@ -69,7 +70,7 @@ class Overview:
     origins: dict[str, tuple[int, int]]
     """Entity type → (synced, manual)."""
     sync_source: str | None
-    """"kind – label" of the configured sync source, None when the account has none."""
+    """The configured sync source in words (`words.source_text`), None when the account has none."""
     last_sync_run: SyncRunInfo | None
     last_pull_at: str | None
     full_pull_done: bool
@@ -121,7 +122,7 @@ def account_overview(session: Session, *, as_of: dt.date) -> Overview:
     current = current_school_year(cached_year_starts(session), as_of)
     source = None
     if settings is not None and (settings[0] or settings[1]):
-        source = " – ".join(str(part) for part in settings if part)
+        source = source_text(settings[0], settings[1], run[1] if run else None)
     return Overview(
         counts=queries.effective_counts(session),
         inactive=queries.inactive_counts(session),

@@ -25,6 +25,7 @@ from connect_desktop.rostering.snapshot import FIELDS, TYPES
 from connect_server.models import SyncRunArchive
 from connect_server.scope import TABLES, TOMBSTONE
 from connect_server.sequence import allocate_seqs
+from connect_server.syncing.labels import record_labels
 from connect_server.syncing.mapping import (
     ARCHIVE_ORDER,
     ARCHIVE_VALUE,
@@ -317,7 +318,9 @@ class PlanApplier:
 
     def _list(self, type_: str, batch: list[Change]) -> None:
         """Add the batch to the run's archive list, each item filed under its school."""
-        schools = listed_schools(self.session, type_, [c.id for c in batch if c.id])
+        ids = [c.id for c in batch if c.id]
+        schools = listed_schools(self.session, type_, ids)
+        named = record_labels(self.session, type_, ids)
         self.session.execute(
             insert(SyncRunArchive),
             [
@@ -326,7 +329,7 @@ class PlanApplier:
                     "type": type_,
                     "record_id": c.id or "",
                     "source_id": c.source_id,
-                    "label": label(type_, c.fields)[:300],
+                    "label": (named.get(c.id or "") or label(type_, c.fields))[:300],
                     "school_id": schools.get(c.id or ""),
                 }
                 for c in batch

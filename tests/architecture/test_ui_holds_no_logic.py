@@ -21,7 +21,6 @@ UI = Path(__file__).resolve().parents[2] / "ui"
 
 ALLOWED: dict[str, str] = {
     "ui/launcher.py": "chooses between the command line and the app before Qt may be imported",
-    "ui/display.py": "answers whether there is a screen before Qt is imported (Qt would abort)",
     "ui/demo.py": "runs the demo server in a process of its own; the core must not import the server",
     "ui/dialog_dirs.py": "where file dialogs start (never among open databases); asked by dialogs only",
     "ui/sources.py": "the lazy table models' page sources: the core's rows shaped into table tuples",

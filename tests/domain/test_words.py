@@ -125,3 +125,13 @@ def test_applied_changes_say_what_they_did_so_a_restore_is_not_counted_as_an_arc
     assert said == "42 classrooms archived, 2 staff lost access, 1 classroom restored"
     assert words.applied_text({"update_sync_settings": 1}) == "1 other change"
     assert words.applied_text({}) == ""
+
+
+def test_a_sync_source_reads_as_people_know_it_never_as_a_kind_code_and_a_path() -> None:
+    said = words.source_text("oneroster-csv", "/tmp/demo/exports/current.zip", dt.datetime(2026, 6, 20, 2, 0))
+    assert said.startswith("OneRoster export (current.zip), last read 2026-06-20")
+    assert words.source_text("clever-csv", "C:\\\\Exports\\\\clever") == "Clever export (clever)"
+    assert words.source_text("clever-api", "Clever API") == "Clever API"
+    assert words.source_text("oneroster-rest", "https://sis.example.org/ims") == (
+        "OneRoster API (https://sis.example.org/ims)"
+    )

@@ -102,10 +102,10 @@ def test_held_run_applies_creates_and_updates_but_archives_nothing(sessions, use
     assert set(rows(sessions, "student")) >= GONE and "g-0" in rows(sessions, "contact")
     page = run_archives(sessions, held.id, type_="student")
     assert page is not None and not page.archived and page.total == 3
-    assert [(i.source_id, i.label) for i in page.items] == [
-        ("s-0", "Kid0 Family0 (1000)"),
-        ("s-1", "Kid1 Family1 (1001)"),
-        ("s-2", "Kid2 Family2 (1002)"),
+    assert [(i.source_id, i.label) for i in page.items] == [  # who, with grade and school
+        ("s-0", "Kid0 Family0 (1000), grade 3, Oak Elementary"),
+        ("s-1", "Kid1 Family1 (1001), grade 3, Oak Elementary"),
+        ("s-2", "Kid2 Family2 (1002), grade 3, Oak Elementary"),
     ]
     assert page.items[0].id == students["s-0"].id
     everything = run_archives(sessions, held.id, limit=100)
@@ -115,6 +115,15 @@ def test_held_run_applies_creates_and_updates_but_archives_nothing(sessions, use
         "cls-b:s-1",
         "cls-a:s-2",
     }
+    # an enrollment reads "student in classroom", by name, never by the SIS's ids
+    enrollments = sorted(i.label for i in everything.items if i.type == "enrollment")
+    assert enrollments == [  # the classrooms' own names here are "Reading cls-a" and "Reading cls-b"
+        "Kid0 Family0 in Reading cls-a (student)",
+        "Kid1 Family1 in Reading cls-b (student)",
+        "Kid2 Family2 in Reading cls-a (student)",
+    ]
+    links = [i.label for i in everything.items if i.type == "student_contact"]
+    assert all(" of Kid" in text for text in links), links
 
 
 def test_approval_archives_exactly_those_once_and_the_next_held_run_is_held_again(

@@ -185,6 +185,9 @@ def test_held_run_explained_listed_exported_and_approved_once(
     )
     assert "10 students" in page.history.confirm_box.text()  # type: ignore[union-attr]
     assert "thresholds stay as they are" in page.history.confirm_box.informativeText()  # type: ignore[union-attr]
+    # the one action that does not wait for Review says so
+    said = page.history.confirm_box.informativeText()  # type: ignore[union-attr]
+    assert said.startswith("Unlike your other changes, this one acts at once, on the server")
     next(b for b in page.history.confirm_box.buttons() if "Approve" in b.text()).click()  # type: ignore[union-attr]
     qtbot.waitUntil(
         lambda: (
@@ -312,6 +315,8 @@ def test_preview_shows_the_same_counts_as_the_core(
         timeout=WAIT,
     )
     assert page.preview_tab.changes_model.loaded == want["student"].archive == 10
+    details = [page.preview_tab.changes_model.row(r)[3] for r in range(10)]
+    assert all("school: Oak Elementary" in detail for detail in details), details  # a name, not an SIS id
     assert page.settings_tab.prediction["students"][1].text() == "Held"
     page.settings_tab.threshold_boxes["students"].setValue(50)
     assert page.settings_tab.prediction["students"][1].text() == "OK"

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from connect_desktop.api.sync_calls import RunResult
-from connect_desktop.domain.words import counted, run_status_text
+from connect_desktop.domain.words import counted, run_status_text, source_text
 from connect_desktop.store.sync_history import SyncRunRow, SyncSettingsRow
 from connect_desktop.syncadmin.explain import HELD, RunExplanation, describe_held, explain_run, held_types
 from connect_desktop.syncadmin.history import SyncStatus, approve_run, load_status, scope_note
@@ -27,6 +27,13 @@ from ui.wizard.sync_rollover.tab import RolloverTab
 from ui.wizard.sync_rollover.widgets import when
 
 COUNT_COLUMNS = ("created", "updated", "archived", "tried_to_archive")
+
+
+APPROVE_ACTS_AT_ONCE = (
+    "Unlike your other changes, this one acts at once, on the server: it does not wait for "
+    "step 7, Review and send."
+)
+"""The one action of the wizard that does not go through Review: it says so."""
 
 
 class HistoryTab(RolloverTab):
@@ -131,8 +138,9 @@ class HistoryTab(RolloverTab):
         settings = status.settings
         lines = []
         if settings is not None and (settings.source_kind or settings.source_label):
-            source = " – ".join(p for p in (settings.source_kind, settings.source_label) if p)
-            lines.append(f"<b>Source:</b> {source}")
+            latest = status.latest_run
+            read = latest.started_at if latest is not None else None
+            lines.append(f"<b>Source:</b> {source_text(settings.source_kind, settings.source_label, read)}")
         if settings is not None:
             daily = "on" if settings.daily_sync else "off (runs only when started by hand)"
             lines.append(f"<b>Daily sync:</b> {daily}")
@@ -219,9 +227,9 @@ class HistoryTab(RolloverTab):
             self,
             title="Approve this run once",
             text=f"Run the sync now and let it archive {listed}?",
-            details="The sync runs once more with archiving allowed for this one run. Archived records keep "
-            "their history and can be unarchived. Your thresholds stay as they are: a later run that "
-            "wants to archive this many again is held again.",
+            details=APPROVE_ACTS_AT_ONCE + " The sync runs once more with archiving allowed for this one "
+            "run. Archived records keep their history and can be unarchived. Your thresholds stay as "
+            "they are: a later run that wants to archive this many again is held again.",
             action="&Approve and run once",
             icon=QMessageBox.Icon.Warning,
             on_close=closed,
