@@ -61,8 +61,8 @@ class InactiveStaffPage(PlanPage):
         Column("Role", 3, _role),
         Column("School", 4),
         Column("Why", 5),
-        Column("Last signed in", 6, _when),
-        Column("Classes taught", 7, align_right=True),
+        Column("Last sign-in", 6, _when),
+        Column("Classes", 7, align_right=True),  # short: a narrow screen keeps the names
     )
 
     def __init__(self, spec: StepSpec, context: WizardContext) -> None:

@@ -37,9 +37,9 @@ RULES: tuple[tuple[StudentRule, str, str], ...] = (
     (
         StudentRule.LEAVING_DISTRICT,
         "&Leaving the district (recommended)",
-        "Graduates of the last grade your district offers and students marked as withdrawn; once you "
-        "choose next year's file, also students who are not in it. Students moving up to another of "
-        "your schools keep receiving messages.",
+        "Graduates of your district's last grade, students marked as withdrawn and, once you choose "
+        "next year's file, those not in it. Students moving up to another of your schools keep "
+        "receiving messages.",
     ),
     (
         StudentRule.TOP_GRADE,
@@ -127,7 +127,6 @@ class NonReturningStudentsPage(PlanPage):
         # the chosen rule in plain words, on the page (every rule's words are its tooltip too)
         self.rule_hint = label("", "explanation")
         self.rule_hint.setAccessibleName("Whom this rule proposes")
-        rules_layout.addWidget(self.rule_hint)
         self.rule_group.buttonToggled.connect(lambda _button, _on: self._explain_rule())
         self.rule_buttons[StudentRule.LEAVING_DISTRICT].setChecked(True)
         self.rule_group.buttonToggled.connect(self._choice_toggled)
@@ -152,6 +151,8 @@ class NonReturningStudentsPage(PlanPage):
 
         self.options_row.addWidget(rules_box, 3)
         self.options_row.addWidget(action_box, 2)
+        # under both boxes, the page's whole width: two lines, and the table keeps its rows
+        self.body.insertWidget(self.body.indexOf(self.notes), self.rule_hint)
         self.add_school_filter()
         self.add_grade_filter()
         self.add_search("Name or student number")
