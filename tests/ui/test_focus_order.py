@@ -4,7 +4,9 @@ every control that takes focus has a name a screen reader can say."""
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
@@ -21,7 +23,6 @@ from ui.signin import SignInDialog
 from ui.tasks import ImmediatePool, TaskRunner
 from ui.wizard.page import WizardContext
 from ui.wizard.reports import ReportsPage
-from ui.wizard.students import NonReturningStudentsPage
 
 
 def spoken(widget: QWidget) -> str:
@@ -81,6 +82,26 @@ def test_reports_page_tab_order(qtbot: QtBot, ui_settings: UiSettings) -> None:
         assert spoken(widget), f"{type(widget).__name__} has no accessible name or text"
 
 
+def _reading_order(step: str, page: Any, window: Any) -> list[QWidget]:
+    """The controls of a plan page as a person reads them: filters, options, table, buttons."""
+    ends = [page.table, page.select_all, page.select_none, window.wizard.back]
+    if step == "inactive_staff":
+        options = [page.use_since, page.since.edit, page.since.pick, page.no_classroom, page.left]
+        return [page.school, page.search, *options, *ends]
+    if step == "archive_classrooms":
+        return [page.school_year, page.school, page.search, *ends]
+    return [
+        page.school,
+        page.grade,
+        page.search,
+        page.rule_buttons[StudentRule.LEAVING_DISTRICT],
+        page.choose_file,
+        page.archive,
+        *ends,
+    ]
+
+
+@pytest.mark.parametrize("step", ["inactive_staff", "archive_classrooms", "non_returning_students"])
 def test_a_plan_page_tabs_from_the_filters_through_the_options_to_the_table_and_its_buttons(
     qtbot: QtBot,
     district: District,
@@ -88,24 +109,13 @@ def test_a_plan_page_tabs_from_the_filters_through_the_options_to_the_table_and_
     reporter: RecordingReporter,
     ui_settings: UiSettings,
     bridge: MessageBridge,
+    step: str,
 ) -> None:
     controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
-    window.show_wizard("non_returning_students")
-    page = window.wizard.page("non_returning_students")
-    assert isinstance(page, NonReturningStudentsPage)
-    assert page.school is not None and page.grade is not None and page.search is not None
-    order = walk(qtbot, window, page.school, 14)
-    wanted = [
-        page.school,
-        page.grade,
-        page.search,
-        page.rule_buttons[StudentRule.LEAVING_DISTRICT],
-        page.archive,
-        page.table,
-        page.select_all,
-        page.select_none,
-        window.wizard.back,
-    ]
+    window.show_wizard(step)
+    page = window.wizard.page(step)
+    wanted = _reading_order(step, page, window)
+    order = walk(qtbot, window, wanted[0], 20)
     positions = [order.index(widget) for widget in wanted]  # each is reached, top to bottom
     assert positions == sorted(positions), [spoken(w) for w in order]
     for widget in order[: positions[-1]]:
