@@ -37,6 +37,14 @@ log = logging.getLogger(__name__)
 
 DEMO_STUDENTS = 2_000
 DEMO_AS_OF = dt.date(2026, 6, 20)
+
+
+def demo_clock() -> dt.datetime:
+    """The demo server's clock: its own day (`DEMO_AS_OF`), at the real time of day (UTC), so
+    its sync runs are dated as the demo's "today" and not beside it on the calendar's date."""
+    return dt.datetime.combine(DEMO_AS_OF, dt.datetime.now(dt.UTC).time().replace(microsecond=0))
+
+
 """The demo district's "today": end of the 2025–26 school year."""
 SERVER_FLAG = "--demo-server"
 """`connect-desktop --demo-server FOLDER`: the child process (the frozen app has no `-m`)."""
@@ -360,7 +368,8 @@ class _DemoServer:
             _seed(layout, students)
         sessions = open_database(f"sqlite:///{layout.database}")
         if fresh:
-            run_sync(sessions, trigger="scheduled", today=DEMO_AS_OF)  # a first run, so there is history
+            # a first run, so there is history
+            run_sync(sessions, trigger="scheduled", today=DEMO_AS_OF, clock=demo_clock)
         else:
             close_interrupted_runs(sessions)  # what the server's start-up does (lifespan is off here)
         sock = _listen(layout.server / "port")
@@ -400,7 +409,8 @@ class _DemoServer:
         try:
             with self.sessions.begin() as session:
                 save_source(session, SourceConfig("oneroster-csv", {"path": package}))
-            return {"status": str(run_sync(self.sessions, today=DEMO_AS_OF).run.status)}
+            outcome = run_sync(self.sessions, today=DEMO_AS_OF, clock=demo_clock)
+            return {"status": str(outcome.run.status)}
         except Exception as exc:  # the app shows the sentence; the log keeps the detail
             log.exception("the demo sync failed")
             return {"error": _reason(exc)}

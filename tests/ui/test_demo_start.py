@@ -26,7 +26,7 @@ from tests.ui.conftest import RecordingReporter
 from ui import dialog_dirs
 from ui.app import AppServices
 from ui.controller import AppController
-from ui.demo import DemoDistrict, DemoError, DemoLayout, start_demo
+from ui.demo import DEMO_AS_OF, DemoDistrict, DemoError, DemoLayout, start_demo
 from ui.messages import MessageBridge
 from ui.settings import UiSettings
 from ui.signin import SignInDialog
@@ -86,6 +86,8 @@ def test_a_sync_from_an_export_runs_in_the_server_process(demo: DemoDistrict) ->
     runs = requests.get(f"{demo.url}{API_PREFIX}/sync/runs", headers=headers, timeout=30).json()
     assert len(runs) == 2  # the first run at seeding, then this one
     assert runs[0]["data"]["status"] == status
+    # dated on the demo's own day, as the app's "today", never the calendar's date beside it
+    assert {run["data"]["started_at"][:10] for run in runs} == {DEMO_AS_OF.isoformat()}
 
 
 def test_the_demo_server_ends_when_the_app_stops_it_or_is_killed(demo: DemoDistrict) -> None:
