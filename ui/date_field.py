@@ -12,7 +12,15 @@ import datetime as dt
 import re
 
 from PySide6.QtCore import QDate, QLocale, QPoint, Qt, Signal
-from PySide6.QtWidgets import QCalendarWidget, QCheckBox, QHBoxLayout, QLineEdit, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QCalendarWidget,
+    QCheckBox,
+    QHBoxLayout,
+    QLineEdit,
+    QTableView,
+    QToolButton,
+    QWidget,
+)
 
 _TWO_DIGIT_YEAR = re.compile(r"(?<!y)yy(?!y)")
 _ISO = "yyyy-MM-dd"
@@ -73,6 +81,21 @@ def to_qdate(day: dt.date) -> QDate:
 
 def from_qdate(day: QDate) -> dt.date:
     return dt.date(day.year(), day.month(), day.day())
+
+
+def _show_every_week(calendar: QCalendarWidget) -> None:
+    """Grow a popup calendar until its grid shows all six weeks (its size hint leaves out the
+    style sheet's cell padding, so the last week was cut off)."""
+    grid = calendar.findChild(QTableView)
+    if grid is None:
+        return
+    calendar.ensurePolished()
+    layout = calendar.layout()
+    if layout is not None:
+        layout.activate()
+    missing = grid.verticalHeader().length() + 2 * grid.frameWidth() - grid.height()
+    if missing > 0:
+        calendar.resize(calendar.width(), calendar.height() + missing)
 
 
 class DateField(QWidget):
@@ -158,7 +181,13 @@ class DateField(QWidget):
         calendar.setSelectedDate(to_qdate(self._day))
         calendar.activated.connect(lambda day: self._picked(calendar, day))
         calendar.clicked.connect(lambda day: self._picked(calendar, day))
-        calendar.move(self.mapToGlobal(QPoint(0, self.height())))
+        calendar.adjustSize()
+        _show_every_week(calendar)
+        below = self.mapToGlobal(QPoint(0, self.height()))
+        screen = self.screen().availableGeometry()
+        fits_below = below.y() + calendar.height() <= screen.bottom()
+        top = below.y() if fits_below else below.y() - self.height() - calendar.height()
+        calendar.move(min(below.x(), screen.right() - calendar.width()), top)
         self.calendar = calendar
         calendar.show()
         calendar.setFocus()

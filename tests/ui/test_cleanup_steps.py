@@ -356,3 +356,28 @@ def test_delete_needs_the_typed_phrase_and_files_are_checked(
         assert session.get(Student, withdrawn["id"]) is None
     assert reporter.reported == []
     controller.shutdown()
+
+
+def test_a_table_fits_its_columns_again_when_the_window_grows(
+    qtbot: QtBot,
+    district: District,
+    people: dict[str, Any],
+    runner: TaskRunner,
+    reporter: RecordingReporter,
+    ui_settings: UiSettings,
+    bridge: MessageBridge,
+) -> None:
+    controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    window.showNormal()
+    window.resize(900, 700)
+    window.show_wizard("inactive_staff")
+    page = window.wizard.page("inactive_staff")
+    assert isinstance(page, InactiveStaffPage)
+    wait_plan(qtbot, page)
+    header = page.table.horizontalHeader()
+    why = next(i for i, column in enumerate(page.columns) if column.title == "Why")
+    narrow = header.sectionSize(why)  # the reasons, squeezed to fit 900 px
+    window.resize(1800, 1000)  # maximised on a large screen: the reasons get room, not only the names
+    qtbot.waitUntil(lambda: header.sectionSize(why) > narrow, timeout=WAIT)
+    assert reporter.reported == []
+    controller.shutdown()

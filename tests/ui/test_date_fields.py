@@ -9,9 +9,10 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QLocale, Qt
-from PySide6.QtWidgets import QPushButton, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QPushButton, QTableView, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
+from ui.app import load_style_sheet
 from ui.date_field import DateField, OptionalDate, parse_date, user_date_format
 
 TODAY = dt.date(2026, 6, 20)
@@ -20,6 +21,15 @@ POPUP_NOISE = r"This plugin does not support (propagateSizeHints\(\)|raise\(\)|g
 US = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
 GERMAN = QLocale(QLocale.Language.German, QLocale.Country.Germany)
 BRITISH = QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom)
+
+
+@pytest.fixture(autouse=True)
+def _app_style(qapp: QApplication) -> Iterator[None]:
+    """The app's own style sheet: its cell padding is what cut the calendar's last week off."""
+    before = qapp.styleSheet()
+    qapp.setStyleSheet(load_style_sheet())
+    yield
+    qapp.setStyleSheet(before)
 
 
 @pytest.fixture
@@ -90,6 +100,8 @@ def test_a_no_date_field_cannot_be_typed_into_and_ticking_it_starts_on_today(
     calendar = until.field.calendar
     assert calendar is not None and calendar.isVisible()
     assert calendar.selectedDate().toPython() == TODAY
+    grid = calendar.findChild(QTableView)
+    assert grid is not None and grid.height() >= grid.verticalHeader().length()  # all six weeks
     days = calendar.findChild(QTableView)  # the grid of days, which has the keyboard focus
     qtbot.keyClick(days, Qt.Key.Key_Right)  # a day later, picked with Enter
     qtbot.keyClick(days, Qt.Key.Key_Return)

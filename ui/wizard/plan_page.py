@@ -11,7 +11,7 @@ import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -53,6 +53,8 @@ def filter_combo(name: str, all_text: str, changed: Callable[[], None]) -> QComb
 MAX_COLUMN_WIDTH = 280
 MIN_COLUMN_WIDTH = 70
 NAME_COLUMN_WIDTH = 200
+REFIT_WIDTH_CHANGE = 120
+"""How much wider or narrower (px) the table must get before its columns are fitted again."""
 """Kept for the name column when the other columns are shrunk to fit the view."""
 SEARCH_DELAY_MS = 300
 
@@ -103,6 +105,9 @@ class PlanPage(StepPage):
         self.plan: Plan[Any] | None = None
         self.choices: FilterChoices | None = None
         self._fitted = False
+        self._fitted_width = 0
+        """The table's width when the columns were last fitted: a much wider or narrower
+        table (the window maximised, a smaller screen) fits them again."""
         self.notes = label("", "hint")
         self.notes.setAccessibleName("What this step proposes")
         self.filter_row = QHBoxLayout()
@@ -120,6 +125,7 @@ class PlanPage(StepPage):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         self.model.pageLoaded.connect(self._fit_columns)
+        self.table.viewport().installEventFilter(self)
         self.count = label("", "hint")
         self.count.setAccessibleName("How many are selected")
         self.select_all = QPushButton("Select &all")
@@ -254,6 +260,17 @@ class PlanPage(StepPage):
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if (
+            watched is self.table.viewport()
+            and event.type() == QEvent.Type.Resize
+            and self._fitted
+            and abs(self.table.viewport().width() - self._fitted_width) > REFIT_WIDTH_CHANGE
+        ):
+            self._fitted = False
+            self._fit_columns(self.model.loaded)
+        return super().eventFilter(watched, event)
+
     def reload(self) -> None:
         """Plan again with the current filters (in the background) and show the preview."""
         self._search_timer.stop()
@@ -359,6 +376,7 @@ class PlanPage(StepPage):
         if self._fitted or self.model.loaded == 0:
             return
         self._fitted = True
+        self._fitted_width = self.table.viewport().width()
         header = self.table.horizontalHeader()
         text_columns: list[int] = []
         fixed = 0
