@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Select, func, select
 
 from connect_desktop.domain.entities import EntityType
 from connect_desktop.domain.operations import TARGET_TYPE, OperationKind
+from connect_desktop.domain.words import noun
 from connect_desktop.errors import KnownError
 from connect_desktop.rollover.selection_sql import id_set
 from connect_desktop.yearend.steps import Step
@@ -154,7 +155,7 @@ class Plan(Generic[ItemT]):
         if self.permanent_noun is None:
             return None
         count = self.selected_count(Selection.of(selected_ids, excluded_ids))
-        return f"DELETE {count} {self.permanent_noun}"
+        return f"DELETE {count} {noun(TARGET_TYPE[self.kind], count).upper()}"  # "DELETE 1 STUDENT"
 
     def to_operations(
         self,

@@ -86,7 +86,7 @@ def test_delete_is_refused_without_the_exact_phrase(connection: Connection, scen
         connection, "students", "--rule", "withdrawn", "--action", "delete", "--stage", staged=staged
     )
     assert code == 2 and out == "" and staged == []
-    assert '--confirm "DELETE 1 STUDENTS"' in err
+    assert '--confirm "DELETE 1 STUDENT"' in err
     code, _, _ = _run(
         connection,
         "students",
@@ -108,7 +108,7 @@ def test_delete_is_refused_without_the_exact_phrase(connection: Connection, scen
         "--action",
         "delete",
         "--confirm",
-        "DELETE 1 STUDENTS",
+        "DELETE 1 STUDENT",
         "--stage",
         staged=staged,
     )

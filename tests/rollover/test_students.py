@@ -118,5 +118,5 @@ def test_delete_needs_the_exact_phrase_for_the_selection(connection: Connection,
     # the phrase counts the selection, not the whole plan
     with pytest.raises(ConfirmationError):
         plan.to_operations([scenario.senior], confirmation="DELETE 4 STUDENTS")
-    assert len(list(plan.to_operations([scenario.senior], confirmation="DELETE 1 STUDENTS"))) == 1
+    assert len(list(plan.to_operations([scenario.senior], confirmation="DELETE 1 STUDENT"))) == 1
     assert plan.confirmation_phrase(excluded_ids=[scenario.fifth]) == "DELETE 3 STUDENTS"

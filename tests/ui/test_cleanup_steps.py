@@ -287,13 +287,13 @@ def test_delete_needs_the_typed_phrase_and_files_are_checked(
     page.stage_with(None)
     qtbot.waitUntil(lambda: "type exactly" in page.feedback.text(), timeout=WAIT)
     page.stage_with("DELETE 2 STUDENTS")
-    qtbot.waitUntil(lambda: '"DELETE 1 STUDENTS"' in page.feedback.text(), timeout=WAIT)
+    qtbot.waitUntil(lambda: '"DELETE 1 STUDENT"' in page.feedback.text(), timeout=WAIT)
 
     # The dialog: OK disabled until the exact phrase; it offers the reports first.
     page.add.click()
     qtbot.waitUntil(lambda: page.confirm_dialog is not None and page.confirm_dialog.isVisible(), timeout=WAIT)
     dialog = page.confirm_dialog
-    assert dialog is not None and dialog.phrase == "DELETE 1 STUDENTS"
+    assert dialog is not None and dialog.phrase == "DELETE 1 STUDENT"
     assert not dialog.ok.isEnabled()
     dialog.typed.setText("delete 1 students")
     assert not dialog.ok.isEnabled()
@@ -301,7 +301,7 @@ def test_delete_needs_the_typed_phrase_and_files_are_checked(
     assert dialog.isVisible()
     dialog.typed.setFocus()
     qtbot.keyClick(dialog.typed, Qt.Key.Key_Return)  # Enter says what is missing, never closes silently
-    assert dialog.isVisible() and "Type DELETE 1 STUDENTS exactly" in dialog.typed_problem.text()
+    assert dialog.isVisible() and "Type DELETE 1 STUDENT exactly" in dialog.typed_problem.text()
     dialog.reports.click()
     assert not dialog.isVisible()
     assert window.wizard.current_step == "reports"
@@ -321,7 +321,7 @@ def test_delete_needs_the_typed_phrase_and_files_are_checked(
     dialog = page.confirm_dialog
     assert dialog is not None
     qtbot.waitUntil(dialog.isVisible, timeout=WAIT)
-    dialog.typed.setText("DELETE 1 STUDENTS")
+    dialog.typed.setText("DELETE 1 STUDENT")
     assert dialog.ok.isEnabled() and dialog.typed_problem.text() == ""
     dialog.typed.setFocus()
     with qtbot.waitSignal(window.summary_loaded, timeout=WAIT):

@@ -180,6 +180,7 @@ def test_stage_review_uncheck_send(
     assert states == {"applied"}
     assert review.model.total == 4
     assert "1 unchecked kept in your list for later" in review.status.text()
+    assert review.send.isHidden() and review.back.isVisible()  # the results are not sendable again
     statuses = sorted(server_status(district, c["id"]) for c in district.old_classrooms)
     assert statuses == ["active", "archived", "archived", "archived", "archived"]
     # the unchecked change stays pending (not discarded) and never reached the server
@@ -321,7 +322,7 @@ def test_review_sets_permanent_deletions_apart_first_and_names_them(
 
     opened = service.open_plan(delete_one)
     try:
-        opened.call(lambda plan: service.stage_plan(plan, Selection(), confirmation="DELETE 1 STUDENTS"))
+        opened.call(lambda plan: service.stage_plan(plan, Selection(), confirmation="DELETE 1 STUDENT"))
     finally:
         opened.close()
     window.refresh()

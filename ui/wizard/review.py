@@ -239,6 +239,8 @@ class ReviewPage(StepPage):
         self.retry.setEnabled(not self._busy and self._has_state(OutboxState.CONFLICT))
         self.skip.setEnabled(not self._busy and self._has_state(OutboxState.CONFLICT))
         self.back.setVisible(self.showing_results)
+        # the results of a send are not sendable: no "Send 3 changes" beside them, greyed or not
+        self.send.setVisible(not self.showing_results)
         self.note.setVisible(not self.showing_results)
 
     def _has_state(self, state: str) -> bool:
