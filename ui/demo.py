@@ -421,22 +421,34 @@ class _DemoServer:
         self.sessions.kw["bind"].dispose()
 
 
+class PortTaken(OSError):  # noqa: N818 - reads as the situation, like the api errors
+    """The port a kept demo folder remembers is in use: its message says what to do."""
+
+
 def _listen(remembered: Path) -> socket.socket:
-    """A loopback socket on the port this demo folder used last time, when it is free.
+    """A loopback socket on the port this demo folder used last time (a free one the first time).
 
     The same address means the same cache file (its name comes from the server's address),
-    so a kept `--demo-dir` finds its download, staged changes and progress again.
+    so a kept `--demo-dir` finds its download, staged changes and progress again. Another
+    address would start over without them, so a port taken since is refused, plainly.
     """
     # IPPROTO_TCP explicitly, or asyncio leaves Nagle on (~40 ms per keep-alive response).
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    if os.name != "nt":  # a restart right after a stop: the old connections' TIME_WAIT is no owner
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         last = int(remembered.read_text())
     except (OSError, ValueError):
         last = 0
     try:
         sock.bind(("127.0.0.1", last))
-    except OSError:  # taken by another program since: any free port
-        sock.bind(("127.0.0.1", 0))
+    except OSError:
+        sock.close()
+        raise PortTaken(
+            f"its address 127.0.0.1:{last} is in use by another program (another demo of this folder?). "
+            "Close that program and start again, or start a demo in a new folder; on another address "
+            "this demo's staged changes and progress would not be found."
+        ) from None
     sock.listen(128)
     with contextlib.suppress(OSError):
         remembered.write_text(str(sock.getsockname()[1]))

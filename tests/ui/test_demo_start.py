@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -90,9 +91,10 @@ def test_a_sync_from_an_export_runs_in_the_server_process(demo: DemoDistrict) ->
     assert {run["data"]["started_at"][:10] for run in runs} == {DEMO_AS_OF.isoformat()}
 
 
-def test_the_demo_server_ends_when_the_app_stops_it_or_is_killed(demo: DemoDistrict) -> None:
-    app = subprocess.Popen(  # an app that starts the demo server on the seeded folder, then hangs
-        [sys.executable, "-c", APP, str(demo.folder)],
+def test_the_demo_server_ends_when_the_app_stops_it_or_is_killed(tmp_path: Path) -> None:
+    folder = tmp_path / "demo"  # its own: a folder's address serves one demo at a time
+    app = subprocess.Popen(  # an app that starts the demo server, then hangs
+        [sys.executable, "-c", APP, str(folder)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -108,8 +110,11 @@ def test_the_demo_server_ends_when_the_app_stops_it_or_is_killed(demo: DemoDistr
     assert gone(child["pid"]), "the server outlived the killed app"
     with pytest.raises(requests.ConnectionError):
         requests.get(child["url"], timeout=5)
-    second = start_demo(demo.folder, STUDENTS)
-    second.stop()
+    second = start_demo(folder, STUDENTS)  # right after the kill: the same address is free again
+    try:
+        assert second.url == child["url"]
+    finally:
+        second.stop()
     assert gone(second.pid, timeout=0.5)  # stop() waits for the end
 
 
@@ -280,3 +285,27 @@ def test_a_kept_demo_folder_comes_back_on_the_same_address(tmp_path: Path) -> No
         assert second.url == first.url
     finally:
         second.stop()
+
+
+def test_a_kept_demo_folder_whose_address_is_taken_says_so_and_moves_nowhere(tmp_path: Path) -> None:
+    """Another address would mean another cache: the staged changes would look lost."""
+    first = start_demo(tmp_path / "kept", STUDENTS)
+    port = int(first.url.rsplit(":", 1)[1])
+    first.stop()
+    squatter = socket.socket()
+    squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    squatter.bind(("127.0.0.1", port))
+    squatter.listen(1)
+    try:
+        with pytest.raises(DemoError) as raised:
+            start_demo(tmp_path / "kept", STUDENTS)
+    finally:
+        squatter.close()
+    message = raised.value.user_message
+    assert f"its address 127.0.0.1:{port} is in use by another program" in message
+    assert "staged changes and progress would not be found" in message
+    again = start_demo(tmp_path / "kept", STUDENTS)  # once it is free, the same address again
+    try:
+        assert again.url == first.url
+    finally:
+        again.stop()
