@@ -51,6 +51,7 @@ class DonePage(StepPage):
         self.model.selectionChanged.connect(self._update_buttons)
         self.model.countChanged.connect(self._update_buttons)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab moves on to the next control; arrows move in the table
         self.table.setModel(self.model)
         self.table.setAccessibleName("Sent changes that can be restored")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

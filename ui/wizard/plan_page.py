@@ -114,6 +114,7 @@ class PlanPage(StepPage):
         self.options_row = QHBoxLayout()
         self.model = LazyTableModel(self.columns, context.runner, checkable=True, page_size=200, parent=self)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab moves on to the next control; arrows move in the table
         self.table.setModel(self.model)
         self.table.setAccessibleName(f"{spec.title}: records that would change")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

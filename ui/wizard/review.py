@@ -90,6 +90,7 @@ class ReviewPage(StepPage):
         self.model.countChanged.connect(self._update_buttons)
         self.model.pageLoaded.connect(self._update_buttons)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab moves on to the next control; arrows move in the table
         self.table.setModel(self.model)
         self.table.setAccessibleName("Your changes")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

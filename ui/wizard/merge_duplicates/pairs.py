@@ -111,6 +111,7 @@ class PairSource:
 def pairs_table() -> QTableView:
     """The read-only, single-row-selecting view of the pairs."""
     table = QTableView()
+    table.setTabKeyNavigation(False)  # Tab moves on to the next control; arrows move in the table
     table.setObjectName("duplicatePairs")
     table.setAccessibleName("Possible duplicate students")
     table.setAccessibleDescription("Select a pair to compare both records below.")

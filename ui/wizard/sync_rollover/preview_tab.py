@@ -63,6 +63,7 @@ class PreviewTab(RolloverTab):
         row.addWidget(self.choose_dir)
         row.addStretch(1)
         self.problems = QTableWidget(0, 4)
+        self.problems.setTabKeyNavigation(False)
         self.problems.setAccessibleName("Problems in the export")
         self.problems.setHorizontalHeaderLabels(["File", "Row", "Column", "Problem"])
         self.problems.verticalHeader().hide()
@@ -70,6 +71,7 @@ class PreviewTab(RolloverTab):
         self.problems.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.problems.hide()
         self.counts = QTableWidget(0, 8)
+        self.counts.setTabKeyNavigation(False)
         self.counts.setAccessibleName("What the next sync would do, per type")
         self.counts.setHorizontalHeaderLabels(
             ["Type", "Create", "Update", "Archive", "Synced now", "Archive %", "Threshold", "Result"]

@@ -12,6 +12,7 @@ from connect_desktop.domain.words import local_time
 def table_view(name: str) -> QTableView:
     """A read-only, row-selecting table for a lazily paged model."""
     table = QTableView()
+    table.setTabKeyNavigation(False)  # Tab moves on to the next control; arrows move in the table
     table.setAccessibleName(name)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setAlternatingRowColors(True)
