@@ -19,6 +19,7 @@ from connect_desktop import cli
 from connect_desktop.domain import words
 from connect_desktop.settings import load_account
 from connect_desktop.store.db import open_cache
+from connect_desktop.store.paths import cache_files
 from tests.desktop.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, District
 from tests.desktop.serverdata import add_students, cache_snapshot, server_snapshot
 from tests.support.server import LiveServer
@@ -147,6 +148,38 @@ def _cursor(path: Path) -> int:
     return int(row[0]) if row else 0
 
 
+def _killed_mid_pull(cache: Path, end: int, attempts: int = 5) -> int:
+    """Start `sync --pull-only` in a process and SIGKILL it once the cursor moved; its cursor then
+    (`end` when no attempt was killed before the pull finished).
+
+    On a loaded machine this process may not run again before the pull has finished: then
+    the kill came too late, and the pull starts over on an empty cache (never more than
+    `attempts` times).
+    """
+    env = {**os.environ, "CONNECT_DESKTOP_PAGE_SIZE": "10"}
+    for _ in range(attempts):
+        for leftover in cache_files(cache):
+            leftover.unlink()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "connect_desktop.cli", "sync", "--pull-only"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while _cursor(cache) == 0 and time.monotonic() < deadline and process.poll() is None:
+                time.sleep(0.01)
+            if process.poll() is None:
+                os.kill(process.pid, signal.SIGKILL)
+        finally:
+            process.wait()
+        reached = _cursor(cache)
+        if process.returncode == -signal.SIGKILL and reached < end:  # killed, and mid-way
+            return reached
+    return end  # never killed mid-way: the caller's check says so
+
+
 def test_a_pull_killed_mid_way_resumes_to_an_identical_cache(
     capsys: pytest.CaptureFixture[str], live_server: LiveServer, district: District, home: Path
 ) -> None:
@@ -156,22 +189,7 @@ def test_a_pull_killed_mid_way_resumes_to_an_identical_cache(
     assert login(capsys, live_server) == cli.OK
     account = load_account()
     assert account is not None
-    env = {**os.environ, "CONNECT_DESKTOP_PAGE_SIZE": "10"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "connect_desktop.cli", "sync", "--pull-only"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while _cursor(account.cache_path) == 0 and time.monotonic() < deadline and process.poll() is None:
-            time.sleep(0.01)
-        os.kill(process.pid, signal.SIGKILL)
-    finally:
-        process.wait()
-    assert process.returncode == -signal.SIGKILL
-    reached = _cursor(account.cache_path)
+    reached = _killed_mid_pull(account.cache_path, end)
     assert 0 < reached < end
     assert run(capsys, "sync", "--pull-only")[0] == cli.OK
     with open_cache(account.cache_path) as cache:
