@@ -113,7 +113,7 @@ class MainWindow(QMainWindow):
         """Unsent changes: say what becomes of them; Cancel (the default) keeps the window open."""
         if self.close_box is not None:
             return
-        them = "it" if waiting == 1 else "them"
+        them, they_stay = ("it", "It stays") if waiting == 1 else ("them", "They stay")
         if self.forgets_on_close:
             details = (
                 f"This demo keeps its data in a temporary folder, removed when it closes: {them} "
@@ -121,11 +121,9 @@ class MainWindow(QMainWindow):
             )
         else:
             details = (
-                f"They stay on this computer, not sent: send {them} next time from step 7, "
+                f"{they_stay} on this computer, not sent: send {them} next time from step 7, "
                 "Review and send. Nothing changes in Connect until then."
             )
-            if waiting == 1:
-                details = details.replace("They stay", "It stays")
 
         def closed() -> None:
             self.close_box = None

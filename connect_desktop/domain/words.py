@@ -187,6 +187,11 @@ def applied_text(kinds: Mapping[str, int]) -> str:
     return ", ".join(parts)
 
 
+def decision_text(count: int) -> str:
+    """1 -> '1 change needs your decision'; 3 -> '3 changes need your decision'."""
+    return f"{changes_text(count)} {'needs' if count == 1 else 'need'} your decision"
+
+
 def changes_text(count: int, what: str = "change") -> str:
     """1 -> '1 change'; 1200 -> '1,200 changes' ('conflicting change', 'unchecked change' …)."""
     return f"{count:,} {what}{'' if count == 1 else 's'}"

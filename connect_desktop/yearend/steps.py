@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from connect_desktop.domain.operations import RETRYABLE, OutboxState, tally
 from connect_desktop.domain.operations import STAGED as STAGED_STATES
-from connect_desktop.domain.words import applied_text, changes_text
+from connect_desktop.domain.words import applied_text, changes_text, decision_text
 
 if TYPE_CHECKING:
     from connect_desktop.store.overview import Overview
@@ -206,7 +206,7 @@ def step_state(step: StepSpec, summary: Overview, reached: bool, done: str = "")
             step.step_id,
             title,
             IN_PROGRESS,
-            f"{changes_text(trouble)} {'needs' if trouble == 1 else 'need'} your decision",
+            decision_text(trouble),
         )
     if applied:
         done_text = applied_text(summary.applied_kinds) if step.step_id == Step.REVIEW else ""

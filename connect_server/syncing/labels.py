@@ -8,7 +8,7 @@ Elementary". Read before the run deletes anything of the batch.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -16,13 +16,7 @@ from sqlalchemy.orm import Session
 
 from connect_desktop.domain.entities import EntityType
 from connect_server.scope import TABLES
-
-_BATCH = 500
-
-
-def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
-    for start in range(0, len(items), _BATCH):
-        yield items[start : start + _BATCH]
+from connect_server.syncing.schools import chunks
 
 
 def _name(first: Any, last: Any) -> str:
@@ -40,7 +34,7 @@ def record_labels(session: Session, type_: str, ids: Iterable[str]) -> dict[str,
     tables = {entity.value: table for entity, table in TABLES.items()}
     found: dict[str, str] = {}
     student, staff, school = tables["student"], tables["staff"], tables["school"]
-    for chunk in _chunks(wanted):
+    for chunk in chunks(wanted):
         if type_ == EntityType.STUDENT:
             rows = session.execute(
                 select(student.c.id, student.c.first_name, student.c.last_name, student.c.student_number)

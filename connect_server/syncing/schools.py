@@ -57,7 +57,7 @@ def _table(type_: str) -> Any:
     return TABLES[EntityType(type_)]
 
 
-def _chunks(items: Iterable[str]) -> Iterator[list[str]]:
+def chunks(items: Iterable[str]) -> Iterator[list[str]]:
     chunk: list[str] = []
     for item in items:
         chunk.append(item)
@@ -87,7 +87,7 @@ class SchoolResolver:
         """The schools of the records that exist (a contact: its own and its family links')."""
         table = _table(type_)
         found: dict[str, set[str]] = {}
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             rows = self.session.execute(select(table.c.id, table.c.school_id).where(table.c.id.in_(chunk)))
             for id_, school in rows:
                 found[id_] = {school} if school and type_ not in DISTRICT_TYPES else set()
@@ -137,7 +137,7 @@ class SchoolResolver:
         if self.run_id is None or not ids:
             return {}
         found: dict[str, set[str]] = {}
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             rows = self.session.execute(
                 select(SyncRunArchive.record_id, SyncRunArchive.school_id).where(
                     SyncRunArchive.run_id == self.run_id,
@@ -182,7 +182,7 @@ class SchoolResolver:
     def _student_schools(self, sids: set[str]) -> dict[str, str]:
         table = _table("student")
         found: dict[str, str] = {}
-        for chunk in _chunks(sorted(sids)):
+        for chunk in chunks(sorted(sids)):
             rows = self.session.execute(
                 select(table.c.source_id, table.c.school_id).where(
                     table.c.origin == "sync", table.c.source_id.in_(chunk)
@@ -226,7 +226,7 @@ def base_counts(session: Session, plan: RolloverPlan) -> Counts:
     counts: Counts = {}
     for type_ in TYPES:
         for name, ids in (("managed", plan.managed_ids(type_)), ("unchanged", plan.unchanged_ids(type_))):
-            for chunk in _chunks(ids):
+            for chunk in chunks(ids):
                 schools = resolver.of_rows(type_, chunk) if type_ not in DISTRICT_TYPES else {}
                 _count_keys(counts, [school_key(schools.get(i, ())) for i in chunk], type_, name)
     return counts
@@ -247,7 +247,7 @@ def listed_schools(session: Session, type_: str, ids: Sequence[str]) -> dict[str
         return dict.fromkeys(ids)
     table = _table(type_)
     found: dict[str, str | None] = dict.fromkeys(ids)
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         rows = session.execute(select(table.c.id, table.c.school_id).where(table.c.id.in_(chunk)))
         found.update({id_: school for id_, school in rows})
         schoolless = [i for i in chunk if not found[i]] if type_ == "contact" else []

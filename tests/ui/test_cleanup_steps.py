@@ -15,7 +15,7 @@ from sqlalchemy import select
 from connect_desktop.rollover import StudentRule
 from connect_server.models import Classroom, Staff, Student
 from tests.ui.conftest import District, RecordingReporter
-from tests.ui.test_year_end_flow import confirm_send, loaded, open_app, open_review
+from tests.ui.test_year_end_flow import checklist_row, confirm_send, loaded, open_app, open_review
 from ui.main_window import MainWindow
 from ui.messages import MessageBridge
 from ui.settings import UiSettings
@@ -202,12 +202,7 @@ def test_clean_up_send_then_restore_the_batch(
     )
     assert after == before
     # the checklist says what was done and undone, not one count of both
-    checklist = window.dashboard.checklist
-    review_row = next(
-        checklist.topLevelItem(i).text(2)
-        for i in range(checklist.topLevelItemCount())
-        if "Review and send" in checklist.topLevelItem(i).text(0)
-    )
+    review_row = checklist_row(window, "Review and send").text(2)
     assert "1 student archived" in review_row and "1 student restored" in review_row
     assert reporter.reported == []
     controller.shutdown()

@@ -17,7 +17,7 @@ from tests.support.records import RecordBuilder
 from tests.support.server import LiveServer, add_user
 from tests.ui.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, AS_OF, District, RecordingReporter
 from tests.ui.test_focus_order import spoken, walk
-from tests.ui.test_year_end_flow import confirm_send, loaded, open_app, open_review
+from tests.ui.test_year_end_flow import checklist_row, confirm_send, loaded, open_app, open_review
 from ui.app import AppServices
 from ui.controller import AppController
 from ui.main_window import MainWindow
@@ -427,12 +427,7 @@ def test_a_district_without_duplicates_has_step_6_done_not_in_progress(
     controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
     page = open_page(qtbot, window)
     assert page.model.total == 0 and page.status.text().startswith("No duplicate students found.")
-    checklist = window.dashboard.checklist
-    row = next(
-        checklist.topLevelItem(i)
-        for i in range(checklist.topLevelItemCount())
-        if "Merge duplicate students" in checklist.topLevelItem(i).text(0)
-    )
+    row = checklist_row(window, "Merge duplicate students")
     assert row.text(1) == "Done"
     assert row.text(2) == f"No duplicate students found on {AS_OF:%Y-%m-%d}"
     assert reporter.reported == []

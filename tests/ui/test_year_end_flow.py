@@ -73,6 +73,13 @@ def stage_all_old_classrooms(qtbot: QtBot, window: MainWindow) -> ArchiveClassro
     return page
 
 
+def checklist_row(window: MainWindow, title: str) -> Any:
+    """The dashboard's checklist row of the step whose title contains `title`."""
+    checklist = window.dashboard.checklist
+    rows = (checklist.topLevelItem(i) for i in range(checklist.topLevelItemCount()))
+    return next(row for row in rows if title in row.text(0))
+
+
 def click_box(model: Any, row: int, state: Qt.CheckState) -> bool:
     """What a click on a row's check box does: the view sets the check state."""
     return bool(model.setData(model.index(row, 0), state.value, Qt.ItemDataRole.CheckStateRole))
@@ -360,12 +367,7 @@ def test_enter_presses_the_focused_button_and_opens_a_checklist_row(
     # a checklist row opens its step: Enter on the highlighted row
     window.tabs.setCurrentWidget(window.dashboard)
     checklist = window.dashboard.checklist
-    row = next(
-        checklist.topLevelItem(i)
-        for i in range(checklist.topLevelItemCount())
-        if "Archive classrooms" in checklist.topLevelItem(i).text(0)
-    )
-    checklist.setCurrentItem(row)
+    checklist.setCurrentItem(checklist_row(window, "Archive classrooms"))
     checklist.setFocus()
     qtbot.waitUntil(checklist.hasFocus, timeout=5_000)
     qtbot.keyClick(checklist, Qt.Key.Key_Return)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QPushButton, QTableView
 
 from connect_desktop.domain.operations import RETRYABLE, OutboxState, tally
-from connect_desktop.domain.words import applied_text, changes_text, local_time
+from connect_desktop.domain.words import applied_text, changes_text, decision_text, local_time
 from connect_desktop.yearend.steps import StepSpec
 from ui.models.lazy_table import Column, LazyTableModel
 from ui.sources import RestorableSource
@@ -103,7 +103,7 @@ class DonePage(StepPage):
             still = "is still" if waiting == 1 else "are still"
             text += f" {changes_text(waiting)} {still} waiting to be sent (step 7)."
         if trouble:
-            text += f" {changes_text(trouble)} {'needs' if trouble == 1 else 'need'} your decision (step 7)."
+            text += f" {decision_text(trouble)} (step 7)."
         self.result.setText(text)
 
     def _update_buttons(self, *_args: object) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt
@@ -56,6 +57,12 @@ def label(text: str, name: str = "explanation") -> QLabel:
     widget.setWordWrap(True)
     widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return widget
+
+
+def tab_chain(widgets: Iterable[QWidget]) -> None:
+    """Make Tab visit `widgets` in this order (Shift+Tab the other way)."""
+    for first, second in itertools.pairwise(widgets):
+        QWidget.setTabOrder(first, second)
 
 
 class StepPage(QWidget):

@@ -7,7 +7,6 @@ from it on a worker thread (it must not touch widgets).
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -32,7 +31,7 @@ from connect_desktop.store.overview import FilterChoices
 from connect_desktop.yearend.steps import StepSpec
 from ui.models.lazy_table import Column, LazyTableModel
 from ui.sources import PlanSource
-from ui.wizard.page import StepPage, WizardContext, label
+from ui.wizard.page import StepPage, WizardContext, label, tab_chain
 
 ALL = ""
 
@@ -258,8 +257,7 @@ class PlanPage(StepPage):
             self.table,
             *_focusable_in(self.buttons),
         ]
-        for first, second in itertools.pairwise(chain):
-            QWidget.setTabOrder(first, second)
+        tab_chain(chain)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if (

@@ -4,7 +4,6 @@ would do at it, the daily sync and the pauses, staged together as one change."""
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Mapping
 
 from PySide6.QtCore import Signal
@@ -35,7 +34,7 @@ from connect_desktop.syncadmin.settings import (
     threshold_of,
 )
 from ui.date_field import OptionalDate
-from ui.wizard.page import WizardContext, label
+from ui.wizard.page import WizardContext, label, tab_chain
 from ui.wizard.plan_page import buddy
 from ui.wizard.sync_rollover.tab import RolloverTab
 
@@ -177,8 +176,7 @@ class SettingsTab(RolloverTab):
                 elif cell is not None:
                     chain.append(cell)
         chain += [self.daily, self.add_pause, self.stage]
-        for first, second in itertools.pairwise(chain):
-            QWidget.setTabOrder(first, second)
+        tab_chain(chain)
 
     def _remove_pause(self, button: QPushButton) -> None:
         for row in range(self.pauses.rowCount()):
