@@ -29,7 +29,8 @@ from connect_desktop.api.schema import SyncArchiveItem, SyncArchivePage, SyncTyp
 from connect_desktop.domain import words
 from connect_desktop.domain.entities import SyncRunStatus
 from connect_desktop.rostering.diagnostics import Diagnostic, Diagnostics, SourceError
-from connect_desktop.rostering.plan import ChangeKind, RolloverPlan, plan_rollover
+from connect_desktop.rostering.follow_on import plan_sync
+from connect_desktop.rostering.plan import ChangeKind, RolloverPlan
 from connect_desktop.rostering.preview import type_preview
 from connect_desktop.rostering.snapshot import TYPES, Snapshot
 from connect_server.clock import Clock, utc_now
@@ -39,7 +40,6 @@ from connect_server.sequence import lock_feed
 from connect_server.syncing import messages
 from connect_server.syncing.apply import PlanApplier
 from connect_server.syncing.config import SourceConfig, load_config, load_source
-from connect_server.syncing.current import current_records
 from connect_server.syncing.run_lock import run_lock
 from connect_server.syncing.runs import (
     RunRecord,
@@ -49,7 +49,14 @@ from connect_server.syncing.runs import (
     run_counts,
     start_run,
 )
-from connect_server.syncing.schools import DISTRICT_TYPES, KINDS, base_counts, plan_counts, sum_for
+from connect_server.syncing.schools import (
+    DISTRICT_TYPES,
+    KINDS,
+    add_follow_on,
+    base_counts,
+    plan_counts,
+    sum_for,
+)
 from connect_server.syncing.source import SourceUnavailableError, read_source
 
 __all__ = [
@@ -205,7 +212,7 @@ def _apply(
     with sessions.begin() as session:
         _lock_writers(session)
         settings = load_config(session).plan_settings()
-        plan = plan_rollover(snapshot, current_records(session), settings, today=day)
+        plan = plan_sync(snapshot, session.connection(), settings, today=day)
         if plan.paused_all:  # paused since the run started
             finish_run(
                 session, run_id, clock(), SyncRunStatus.SKIPPED_PAUSED, messages.paused_all(settings, day)
@@ -215,7 +222,9 @@ def _apply(
         result = PlanApplier(session, plan, run_id).apply(allow_archives=allow)
         names: dict[ChangeKind, str] = {"create": "created", "update": "updated"}
         names["archive"] = "archived" if allow else "tried_to_archive"
-        by_school = plan_counts(session, plan, names, run_id)
+        by_school = add_follow_on(
+            plan_counts(session, plan, names, run_id), plan, "updated", names["archive"]
+        )
         if allow:
             status, message = SyncRunStatus.SUCCEEDED, messages.done(result, plan, approve, settings, day)
         else:
@@ -271,7 +280,7 @@ def preview_sync(
         if diags.errors:
             return Preview(False, messages.failed_source(diags), False, [], False, {}, diags.items)
         with sessions() as session:
-            plan = plan_rollover(snapshot, current_records(session), settings, today=day)
+            plan = plan_sync(snapshot, session.connection(), settings, today=day)
             if schools is not None:
                 return _school_preview(session, plan, diags, schools)
         return _preview(plan, diags)
@@ -295,7 +304,8 @@ def _preview(plan: RolloverPlan, diags: Diagnostics) -> Preview:
 def _school_preview(
     session: Session, plan: RolloverPlan, diags: Diagnostics, schools: Sequence[str]
 ) -> Preview:
-    found = sum_for(plan_counts(session, plan, {k: k for k in KINDS}), schools)
+    counts = plan_counts(session, plan, {k: k for k in KINDS})
+    found = sum_for(add_follow_on(counts, plan, "moved_with_parent", "removed_with_parent"), schools)
     for type_, numbers in sum_for(base_counts(session, plan), schools).items():
         found.setdefault(type_, {}).update(numbers)
     types: dict[str, SyncTypePreview] = {}
@@ -313,6 +323,8 @@ def _school_preview(
                 "unchanged": n.get("unchanged", 0),
                 "managed": managed,
                 "archive_percent": round(100 * archive / managed, 2) if managed else 0.0,
+                "moved_with_parent": n.get("moved_with_parent", 0),
+                "removed_with_parent": n.get("removed_with_parent", 0),
             }
         )
     message = messages.preview_for_schools(plan)

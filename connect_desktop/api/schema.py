@@ -270,6 +270,12 @@ class SyncTypePreview(WireModel):
     paused: bool
     in_source: bool = Field(description="false: the source has no file or endpoint for this type")
     held: bool = Field(description="more than `threshold` % would be archived (`rostering.plan`)")
+    moved_with_parent: int = Field(
+        0, description="links or enrollments moved with their student or classroom's school, beyond `update`"
+    )
+    removed_with_parent: int = Field(
+        0, description="family links removed with their contact, beyond `archive` (not in the threshold)"
+    )
 
 
 class SyncRunTypeCounts(WireModel):

@@ -221,3 +221,38 @@ def restorable_note(kinds: Mapping[str, int]) -> str:
         return ""
     listed = found[0] if len(found) == 1 else ", ".join(found[:-1]) + " and " + found[-1]
     return f"{listed[:1].upper()}{listed[1:]} can be restored later."
+
+
+MOVED_WITH_TEXT: dict[str, str] = {
+    "student_contact": "move with their student to a new school",
+    "enrollment": "move with their classroom to a new school",
+}
+"""Why a sync updates links or enrollments it does not list (`rostering.follow_on`)."""
+REMOVED_WITH_TEXT: dict[str, str] = {"student_contact": "go with the family contacts they belong to"}
+"""Why a sync removes family links it does not list (`rostering.follow_on`)."""
+REMOVED_WITH_NOTE = "links of archived students, or added by hand; they do not count toward the threshold"
+
+
+def follow_on_text(moved: Mapping[str, int], removed: Mapping[str, int]) -> str:
+    """What a sync writes beyond its listed changes, type by type: "Beyond the records listed,
+    the run also updates 114 family links: they move with their student to a new school."
+    ("" when nothing)."""
+    parts = [
+        f"updates {counted(type_, count)}: they {MOVED_WITH_TEXT.get(type_, 'follow other changes')}"
+        for type_, count in moved.items()
+        if count > 0
+    ]
+    parts += [
+        f"removes {counted(type_, count)}: they {REMOVED_WITH_TEXT.get(type_, 'go with other records')} "
+        f"({REMOVED_WITH_NOTE})"
+        for type_, count in removed.items()
+        if count > 0
+    ]
+    return f"Beyond the records listed, the run also {'; and '.join(parts)}." if parts else ""
+
+
+def follow_on_more(kind: str, type_: str, count: int) -> str:
+    """The tail of a list's title for the records a sync writes along with the listed ones:
+    ", and 114 more that move with their student to a new school (not listed one by one)"."""
+    why = (MOVED_WITH_TEXT if kind == "update" else REMOVED_WITH_TEXT).get(type_, "follow other changes")
+    return f", and {count:,} more that {why} (not listed one by one)" if count else ""

@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from sqlalchemy import Connection
 
+from connect_desktop.domain.words import follow_on_text
 from connect_desktop.rostering.diagnostics import Diagnostic, GroupKey, SourceError, Tally
 from connect_desktop.rostering.findings import Finding, findings, plural, summary, unshown
 from connect_desktop.rostering.preview import RolloverPreview, preview_rollover
@@ -181,6 +182,12 @@ def _print_preview(preview: RolloverPreview, out: TextIO) -> None:
             f"  {p.archive_percent:.1f}% of {p.threshold:g}%{flag}",
             file=out,
         )
+    also = follow_on_text(
+        {t: p.moved_with_parent for t, p in preview.types.items()},
+        {t: p.removed_with_parent for t, p in preview.types.items()},
+    )
+    if also:
+        print(also, file=out)
     if preview.held:
         print(
             "The run would be held: new and changed records would be applied, nothing archived "

@@ -142,10 +142,39 @@ class TypePlan:
     paused: bool = False
     in_source: bool = True  # False when the source holds no file/endpoint for this type
     held: bool = False
+    moved_with_parent: int = 0  # follow-on updates beyond `updates` (`rostering.follow_on`)
+    removed_with_parent: int = 0  # follow-on removals beyond `archives`, not in the threshold
 
     @property
     def archive_percent(self) -> float:
         return 100.0 * self.archives / self.managed if self.managed else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class FollowOnRecord:
+    """One record a run writes because of another change: its type, id and schools.
+
+    `schools` are the ids of the schools it is in before and after (a move: both; a
+    school created by the same run is not known yet and left out).
+    """
+
+    type: str
+    id: str
+    schools: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class FollowOn:
+    """The follow-on writes of one plan (`rostering.follow_on`)."""
+
+    moved: tuple[FollowOnRecord, ...] = ()
+    removed: tuple[FollowOnRecord, ...] = ()
+
+    def moved_count(self, type_: str) -> int:
+        return sum(1 for r in self.moved if r.type == type_)
+
+    def removed_count(self, type_: str) -> int:
+        return sum(1 for r in self.removed if r.type == type_)
 
 
 @dataclass(slots=True)
@@ -155,6 +184,8 @@ class RolloverPlan:
     snapshot: Snapshot
     types: dict[str, TypePlan]
     paused_all: bool
+    follow: FollowOn = field(default_factory=FollowOn)
+    """What the run writes beyond the changes (`rostering.follow_on.plan_sync` fills it in)."""
 
     @property
     def held(self) -> bool:

@@ -29,15 +29,15 @@ from pathlib import Path
 from sqlalchemy import Connection, String, column, inspect, select, table
 
 from connect_desktop.api.schema import SyncTypePreview
-from connect_desktop.rostering.current import current_records, load_plan_settings
+from connect_desktop.rostering.current import load_plan_settings
 from connect_desktop.rostering.diagnostics import Diagnostics
+from connect_desktop.rostering.follow_on import plan_sync
 from connect_desktop.rostering.plan import (
     Change,
     ChangeKind,
     PlanSettings,
     RolloverPlan,
     TypePlan,
-    plan_rollover,
 )
 from connect_desktop.rostering.validate import ValidationReport, read_snapshot
 
@@ -62,6 +62,8 @@ def type_preview(plan: TypePlan) -> TypePreview:
         paused=plan.paused,
         in_source=plan.in_source,
         held=plan.held,
+        moved_with_parent=plan.moved_with_parent,
+        removed_with_parent=plan.removed_with_parent,
     )
 
 
@@ -145,7 +147,7 @@ def preview_rollover(
             snapshot.close()
             return RolloverPreview(report, None, _scoped(cache_connection))
         settings = settings or load_plan_settings(cache_connection)
-        plan = plan_rollover(snapshot, current_records(cache_connection), settings, today=today)
+        plan = plan_sync(snapshot, cache_connection, settings, today=today)
     except BaseException:
         snapshot.close()
         raise

@@ -4,7 +4,9 @@ Creates get new ids and origin `sync`; updates write only what really differs (a
 version and `seq`); archives archive students and classrooms, revoke staff access,
 delete contacts, family links and enrollments (leaving tombstones), and hand vanished
 schools and terms over to manual management. Nothing a sync does hard-deletes a
-student, classroom or staff member. Every written row gets its own `seq`.
+student, classroom or staff member. Every written row gets its own `seq`. What it writes
+beyond the plan's changes (links and enrollments moving with their school, links going
+with their contact) is the core's rule, `rostering.follow_on`, which the previews count.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy import Date, Integer, String, Table, bindparam, delete, insert, 
 from sqlalchemy.orm import Session
 
 from connect_desktop.domain.entities import EntityType
+from connect_desktop.rostering.follow_on import REMOVED_WITH_CONTACT, removed_with_contacts
 from connect_desktop.rostering.plan import Change, RolloverPlan
 from connect_desktop.rostering.snapshot import FIELDS, TYPES
 from connect_server.models import SyncRunArchive
@@ -97,6 +100,7 @@ class PlanApplier:
         self.run_id = run_id
         self.result = ApplyResult()
         self._moved: dict[str, set[str]] = {"student": set(), "classroom": set()}
+        self._planned_links: set[str] | None = None
 
     @property
     def scope(self) -> ScopeChanges:
@@ -255,6 +259,10 @@ class PlanApplier:
         for batch in batched(self.plan.iter_changes(type_, "archive")):
             self._list(type_, batch)
             self.result.types[type_].tried_to_archive += len(batch)
+            if type_ == "contact":
+                links = self._links_of([c.id for c in batch if c.id])
+                self._list_links(links)
+                self.result.types["student_contact"].tried_to_archive += len(links)
 
     def _archives(self, type_: str) -> None:
         for batch in batched(self.plan.iter_changes(type_, "archive")):
@@ -272,11 +280,39 @@ class PlanApplier:
             self.result.types[type_].archived += len(ids)
 
     def _delete_links_of(self, contact_ids: list[str]) -> None:
-        """Family links to deleted contacts go too (also manual ones), with tombstones."""
-        links = _table("student_contact")
-        ids = list(self.session.scalars(select(links.c.id).where(links.c.contact_id.in_(contact_ids))))
-        self._delete("student_contact", ids)
-        self.result.types["student_contact"].archived += len(ids)
+        """Family links to deleted contacts go too (also manual ones), listed, with tombstones."""
+        links = self._links_of(contact_ids)
+        self._list_links(links)
+        self._delete("student_contact", links)
+        self.result.types["student_contact"].archived += len(links)
+
+    def _links_of(self, contact_ids: list[str]) -> list[str]:
+        """The family links these contacts take along: the ones the plan does not archive itself."""
+        if self._planned_links is None:
+            self._planned_links = {c.id for c in self.plan.iter_changes("student_contact", "archive") if c.id}
+        found = removed_with_contacts(self.session.connection(), contact_ids, self._planned_links)
+        return [record.id for record in found]
+
+    def _list_links(self, ids: list[str]) -> None:
+        """List family links that go with their contact, saying so."""
+        if not ids:
+            return
+        schools = listed_schools(self.session, "student_contact", ids)
+        named = record_labels(self.session, "student_contact", ids)
+        self.session.execute(
+            insert(SyncRunArchive),
+            [
+                {
+                    "run_id": self.run_id,
+                    "type": "student_contact",
+                    "record_id": id_,
+                    "source_id": "",
+                    "label": f"{named.get(id_, id_)} {REMOVED_WITH_CONTACT}"[:300],
+                    "school_id": schools.get(id_),
+                }
+                for id_ in ids
+            ],
+        )
 
     def _delete(self, type_: str, ids: list[str]) -> None:
         if not ids:

@@ -220,6 +220,14 @@ def plan_counts(
     return counts
 
 
+def add_follow_on(counts: Counts, plan: RolloverPlan, moved: str, removed: str) -> Counts:
+    """Add the plan's follow-on writes (`rostering.follow_on`) to `counts` under these names."""
+    for name, records in ((moved, plan.follow.moved), (removed, plan.follow.removed)):
+        for record in records:
+            _add(counts, school_key(record.schools), record.type, name)
+    return counts
+
+
 def base_counts(session: Session, plan: RolloverPlan) -> Counts:
     """The plan's `managed` and `unchanged` records per school key (for a scoped preview)."""
     resolver = SchoolResolver(session, plan.snapshot)

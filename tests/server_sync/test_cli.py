@@ -61,6 +61,7 @@ def test_preview_as_json_in_the_wire_shape(
     assert body["types"]["student"] == {
         "create": 0, "update": 0, "archive": 5, "unchanged": 5, "managed": 10, "threshold": 10.0,
         "archive_percent": 50.0, "paused": False, "in_source": True, "held": True,
+        "moved_with_parent": 0, "removed_with_parent": 0,
     }  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from connect_desktop.domain.entities import EntityType
+from connect_desktop.rostering.follow_on import REMOVED_WITH_CONTACT
 from connect_server.cli_sync import add_sync_commands, run_sync_command
 from connect_server.db import open_database
 from connect_server.models import FeedCounter, SyncRunArchive, SyncSettings
@@ -91,17 +92,37 @@ def test_the_rollover_story(demo: Demo, story, tmp_path: Path, capsys: pytest.Ca
     code, held = sync(capsys, "run", "--db", url, "--json")
     assert (code, held["status"]) == (3, "failed_threshold")
     counts = held["counts"]
+    attempt = tried(sessions, held["id"])
+    by_sid = {t: {r.source_id: r for r in rows(sessions, t).values() if r.origin == "sync"} for t in TYPES}
+    planned_gone = {t: {by_sid[t][sid].id for sid in expected_gone[t]} for t in TYPES}
+    # a contact that goes takes every family link to it along, also links the plan does not
+    # archive (of archived students, or added by hand): the held list names them too
+    with_contacts = {
+        r.id
+        for r in rows_by_id(sessions, "student_contact")
+        if r.contact_id in attempt["contact"] and r.id not in planned_gone["student_contact"]
+    }
+    assert with_contacts, "the demo has links that go with their contact"
     for type_ in TYPES:
+        also = len(with_contacts) if type_ == "student_contact" else 0
         assert counts[type_]["created"] == len(later[type_] - now[type_]), type_
         assert counts[type_]["archived"] == 0, type_
-        assert counts[type_]["tried_to_archive"] == len(expected_gone[type_]), type_
+        assert counts[type_]["tried_to_archive"] == len(expected_gone[type_]) + also, type_
+        assert counts[type_]["planned"]["removed_with_parent"] == also, type_
         assert "skipped" not in counts[type_], type_
     # every continuing student moved up a grade
     assert counts["student"]["updated"] == len(now["student"] & later["student"])
-    attempt = tried(sessions, held["id"])
-    by_sid = {t: {r.source_id: r for r in rows(sessions, t).values() if r.origin == "sync"} for t in TYPES}
     for type_ in TYPES:
-        assert attempt[type_] == {by_sid[type_][sid].id for sid in expected_gone[type_]}, type_
+        also = with_contacts if type_ == "student_contact" else set()
+        assert attempt[type_] == planned_gone[type_] | also, type_
+    with sessions() as session:  # listed by name, saying why they go
+        labels = session.scalars(
+            select(SyncRunArchive.label).where(
+                SyncRunArchive.run_id == held["id"], SyncRunArchive.record_id.in_(with_contacts)
+            )
+        ).all()
+    assert len(labels) == len(with_contacts)
+    assert all(label.endswith(REMOVED_WITH_CONTACT) and " of " in label for label in labels), labels[:3]
     # the answer key agrees: the synced graduates go, the synced staff who left go
     synced_students = {r.id for r in by_sid["student"].values()}
     assert attempt["student"] == set(demo.truth["graduating_students"]) & synced_students
@@ -111,21 +132,14 @@ def test_the_rollover_story(demo: Demo, story, tmp_path: Path, capsys: pytest.Ca
         r.status == "active" for r in rows(sessions, "classroom").values() if r.id in attempt["classroom"]
     )
 
-    # links to a contact that goes are deleted with it, even those not sync-managed (see apply.py)
-    with_contacts = {
-        r.id
-        for r in rows_by_id(sessions, "student_contact")
-        if r.contact_id in attempt["contact"] and r.id not in attempt["student_contact"]
-    }
-
     # 3. approve this one run: exactly what it tried to archive is archived
     code, approved = sync(capsys, "run", "--db", url, "--approve-archives", "--json")
     assert (code, approved["status"]) == (0, "succeeded"), approved["message"]
     assert all(approved["counts"][t]["created"] == 0 for t in TYPES)
     assert tried(sessions, approved["id"]) == attempt
     for type_ in TYPES:
-        cascaded = len(with_contacts) if type_ == "student_contact" else 0
-        assert approved["counts"][type_]["archived"] == len(attempt[type_]) + cascaded, type_
+        assert approved["counts"][type_]["archived"] == len(attempt[type_]), type_
+    assert not with_contacts & {r.id for r in rows_by_id(sessions, "student_contact")}
     students = rows(sessions, "student")
     assert all(students[sid].status == "archived" for sid in expected_gone["student"])
     assert not expected_gone["enrollment"] & set(rows(sessions, "enrollment"))

@@ -8,16 +8,21 @@ runs the sync of the same package, and the two are compared type by type.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import create_engine, select
+import pytest
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.orm import Session, sessionmaker
 
+from connect_desktop.rostering.follow_on import MOVED_WITH
 from connect_desktop.rostering.preview import preview_rollover
 from connect_server.db import open_database
 from connect_server.models import SyncRunArchive
 from connect_server.sync_runner import run_sync
 from connect_server.syncing.config import SourceConfig, save_source
 from tests.server_sync.conftest import DEMO_AS_OF, Demo
+from tests.server_sync.package import District
 from tests.support.cache_copy import copy_into_cache
 
 
@@ -55,19 +60,18 @@ def test_the_desktop_preview_equals_the_server_run(demo: Demo, tmp_path: Path) -
     assert held == set(preview.held_types) and held >= {"classroom", "enrollment"}
     for type_, p in types.items():
         counts = run.counts[type_]
-        assert (counts["created"], counts["archived"], counts["tried_to_archive"]) == (
+        # the run also moves a moved student's links (a moved classroom's enrollments) to the new
+        # school and removes the links of a contact that goes: the preview counts those too
+        assert (counts["created"], counts["updated"], counts["archived"], counts["tried_to_archive"]) == (
             p.create,
+            p.update + p.moved_with_parent,
             0,
-            p.archive,
+            p.archive + p.removed_with_parent,
         ), type_
-        assert listed[type_] == planned[type_], type_
+        assert len(listed[type_]) == p.archive + p.removed_with_parent, type_
+        assert listed[type_] >= planned[type_], type_
         assert counts["planned"] == p.model_dump(), type_  # one shape: the run records what was previewed
-        # the server also moves a moved student's links and enrollments to the new school
-        # (school_id is bookkeeping, not a snapshot field): those are updates the plan cannot see
-        if type_ not in ("student_contact", "enrollment"):
-            assert counts["updated"] == p.update, type_
-        else:
-            assert counts["updated"] >= p.update, type_
+    assert types["student_contact"].moved_with_parent > 0 and types["student_contact"].removed_with_parent > 0
 
 
 def test_the_preview_reads_the_cache_settings(demo: Demo, tmp_path: Path) -> None:
@@ -90,3 +94,36 @@ def test_the_preview_reads_the_cache_settings(demo: Demo, tmp_path: Path) -> Non
             assert preview.types["staff"].paused and preview.types["staff"].archive == 0
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("new_school", [False, True], ids=["known-school", "school-made-by-the-run"])
+def test_links_and_enrollments_moving_with_their_school_are_previewed_as_the_run_moves_them(
+    sessions: sessionmaker[Session], use_district: Callable[[District], Path], new_school: bool
+) -> None:
+    """Classes change school: their students move, and with them the students' family links and
+    the classes' enrollments. The preview counts those follow-on updates, and the run makes them."""
+    use_district(District(students=range(12), second_school=() if new_school else ("cls-a",)))
+    assert run_sync(sessions, today=DEMO_AS_OF).run.status == "succeeded"
+    package = use_district(District(students=range(12), second_school=("cls-b",)))
+
+    with sessions() as session, preview_rollover(session.connection(), package, today=DEMO_AS_OF) as preview:
+        types = preview.types
+    run = run_sync(sessions, today=DEMO_AS_OF).run
+
+    assert run.status == "succeeded"
+    moved_students = types["student"].update
+    assert moved_students == (6 if new_school else 12)  # cls-b's half, or both halves
+    assert types["student_contact"].moved_with_parent == moved_students  # one guardian each
+    assert types["enrollment"].moved_with_parent > 0
+    for type_, p in types.items():
+        assert run.counts[type_]["updated"] == p.update + p.moved_with_parent, type_
+        assert run.counts[type_]["planned"] == p.model_dump(), type_
+    with sessions() as session:  # every link and enrollment is where its student and classroom are
+        for child, (parent, key) in MOVED_WITH.items():
+            rows = session.execute(
+                text(
+                    f"SELECT count(*) FROM {child} c JOIN {parent} p ON p.id = c.{key} "
+                    "WHERE c.school_id != p.school_id"
+                )
+            ).scalar()
+            assert rows == 0, child

@@ -88,6 +88,7 @@ def test_held_run_applies_creates_and_updates_but_archives_nothing(sessions, use
     assert student["planned"] == {
         "create": 2, "update": 7, "archive": 3, "unchanged": 0, "managed": 10, "threshold": 10.0,
         "archive_percent": 30.0, "paused": False, "in_source": True, "held": True,
+        "moved_with_parent": 0, "removed_with_parent": 0,
     }  # fmt: skip
     assert held.counts["enrollment"]["planned"]["held"] and not held.counts["school"]["planned"]["held"]
     assert held.counts["contact"]["tried_to_archive"] == 3

@@ -350,6 +350,42 @@ def held_two_schools(live_server: LiveServer, tmp_path: Path) -> LiveServer:
     return live_server
 
 
+def test_the_preview_counts_the_links_that_move_with_their_student(
+    qtbot: QtBot, synced: tuple[LiveServer, Path], runner: TaskRunner, reporter: RecordingReporter,
+    ui_settings: UiSettings, bridge: MessageBridge, tmp_path: Path,
+) -> None:  # fmt: skip
+    """A class moves to a new school: its students' family links move too. The preview says how
+    many, in the Update count and in words, and the run then updates exactly that many."""
+    server, _next_year = synced
+    moving = Package(students=range(20), second_school=("cls-b",)).write(tmp_path / "moving.zip")
+    _window, page = open_synced(qtbot, server, runner, reporter, ui_settings, bridge)
+    page.tabs.setCurrentIndex(3)
+    page.preview_tab.preview_package(moving)
+    qtbot.waitUntil(
+        lambda: page.preview_tab.session is not None and not page.preview_tab.counts.isHidden(),
+        timeout=30_000,
+    )
+    links = page.preview_tab.preview_types["student_contact"]
+    assert links.update == 0 and links.moved_with_parent == 10  # cls-b's ten students, one guardian each
+    row = next(
+        r
+        for r in range(page.preview_tab.counts.rowCount())
+        if page.preview_tab.counts.item(r, 0).data(256) == "student_contact"
+    )
+    assert page.preview_tab.counts.item(row, 2).text() == "0 + 10"
+    said = page.preview_tab.follow_on.text()
+    assert not page.preview_tab.follow_on.isHidden()
+    assert "updates 10 family links: they move with their student to a new school" in said
+    page.preview_tab.counts.setCurrentCell(row, 2)
+    assert "and 10 more that move with their student" in page.preview_tab.changes_title.text()
+
+    with server.sessions.begin() as session:
+        save_source(session, SourceConfig("oneroster-csv", {"path": str(moving)}))
+    run = run_sync(server.sessions, today=AS_OF).run
+    assert run.status == "succeeded" and run.counts["student_contact"]["updated"] == 10
+    assert reporter.reported == []
+
+
 def test_a_school_admin_reads_their_schools_part_and_is_told_so(
     qtbot: QtBot, held_two_schools: LiveServer, runner: TaskRunner, reporter: RecordingReporter,
     ui_settings: UiSettings, bridge: MessageBridge,

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from connect_desktop.domain.words import noun
+from connect_desktop.domain.words import counted, follow_on_more, follow_on_text, noun
 from connect_desktop.rostering.diagnostics import SourceError
 from connect_desktop.rostering.plan import ChangeKind
 from connect_desktop.rostering.preview import TypePreview
@@ -83,6 +83,9 @@ class PreviewTab(RolloverTab):
         self.counts.horizontalHeader().setStretchLastSection(True)
         self.counts.currentCellChanged.connect(lambda row, column, _r, _c: self.show_changes(row, column))
         self.counts.hide()
+        self.follow_on = label("", "hint")
+        self.follow_on.setAccessibleName("What the sync also changes")
+        self.follow_on.hide()
         self.changes_title = label("", "sectionTitle")
         self.changes_model = LazyTableModel(
             (Column("Name", 1), Column("SIS id", 2), Column("Details", 3)), context.runner, parent=self
@@ -98,6 +101,7 @@ class PreviewTab(RolloverTab):
         layout.addWidget(self.preview_status)
         layout.addWidget(self.problems, 1)
         layout.addWidget(self.counts, 1)
+        layout.addWidget(self.follow_on)
         layout.addWidget(self.changes_title)
         layout.addWidget(self.changes_table, 1)
 
@@ -118,6 +122,7 @@ class PreviewTab(RolloverTab):
         self.preview_status.setText(f"Reading {path.name} and comparing it with your data…")
         self.problems.hide()
         self.counts.hide()
+        self.follow_on.hide()
         self.changes_table.hide()
         self.changes_title.setText("")
         self.choose_zip.setEnabled(False)
@@ -178,8 +183,8 @@ class PreviewTab(RolloverTab):
             values = (
                 noun(type_).capitalize(),
                 f"{p.create:,}",
-                f"{p.update:,}",
-                f"{p.archive:,}",
+                _with_follow_on(p.update, p.moved_with_parent),
+                _with_follow_on(p.archive, p.removed_with_parent),
                 f"{p.managed:,}",
                 f"{p.archive_percent:.1f}%",
                 f"{p.threshold:g}%",
@@ -194,6 +199,10 @@ class PreviewTab(RolloverTab):
                     item.setToolTip("Select to see these records")
                 self.counts.setItem(row, column, item)
         self.counts.show()
+        moved = {t: p.moved_with_parent for t, p in types.items()}
+        removed = {t: p.removed_with_parent for t, p in types.items()}
+        self.follow_on.setText(follow_on_text(moved, removed))
+        self.follow_on.setVisible(bool(self.follow_on.text()))
         self.changes_title.setText("Select a Create, Update or Archive count to see the records behind it.")
         self._set_types(types)
 
@@ -207,7 +216,10 @@ class PreviewTab(RolloverTab):
         kind = KINDS[column - 1]
         p = self.preview_types[type_]
         total = {"create": p.create, "update": p.update, "archive": p.archive}[kind]
-        self.changes_title.setText(f"{KIND_TITLE[kind]}: {total:,} {noun(type_)}")
+        more = {"update": p.moved_with_parent, "archive": p.removed_with_parent}.get(kind, 0)
+        listed = " listed below" if more else ""
+        title = f"{KIND_TITLE[kind]}: {counted(type_, total)}{listed}{follow_on_more(kind, type_, more)}"
+        self.changes_title.setText(title)
         self.changes_model.set_source(PreviewChangesSource(self.session, type_, kind, total))
         self.changes_table.show()
 
@@ -224,3 +236,8 @@ class PreviewTab(RolloverTab):
             old, self.session = self.session, None
             self.changes_model.set_source(None)
             old.close()
+
+
+def _with_follow_on(listed: int, more: int) -> str:
+    """A count cell: the listed records, plus those the run writes along with them ("0 + 114")."""
+    return f"{listed:,} + {more:,}" if more else f"{listed:,}"
