@@ -4,6 +4,9 @@
 `python3 dev.py package [--self-test] [--prove-broken] [--installer]` builds the frozen
 app into dist/ConnectDesktop/ (see installer/package.py).
 `python3 dev.py faults [--rounds N] [--seed S]` runs the fault-injection suite (tests/faults/).
+`python3 dev.py shots DIR [--size 1280x800] [--scale 1.5]` walks every screen of the demo in
+a real X display with a window manager (Xvfb and openbox, Linux) and saves what the screen
+shows, title bars included.
 
 Creates `.venv` on first use (and again whenever pyproject.toml changes), installs the
 project with its test tools, then runs the demo or the test suite inside it.
@@ -44,11 +47,11 @@ def ensure_environment() -> Path:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"demo", "test", "lint", "run", "package", "faults"}:
+    if not argv or argv[0] not in {"demo", "test", "lint", "run", "package", "faults", "shots"}:
         print(__doc__)
         print(
             "commands: demo [ARGS], test [PYTEST ARGS], lint, run CONNECT-DESKTOP-ARGS, package [OPTIONS], "
-            "faults [--rounds N] [--seed S]"
+            "faults [--rounds N] [--seed S], shots DIR [--size WxH] [--scale S]"
         )
         return 2
     python = ensure_environment()
@@ -59,6 +62,8 @@ def main(argv: list[str]) -> int:
         return subprocess.call([python, ROOT / "main.py", *rest])
     if command == "package":
         return subprocess.call([python, ROOT / "installer" / "package.py", *rest])
+    if command == "shots":
+        return live_screenshots(python, rest)
     if command == "faults":  # the fault-injection suite (tests/faults/README.md), not part of `test`
         return subprocess.call([python, "-m", "tests.faults", *rest], cwd=ROOT)
     status = static_checks(python)
@@ -66,6 +71,43 @@ def main(argv: list[str]) -> int:
         return status
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     return subprocess.call([python, "-m", "pytest", *_spread(rest), *rest], cwd=ROOT, env=env)
+
+
+def live_screenshots(python: Path, args: list[str]) -> int:
+    """`shots DIR [--size WxH] [--scale S]`: the demo's screens in Xvfb + openbox, as shown."""
+    import argparse
+    import shutil
+    import tempfile
+    import time
+
+    parser = argparse.ArgumentParser(prog="dev.py shots")
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--size", default="1280x800", help="the screen, WIDTHxHEIGHT")
+    parser.add_argument("--scale", default="1", help="QT_SCALE_FACTOR (1.5: a 150%% display)")
+    options = parser.parse_args(args)
+    missing = [tool for tool in ("Xvfb", "openbox") if shutil.which(tool) is None]
+    if missing:
+        print(f"shots needs {' and '.join(missing)} (Debian: apt-get install xvfb openbox)", file=sys.stderr)
+        return 2
+    display = f":{os.getpid() % 400 + 100}"
+    env = dict(os.environ, DISPLAY=display, QT_SCALE_FACTOR=options.scale)
+    env.pop("QT_QPA_PLATFORM", None)
+    home = Path(tempfile.mkdtemp(prefix="connect-shots-"))
+    env["HOME"] = str(home)  # openbox's own settings, none of the user's
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", f"{options.size}x24", "-nolisten", "tcp"])
+    openbox = None
+    try:
+        time.sleep(1.0)
+        openbox = subprocess.Popen(["openbox"], env=env, stderr=subprocess.DEVNULL)
+        time.sleep(1.0)
+        command = [python, ROOT / "main.py", "--demo", "--screenshots", options.folder, "--live"]
+        return subprocess.call(command, env=env)
+    finally:
+        for process in (openbox, xvfb):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=10)
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def _spread(pytest_args: list[str]) -> list[str]:

@@ -54,6 +54,12 @@ def parse_args(args: list[str]) -> argparse.Namespace:
         help="with --demo: walk every screen offscreen, save PNGs into DIR, exit",
     )
     parser.add_argument(
+        "--live",
+        action="store_true",
+        help="with --screenshots: show the windows on this display and save what the screen shows "
+        "(title bar and frame included; needs a window manager)",
+    )
+    parser.add_argument(
         "--self-test",
         action="store_true",
         help="check this installation offscreen on a small demo district; exit 0 when all is well",
@@ -78,7 +84,8 @@ def run_gui(args: list[str]) -> int:
     options = parse_args(args)
     if options.screenshots is not None:
         options.demo = True
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        if not options.live:
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"
     if options.self_test:
         options.demo = True
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -141,7 +148,7 @@ def run_gui(args: list[str]) -> int:
 
         assert demo_dir is not None
         reporter.modal = False
-        walker = ScreenshotWalker(controller, options.screenshots)
+        walker = ScreenshotWalker(controller, options.screenshots, live=options.live)
         walker.finished.connect(app.exit)
         controller.start_demo(demo_dir, options.demo_students, auto_sign_in=False)
     elif demo_dir is not None:

@@ -1,5 +1,10 @@
 """`--screenshots DIR`: walk every screen of the demo offscreen and save one PNG per screen.
 
+With `--live` the windows are shown on the real display instead, at the size the app
+gives itself on that screen, and each PNG is what the screen shows: the window with its
+title bar and frame, as the window manager draws them (`python3 dev.py shots` runs it
+in Xvfb with openbox at a chosen size and scale).
+
 The walk is a generator: each `yield` hands back a condition, and a timer resumes the
 walk once it holds (the event loop keeps running in between; nothing blocks).
 """
@@ -13,7 +18,7 @@ import time
 from collections.abc import Callable, Generator
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QTableWidgetItem, QWidget
 
 from connect_desktop.api.errors import Unreachable
@@ -36,6 +41,14 @@ log = logging.getLogger(__name__)
 
 Condition = Callable[[], bool]
 TIMEOUT_S = 120.0
+LIVE_SETTLE_MS = 400
+
+
+def _settle(milliseconds: int) -> None:
+    """Let the event loop run for a moment (a live capture waits for the screen, not a model)."""
+    loop = QEventLoop()
+    QTimer.singleShot(milliseconds, loop.quit)
+    loop.exec()
 
 
 def _plan_shown(page: PlanPage) -> bool:
@@ -59,10 +72,11 @@ class ScreenshotWalker(QObject):
 
     finished = Signal(int)
 
-    def __init__(self, controller: AppController, folder: Path) -> None:
+    def __init__(self, controller: AppController, folder: Path, live: bool = False) -> None:
         super().__init__()
         self.controller = controller
         self.folder = folder
+        self.live = live
         folder.mkdir(parents=True, exist_ok=True)
         self.saved: list[Path] = []
         self._walk = self.walk()
@@ -100,7 +114,15 @@ class ScreenshotWalker(QObject):
 
     def shoot(self, widget: QWidget, name: str) -> None:
         path = self.folder / f"{name}.png"
-        widget.grab().save(str(path))
+        if self.live:
+            _settle(LIVE_SETTLE_MS)  # the window manager frames and the screen repaints
+            window = widget.window()
+            frame = window.frameGeometry()
+            screen = window.screen()
+            shown = screen.grabWindow(0, frame.x(), frame.y(), frame.width(), frame.height())
+            shown.save(str(path))
+        else:
+            widget.grab().save(str(path))
         self.saved.append(path)
         print(path, flush=True)
 
@@ -123,7 +145,8 @@ class ScreenshotWalker(QObject):
         yield lambda: c.window is not None and c.window.summary is not None
         window = c.window
         assert window is not None
-        window.resize(1280, 800)
+        if not self.live:  # live: the size the app gives itself on this screen
+            window.resize(1280, 800)
         window.tabs.setCurrentIndex(0)
         yield lambda: True
         self.shoot(window, "03-dashboard")

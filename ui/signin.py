@@ -42,6 +42,12 @@ SignIn = Callable[[str, str, str, str | None, bool], Any]
 worker thread."""
 
 
+FIELD_WIDTH_SAMPLE = "https://connect.district-name.k12.org"
+"""The fields show at least this much text: a typical server address or e-mail, whole."""
+FIELD_PADDING = 16
+"""A line edit's frame and margins, around its text."""
+
+
 class SignInDialog(QDialog):
     """Emits `signed_in(account)` and closes when the server accepted the password."""
 
@@ -63,7 +69,6 @@ class SignInDialog(QDialog):
         self.account: Any = None
         self.setWindowTitle("Sign in to Connect")
         self.setObjectName("signInDialog")
-        self.setMinimumWidth(460)
 
         title = QLabel("Sign in to Connect")
         title.setObjectName("pageTitle")
@@ -92,6 +97,11 @@ class SignInDialog(QDialog):
         self.insecure_ok = QCheckBox("Connect &without encryption anyway")
         self.insecure_ok.setAccessibleName("Connect without encryption anyway")
 
+        # Wide enough for a whole district address: the layout's minimum size is the dialog's
+        # (SetMinimumSize below), so a minimum on the dialog itself would be overruled.
+        for field in (self.server, self.email, self.password):
+            field.ensurePolished()  # measured in the style sheet's font, not the default one
+            field.setMinimumWidth(field.fontMetrics().horizontalAdvance(FIELD_WIDTH_SAMPLE) + FIELD_PADDING)
         form = QFormLayout()
         form.addRow("&Server address:", self.server)
         form.addRow(self.insecure_warning)

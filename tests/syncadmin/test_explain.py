@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from connect_desktop.syncadmin.explain import describe_held, explain_run, held_types, type_counts
+from connect_desktop.syncadmin.explain import (
+    approved_archives,
+    describe_held,
+    explain_run,
+    held_types,
+    type_counts,
+)
 from tests.syncadmin.conftest import held_run, planned, settings_row
 
 TRIED = {"created": 2, "updated": 7, "archived": 0}
@@ -96,3 +102,21 @@ def test_a_run_that_was_not_held() -> None:
     told = explain_run(held_run(done, "Created 3.", status="succeeded"), None)
     assert told.headline == "Your sync on June 20, 2026 finished without problems."
     assert told.archived == "It archived 2 records." and told.held == []
+
+
+def test_approving_names_everything_the_run_archives_not_only_what_held_it() -> None:
+    """With archiving allowed the run archives every type it tried to, and the family links that
+    go with their contacts: the question names them all, as many as "Tried to archive" lists."""
+    counts = {
+        **STUDENTS_HELD,
+        "student_contact": {
+            **TRIED,
+            "tried_to_archive": 12,
+            "planned": planned(9, 100, removed_with_parent=3),  # 9%: not held
+        },
+    }
+    run = held_run(counts)
+    assert [h.type for h in held_types(run)] == ["student"]
+    assert approved_archives(run) == (
+        "10 students, 12 family links (3 of them with their contacts), 1 enrollment"
+    )

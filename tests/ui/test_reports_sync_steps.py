@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
+from connect_desktop.domain.words import counted
 from connect_desktop.rostering.preview import preview_rollover
 from connect_desktop.store.sync_history import SyncRunRow
 from connect_desktop.syncadmin.explain import explain_run
@@ -183,7 +184,13 @@ def test_held_run_explained_listed_exported_and_approved_once(
     qtbot.waitUntil(
         lambda: page.history.confirm_box is not None and page.history.confirm_box.isVisible(), timeout=WAIT
     )
-    assert "10 students" in page.history.confirm_box.text()  # type: ignore[union-attr]
+    asked = page.history.confirm_box.text()  # type: ignore[union-attr]
+    # it names everything the approved run archives, not only the types that held it
+    tried = {
+        t: c["tried_to_archive"] for t, c in page.history.latest_run.counts.items() if c["tried_to_archive"]
+    }
+    assert "10 students" in asked
+    assert all(counted(t, n) in asked for t, n in tried.items()) and sum(tried.values()) == total
     assert "thresholds stay as they are" in page.history.confirm_box.informativeText()  # type: ignore[union-attr]
     # the one action that does not wait for Review says so
     said = page.history.confirm_box.informativeText()  # type: ignore[union-attr]

@@ -128,6 +128,21 @@ def test_fields_keep_their_height_when_a_warning_an_error_and_the_advanced_part_
     assert dialog.error.height() >= dialog.error.heightForWidth(dialog.error.width())
 
 
+def test_a_whole_district_address_and_e_mail_fit_in_their_fields(qtbot: QtBot, dialog: SignInDialog) -> None:
+    """The fields were squeezed to a third of the dialog: "nin@demo.connect.test" showed."""
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    for field, text in (
+        (dialog.server, "https://connect.springfield.k12.org"),
+        (dialog.email, "mary.oconnor@springfield.k12.org"),
+    ):
+        field.setText(text)
+        room = field.contentsRect().width() - 2 * field.style().pixelMetric(
+            field.style().PixelMetric.PM_DefaultFrameWidth
+        )
+        assert field.fontMetrics().horizontalAdvance(text) <= room, field.accessibleName()
+
+
 def test_enter_in_the_password_field_signs_in_even_with_the_advanced_part_open(
     qtbot: QtBot, dialog: SignInDialog, district: District
 ) -> None:

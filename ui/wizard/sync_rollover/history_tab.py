@@ -16,9 +16,15 @@ from PySide6.QtWidgets import (
 )
 
 from connect_desktop.api.sync_calls import RunResult
-from connect_desktop.domain.words import counted, run_status_text, source_text
+from connect_desktop.domain.words import run_status_text, source_text
 from connect_desktop.store.sync_history import SyncRunRow, SyncSettingsRow
-from connect_desktop.syncadmin.explain import HELD, RunExplanation, describe_held, explain_run, held_types
+from connect_desktop.syncadmin.explain import (
+    HELD,
+    RunExplanation,
+    approved_archives,
+    describe_held,
+    explain_run,
+)
 from connect_desktop.syncadmin.history import SyncStatus, approve_run, load_status, scope_note
 from connect_desktop.syncadmin.pauses import active_pauses, describe_pause
 from ui.dialogs import confirm
@@ -218,7 +224,7 @@ class HistoryTab(RolloverTab):
         run = self.selected_run
         if run is None or run.status != HELD:
             return
-        listed = ", ".join(counted(h.type, h.tried) for h in held_types(run)) or "the records"
+        listed = approved_archives(run) or "the records"
 
         def closed() -> None:
             self.confirm_box = None
