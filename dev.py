@@ -90,7 +90,9 @@ def live_screenshots(python: Path, args: list[str]) -> int:
         print(f"shots needs {' and '.join(missing)} (Debian: apt-get install xvfb openbox)", file=sys.stderr)
         return 2
     display = f":{os.getpid() % 400 + 100}"
-    env = dict(os.environ, DISPLAY=display, QT_SCALE_FACTOR=options.scale)
+    # US English, as the product's users mostly read it (dates as 6/20/2026)
+    env = dict(os.environ, DISPLAY=display, QT_SCALE_FACTOR=options.scale, LANG="en_US.UTF-8")
+    env.pop("LC_ALL", None)
     env.pop("QT_QPA_PLATFORM", None)
     home = Path(tempfile.mkdtemp(prefix="connect-shots-"))
     env["HOME"] = str(home)  # openbox's own settings, none of the user's

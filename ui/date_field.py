@@ -44,8 +44,10 @@ def user_date_format(locale: QLocale | None = None) -> str:
 
     A two-digit year is ambiguous in a field that also holds dates of past school years.
     """
-    short = (locale or QLocale()).dateFormat(QLocale.FormatType.ShortFormat)
-    return _TWO_DIGIT_YEAR.sub("yyyy", short)
+    locale = locale or QLocale()
+    if locale.language() == QLocale.Language.C:  # no locale set (LANG=C): Qt's "d MM yyyy" reads as noise
+        return _ISO
+    return _TWO_DIGIT_YEAR.sub("yyyy", locale.dateFormat(QLocale.FormatType.ShortFormat))
 
 
 def format_date(day: dt.date, locale: QLocale | None = None) -> str:

@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 Condition = Callable[[], bool]
 TIMEOUT_S = 120.0
-LIVE_SETTLE_MS = 400
+LIVE_SETTLE_MS = 1000
 
 
 def _settle(milliseconds: int) -> None:
@@ -115,8 +115,13 @@ class ScreenshotWalker(QObject):
     def shoot(self, widget: QWidget, name: str) -> None:
         path = self.folder / f"{name}.png"
         if self.live:
-            _settle(LIVE_SETTLE_MS)  # the window manager frames and the screen repaints
             window = widget.window()
+            _settle(LIVE_SETTLE_MS)  # the window manager frames and resizes it
+            if not window.isVisible():  # it closed while the screen settled (a quick download)
+                log.warning("screenshots: %s closed before it could be captured", name)
+                return
+            window.repaint()  # a window grown by the window manager may not have painted its new part yet
+            _settle(LIVE_SETTLE_MS // 4)
             frame = window.frameGeometry()
             screen = window.screen()
             shown = screen.grabWindow(0, frame.x(), frame.y(), frame.width(), frame.height())

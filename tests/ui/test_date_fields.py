@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QPushButton, QTableView, QVBoxLayout
 from pytestqt.qtbot import QtBot
 
 from ui.app import load_style_sheet
-from ui.date_field import DateField, OptionalDate, parse_date, user_date_format
+from ui.date_field import DateField, OptionalDate, format_date, parse_date, user_date_format
 
 TODAY = dt.date(2026, 6, 20)
 POPUP_NOISE = r"This plugin does not support (propagateSizeHints\(\)|raise\(\)|grabbing the keyboard)"
@@ -82,6 +82,8 @@ def test_dates_are_read_in_the_users_format_with_any_year_or_as_iso() -> None:
     assert parse_date("15/8/2026", GERMAN) == august  # any of / . - as the separator, in the user's order
     for wrong in ("15/8/2026", "13/45/2026", "next week", "No date20260622"):
         assert parse_date(wrong, US) is None, wrong
+    # no locale at all (LANG=C): ISO dates, not Qt's "15 08 2026"
+    assert format_date(august, QLocale.c()) == "2026-08-15" and parse_date("2026-08-15", QLocale.c()) == august
 
 
 @pytest.mark.qt_log_ignore(POPUP_NOISE)

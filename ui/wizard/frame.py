@@ -10,6 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QListView,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -68,6 +69,8 @@ class WizardFrame(QWidget):
         self.steps.setMinimumWidth(220)  # long step names wrap
         self.steps.setMaximumWidth(340)
         self.steps.setWordWrap(True)
+        # lay the items out again when the list narrows, or a wrapped "(6 staged)" is cut to "(6 …"
+        self.steps.setResizeMode(QListView.ResizeMode.Adjust)
         self.steps.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.stack = QStackedWidget()
         self.pages: list[StepPage] = []
@@ -117,7 +120,9 @@ class WizardFrame(QWidget):
         return next(i for i, s in enumerate(STEPS) if s.step_id == step_id)
 
     def _item_text(self, spec: StepSpec, summary: Summary | None) -> str:
-        return caption(spec, summary)
+        # The note on a line of its own: Qt wraps a styled item's text a few pixels too wide
+        # for its padding, so "(6 staged)" was cut to "(6 …" instead of wrapping.
+        return caption(spec, summary).replace("  (", "\n(")
 
     def update_summary(self, summary: Summary) -> None:
         """New numbers arrived: refresh the step list (and the page on screen)."""

@@ -36,6 +36,11 @@ WAITING = REVIEW
 RESULT_STATES = REVIEW | {OutboxState.APPLIED}
 
 
+MIN_SQUEEZED_WIDTH = 140
+HEADER_PADDING = 24
+"""A column narrowed to make room for the last one keeps at least this width."""
+
+
 @dataclass(frozen=True)
 class SendChoice:
     """What a press of Send would send: how many of each kind, which ones, and the sendable
@@ -419,3 +424,18 @@ class ReviewPage(StepPage):
             header = self.table.horizontalHeader()
             for column in range(self.model.columnCount() - 1):
                 header.resizeSection(column, min(header.sectionSize(column), 320))
+            self._room_for_last_column()
+
+    def _room_for_last_column(self) -> None:
+        """Narrow the widest column so the last one's header shows whole (its cells elide)."""
+        header = self.table.horizontalHeader()
+        last = self.model.columnCount() - 1
+        if last <= 0:
+            return
+        others = range(last)
+        # the hint leaves out the style sheet's padding
+        lacking = sum(header.sectionSize(c) for c in others) + header.sectionSizeHint(last) + HEADER_PADDING
+        lacking -= self.table.viewport().width()
+        widest = max(others, key=header.sectionSize)
+        if lacking > 0:
+            header.resizeSection(widest, max(MIN_SQUEEZED_WIDTH, header.sectionSize(widest) - lacking))
