@@ -44,6 +44,25 @@ TIMEOUT_S = 120.0
 LIVE_SETTLE_MS = 1000
 
 
+def fit_problems(window: QWidget) -> list[str]:
+    """What of a shown window a person could not reach: its frame (title bar included) off the
+    screen's free area, or a wizard's Back and Next buttons outside the window or clipped."""
+    problems: list[str] = []
+    free = window.screen().availableGeometry()
+    frame = window.frameGeometry()
+    if not free.contains(frame):
+        problems.append(f"the window {frame.getRect()} is not inside the screen's free area {free.getRect()}")
+    wizard = getattr(window, "wizard", None)
+    if isinstance(window, MainWindow) and wizard is not None and wizard.isVisible():
+        for button in (wizard.back, wizard.next):
+            shown = button.visibleRegion().boundingRect()
+            if button.isVisible() and shown.size() != button.size():
+                problems.append(
+                    f"{button.accessibleName()} shows {shown.size().toTuple()} of {button.size().toTuple()}"
+                )
+    return problems
+
+
 def _settle(milliseconds: int) -> None:
     """Let the event loop run for a moment (a live capture waits for the screen, not a model)."""
     loop = QEventLoop()
@@ -77,6 +96,8 @@ class ScreenshotWalker(QObject):
         self.controller = controller
         self.folder = folder
         self.live = live
+        self.fit_problems: list[str] = []
+        """Live: what did not fit the screen, shot by shot (the walk then ends with exit 1)."""
         folder.mkdir(parents=True, exist_ok=True)
         self.saved: list[Path] = []
         self._walk = self.walk()
@@ -93,7 +114,9 @@ class ScreenshotWalker(QObject):
         except StopIteration:
             self._timer.stop()
             log.info("screenshots: %d saved", len(self.saved))
-            self.finished.emit(0)
+            for problem in self.fit_problems:
+                print(f"does not fit: {problem}", flush=True)
+            self.finished.emit(1 if self.fit_problems else 0)
             return
         except Exception:
             log.exception("screenshot walk failed")
@@ -122,6 +145,7 @@ class ScreenshotWalker(QObject):
                 return
             window.repaint()  # a window grown by the window manager may not have painted its new part yet
             _settle(LIVE_SETTLE_MS // 4)
+            self.fit_problems += [f"{name}: {problem}" for problem in fit_problems(window)]
             frame = window.frameGeometry()
             screen = window.screen()
             shown = screen.grabWindow(0, frame.x(), frame.y(), frame.width(), frame.height())

@@ -83,7 +83,8 @@ def test_dates_are_read_in_the_users_format_with_any_year_or_as_iso() -> None:
     for wrong in ("15/8/2026", "13/45/2026", "next week", "No date20260622"):
         assert parse_date(wrong, US) is None, wrong
     # no locale at all (LANG=C): ISO dates, not Qt's "15 08 2026"
-    assert format_date(august, QLocale.c()) == "2026-08-15" and parse_date("2026-08-15", QLocale.c()) == august
+    bare = QLocale.c()
+    assert format_date(august, bare) == "2026-08-15" and parse_date("2026-08-15", bare) == august
 
 
 @pytest.mark.qt_log_ignore(POPUP_NOISE)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QListView,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -77,7 +79,7 @@ class WizardFrame(QWidget):
         for spec in STEPS:
             page = build_page(spec, context)
             self.pages.append(page)
-            self.stack.addWidget(page)
+            self.stack.addWidget(_scrolling(page))
             item = QListWidgetItem(self._item_text(spec, None))
             item.setData(Qt.ItemDataRole.UserRole, spec.step_id)
             self.steps.addItem(item)
@@ -148,7 +150,7 @@ class WizardFrame(QWidget):
     def _show_row(self, row: int) -> None:
         if row < 0:
             return
-        previous = self.stack.currentWidget()
+        previous = self.pages[self.stack.currentIndex()] if self.stack.count() else None
         if isinstance(previous, StepPage) and previous is not self.pages[row]:
             previous.leave_page()
         self.stack.setCurrentIndex(row)
@@ -170,3 +172,14 @@ class WizardFrame(QWidget):
 
     def go_back(self) -> None:
         self._show_row(self._neighbour(-1))
+
+
+def _scrolling(page: QWidget) -> QScrollArea:
+    """The page in a scroll area: where the screen is smaller than the page needs (1024×768,
+    or 150 % scaling), the page scrolls instead of pushing the window past the screen."""
+    area = QScrollArea()
+    area.setObjectName("stepScroll")
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(page)
+    return area
