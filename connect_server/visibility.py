@@ -20,19 +20,19 @@ forget to.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, event, insert, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
+from connect_desktop.batches import batched
 from connect_desktop.domain.entities import EntityType
 from connect_server.scope import TABLES, TOMBSTONE
 from connect_server.sequence import allocate_seqs, lock_feed
 
 _KEY = "connect.scope_changes"
-_CHUNK = 500
 _DISTRICT_LEVEL = frozenset({EntityType.STAFF, EntityType.TERM})
 """Kinds whose school-less rows every admin sees."""
 
@@ -106,11 +106,6 @@ def _forget_after_end(session: Session, transaction: SessionTransaction) -> None
         session.info.pop(_KEY, None)
 
 
-def _chunks(ids: list[str]) -> Iterator[list[str]]:
-    for start in range(0, len(ids), _CHUNK):
-        yield ids[start : start + _CHUNK]
-
-
 def _removals(
     session: Session, kind: EntityType, records: dict[str, set[str | None]]
 ) -> Iterable[dict[str, Any]]:
@@ -118,7 +113,7 @@ def _removals(
     table = TABLES[kind]
     links = TABLES[EntityType.STUDENT_CONTACT]
     ids = sorted(records)
-    for chunk in _chunks(ids):
+    for chunk in batched(ids):
         rows = {
             r.id: r
             for r in session.execute(
@@ -181,7 +176,7 @@ def _removal(kind: EntityType, row: Any, school: str | None) -> dict[str, Any]:
 def _touch(session: Session, kind: EntityType, ids: list[str]) -> None:
     """Give each existing record a new seq (same version), so the feed delivers it again."""
     table = TABLES[kind]
-    for chunk in _chunks(ids):
+    for chunk in batched(ids):
         existing = sorted(session.scalars(select(table.c.id).where(table.c.id.in_(chunk))))
         if not existing:
             continue

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, String, column, select, table
 
+from connect_desktop.batches import batched
 from connect_desktop.rostering.current import current_records
 from connect_desktop.rostering.plan import FollowOn, FollowOnRecord, PlanSettings, RolloverPlan, plan_rollover
 from connect_desktop.rostering.snapshot import FIELDS, Snapshot
@@ -47,20 +47,12 @@ MOVED_WITH: dict[str, tuple[str, str]] = {
 }
 """Child type -> (parent type, the child's column naming its parent)."""
 
-_CHUNK = 500
-
 REMOVED_WITH_CONTACT = "(removed with the contact)"
 """How a held or approved run's list marks a family link that goes with its contact."""
 
 
 def _table(name: str, *names: str) -> Any:
     return table(name, *(column(n, String) for n in ("id", *names)))
-
-
-def _chunks(items: Iterable[str]) -> Iterator[list[str]]:
-    iterator = iter(items)
-    while chunk := list(itertools.islice(iterator, _CHUNK)):
-        yield chunk
 
 
 def plan_sync(
@@ -96,7 +88,7 @@ def removed_with_contacts(
     """The family links to these contacts that are not among the `planned` archives (ids)."""
     links = _table("student_contact", "contact_id", "school_id")
     found: list[FollowOnRecord] = []
-    for chunk in _chunks(contact_ids):
+    for chunk in batched(contact_ids):
         rows = connection.execute(
             select(links.c.id, links.c.school_id).where(links.c.contact_id.in_(chunk)).order_by(links.c.id)
         )
@@ -139,7 +131,7 @@ def _moved_with(
     parents = _table(parent, "school_id")
     children = _table(child, key, "school_id")
     found: list[FollowOnRecord] = []
-    for chunk in _chunks(sorted(targets)):
+    for chunk in batched(sorted(targets)):
         olds: dict[str, str | None] = {
             id_: school
             for id_, school in connection.execute(
@@ -168,7 +160,7 @@ def _synced_ids(connection: Connection, type_: str, sources: set[str]) -> dict[s
     """source_id -> id of the synced records of `type_` with these source_ids (how the applier finds them)."""
     records = _table(type_, "source_id", "origin")
     found: dict[str, str] = {}
-    for chunk in _chunks(sorted(sources)):
+    for chunk in batched(sorted(sources)):
         rows = connection.execute(
             select(records.c.source_id, records.c.id).where(
                 records.c.origin == "sync", records.c.source_id.in_(chunk)

@@ -8,7 +8,7 @@ its counts, and its explanation says that the details are not available.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,11 +99,16 @@ def _type_counts(raw: Mapping[str, Any]) -> SyncRunTypeCounts:
     return SyncRunTypeCounts()
 
 
+def _in_type_order(types: Iterable[str]) -> list[str]:
+    """Entity types in the sync's order (schools first), unknown ones last."""
+    return sorted(types, key=lambda t: TYPES.index(t) if t in TYPES else len(TYPES))
+
+
 def held_types(run: SyncRunRow) -> list[HeldType]:
     """The types that held the run, in type order, with their numbers when the run recorded them;
     otherwise every type it tried to archive (which type held it is then not known)."""
     counts = type_counts(run)
-    order = sorted(counts, key=lambda t: TYPES.index(t) if t in TYPES else len(TYPES))
+    order = _in_type_order(counts)
     if any(counts[t].planned is not None for t in order):
         return [
             HeldType(t, planned.archive, planned)
@@ -121,7 +126,7 @@ def approved_archives(run: SyncRunRow) -> str:
     """
     counts = type_counts(run)
     parts: list[str] = []
-    for type_ in sorted(counts, key=lambda t: TYPES.index(t) if t in TYPES else len(TYPES)):
+    for type_ in _in_type_order(counts):
         tried = counts[type_].tried_to_archive
         if not tried:
             continue

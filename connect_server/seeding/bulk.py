@@ -8,7 +8,6 @@ Secondary indexes of the tables being filled are dropped first and rebuilt at th
 from __future__ import annotations
 
 import contextlib
-import itertools
 import logging
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -17,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Index, text
 
+from connect_desktop.batches import batched
 from connect_server.models import Base
 
 log = logging.getLogger(__name__)
@@ -90,12 +90,6 @@ def loading_mode(connection: Connection) -> Iterator[None]:
             raw.execute(f"PRAGMA {name}={normal}")
 
 
-def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
-    iterator = iter(rows)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk
-
-
 class BulkWriter:
     """Inserts generated rows table by table, giving each the next `seq`."""
 
@@ -129,7 +123,7 @@ class BulkWriter:
         """Insert `rows` (each `COMMON + FIELDS[table]`) and return how many there were."""
         columns = ("version", *COMMON, *FIELDS[table], "seq")
         written = 0
-        for chunk in _chunks(rows, CHUNK):
+        for chunk in batched(rows, CHUNK):
             seqs = range(self.next_seq, self.next_seq + len(chunk))
             numbered = [(1, *row, seq) for row, seq in zip(chunk, seqs, strict=True)]
             if self._postgres:

@@ -12,15 +12,15 @@ with their contact) is the core's rule, `rostering.follow_on`, which the preview
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Date, Integer, String, Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from connect_desktop.batches import batched
 from connect_desktop.domain.entities import EntityType
 from connect_desktop.rostering.follow_on import REMOVED_WITH_CONTACT, removed_with_contacts
 from connect_desktop.rostering.plan import Change, RolloverPlan
@@ -42,8 +42,6 @@ from connect_server.syncing.mapping import (
 from connect_server.syncing.schools import listed_schools
 from connect_server.visibility import ScopeChanges, scope_changes
 
-_BATCH = 500
-_T = TypeVar("_T")
 Refs = dict[tuple[str, str], tuple[str, str | None]]
 """(type, source_id) -> (id, school_id) of sync-managed records."""
 
@@ -83,12 +81,6 @@ class ApplyResult:
     @property
     def changed(self) -> int:
         return sum(r.created + r.updated + r.archived for r in self.types.values())
-
-
-def batched(items: Iterable[_T], size: int = _BATCH) -> Iterator[list[_T]]:
-    iterator = iter(items)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk
 
 
 class PlanApplier:
@@ -260,8 +252,7 @@ class PlanApplier:
             self._list(type_, batch)
             self.result.types[type_].tried_to_archive += len(batch)
             if type_ == "contact":
-                links = self._links_of([c.id for c in batch if c.id])
-                self._list_links(links)
+                links = self._list_links_of([c.id for c in batch if c.id])
                 self.result.types["student_contact"].tried_to_archive += len(links)
 
     def _archives(self, type_: str) -> None:
@@ -281,38 +272,19 @@ class PlanApplier:
 
     def _delete_links_of(self, contact_ids: list[str]) -> None:
         """Family links to deleted contacts go too (also manual ones), listed, with tombstones."""
-        links = self._links_of(contact_ids)
-        self._list_links(links)
+        links = self._list_links_of(contact_ids)
         self._delete("student_contact", links)
         self.result.types["student_contact"].archived += len(links)
 
-    def _links_of(self, contact_ids: list[str]) -> list[str]:
-        """The family links these contacts take along: the ones the plan does not archive itself."""
+    def _list_links_of(self, contact_ids: list[str]) -> list[str]:
+        """List the family links these contacts take along (not those the plan archives itself),
+        saying why they go; returns their ids."""
         if self._planned_links is None:
             self._planned_links = {c.id for c in self.plan.iter_changes("student_contact", "archive") if c.id}
         found = removed_with_contacts(self.session.connection(), contact_ids, self._planned_links)
-        return [record.id for record in found]
-
-    def _list_links(self, ids: list[str]) -> None:
-        """List family links that go with their contact, saying so."""
-        if not ids:
-            return
-        schools = listed_schools(self.session, "student_contact", ids)
-        named = record_labels(self.session, "student_contact", ids)
-        self.session.execute(
-            insert(SyncRunArchive),
-            [
-                {
-                    "run_id": self.run_id,
-                    "type": "student_contact",
-                    "record_id": id_,
-                    "source_id": "",
-                    "label": f"{named.get(id_, id_)} {REMOVED_WITH_CONTACT}"[:300],
-                    "school_id": schools.get(id_),
-                }
-                for id_ in ids
-            ],
-        )
+        ids = [record.id for record in found]
+        self._write_list("student_contact", [(id_, "", id_) for id_ in ids], note=REMOVED_WITH_CONTACT)
+        return ids
 
     def _delete(self, type_: str, ids: list[str]) -> None:
         if not ids:
@@ -353,8 +325,15 @@ class PlanApplier:
         self.session.connection().execute(statement, rows)
 
     def _list(self, type_: str, batch: list[Change]) -> None:
-        """Add the batch to the run's archive list, each item filed under its school."""
-        ids = [c.id for c in batch if c.id]
+        """Add the batch to the run's archive list."""
+        self._write_list(type_, [(c.id or "", c.source_id, label(type_, c.fields)) for c in batch])
+
+    def _write_list(self, type_: str, items: list[tuple[str, str, str]], note: str = "") -> None:
+        """Archive-list items (record id, source_id, label if the record cannot name itself),
+        each named from its record, filed under its school; `note` says why it is listed."""
+        if not items:
+            return
+        ids = [id_ for id_, _, _ in items if id_]
         schools = listed_schools(self.session, type_, ids)
         named = record_labels(self.session, type_, ids)
         self.session.execute(
@@ -363,12 +342,12 @@ class PlanApplier:
                 {
                     "run_id": self.run_id,
                     "type": type_,
-                    "record_id": c.id or "",
-                    "source_id": c.source_id,
-                    "label": (named.get(c.id or "") or label(type_, c.fields))[:300],
-                    "school_id": schools.get(c.id or ""),
+                    "record_id": id_,
+                    "source_id": source_id,
+                    "label": " ".join(filter(None, (named.get(id_) or fallback, note)))[:300],
+                    "school_id": schools.get(id_),
                 }
-                for c in batch
+                for id_, source_id, fallback in items
             ],
         )
 

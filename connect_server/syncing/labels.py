@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from connect_desktop.batches import batched
 from connect_desktop.domain.entities import EntityType
 from connect_server.scope import TABLES
-from connect_server.syncing.schools import chunks
 
 
 def _name(first: Any, last: Any) -> str:
@@ -34,7 +34,7 @@ def record_labels(session: Session, type_: str, ids: Iterable[str]) -> dict[str,
     tables = {entity.value: table for entity, table in TABLES.items()}
     found: dict[str, str] = {}
     student, staff, school = tables["student"], tables["staff"], tables["school"]
-    for chunk in chunks(wanted):
+    for chunk in batched(wanted):
         if type_ == EntityType.STUDENT:
             rows = session.execute(
                 select(student.c.id, student.c.first_name, student.c.last_name, student.c.student_number)

@@ -20,12 +20,13 @@ Counts per key are summed for an admin over every key with one of their schools
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from connect_desktop.batches import batched
 from connect_desktop.domain.entities import EntityType
 from connect_desktop.rostering.plan import Change, ChangeKind, RolloverPlan
 from connect_desktop.rostering.snapshot import FIELDS, TYPES, Snapshot
@@ -38,7 +39,6 @@ DISTRICT_TYPES = frozenset({"school", "term"})
 KINDS: tuple[ChangeKind, ...] = ("create", "update", "archive")
 _PARENT = {"student_contact": "student", "enrollment": "classroom"}
 """Types that are in their parent's school (the snapshot field names the parent type)."""
-_BATCH = 500
 
 Counts = dict[str, dict[str, dict[str, int]]]
 """school key -> type -> count name -> number (only non-zero numbers are kept)."""
@@ -55,17 +55,6 @@ def key_schools(key: str) -> frozenset[str]:
 
 def _table(type_: str) -> Any:
     return TABLES[EntityType(type_)]
-
-
-def chunks(items: Iterable[str]) -> Iterator[list[str]]:
-    chunk: list[str] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == _BATCH:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 class SchoolResolver:
@@ -87,7 +76,7 @@ class SchoolResolver:
         """The schools of the records that exist (a contact: its own and its family links')."""
         table = _table(type_)
         found: dict[str, set[str]] = {}
-        for chunk in chunks(ids):
+        for chunk in batched(ids):
             rows = self.session.execute(select(table.c.id, table.c.school_id).where(table.c.id.in_(chunk)))
             for id_, school in rows:
                 found[id_] = {school} if school and type_ not in DISTRICT_TYPES else set()
@@ -137,7 +126,7 @@ class SchoolResolver:
         if self.run_id is None or not ids:
             return {}
         found: dict[str, set[str]] = {}
-        for chunk in chunks(ids):
+        for chunk in batched(ids):
             rows = self.session.execute(
                 select(SyncRunArchive.record_id, SyncRunArchive.school_id).where(
                     SyncRunArchive.run_id == self.run_id,
@@ -182,7 +171,7 @@ class SchoolResolver:
     def _student_schools(self, sids: set[str]) -> dict[str, str]:
         table = _table("student")
         found: dict[str, str] = {}
-        for chunk in chunks(sorted(sids)):
+        for chunk in batched(sorted(sids)):
             rows = self.session.execute(
                 select(table.c.source_id, table.c.school_id).where(
                     table.c.origin == "sync", table.c.source_id.in_(chunk)
@@ -210,13 +199,8 @@ def plan_counts(
     counts: Counts = {}
     for type_ in TYPES:
         for kind in KINDS:
-            batch: list[Change] = []
-            for change in plan.iter_changes(type_, kind):
-                batch.append(change)
-                if len(batch) == _BATCH:
-                    _count_keys(counts, resolver.keys(type_, kind, batch), type_, names[kind])
-                    batch = []
-            _count_keys(counts, resolver.keys(type_, kind, batch), type_, names[kind])
+            for batch in batched(plan.iter_changes(type_, kind)):
+                _count_keys(counts, resolver.keys(type_, kind, batch), type_, names[kind])
     return counts
 
 
@@ -234,7 +218,7 @@ def base_counts(session: Session, plan: RolloverPlan) -> Counts:
     counts: Counts = {}
     for type_ in TYPES:
         for name, ids in (("managed", plan.managed_ids(type_)), ("unchanged", plan.unchanged_ids(type_))):
-            for chunk in chunks(ids):
+            for chunk in batched(ids):
                 schools = resolver.of_rows(type_, chunk) if type_ not in DISTRICT_TYPES else {}
                 _count_keys(counts, [school_key(schools.get(i, ())) for i in chunk], type_, name)
     return counts
@@ -255,7 +239,7 @@ def listed_schools(session: Session, type_: str, ids: Sequence[str]) -> dict[str
         return dict.fromkeys(ids)
     table = _table(type_)
     found: dict[str, str | None] = dict.fromkeys(ids)
-    for chunk in chunks(ids):
+    for chunk in batched(ids):
         rows = session.execute(select(table.c.id, table.c.school_id).where(table.c.id.in_(chunk)))
         found.update({id_: school for id_, school in rows})
         schoolless = [i for i in chunk if not found[i]] if type_ == "contact" else []

@@ -12,13 +12,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from connect_desktop.domain.entities import GRADES
+from connect_desktop.rostering.current import current_records
 from connect_desktop.rostering.diagnostics import Diagnostics
 from connect_desktop.rostering.oneroster_csv import read_oneroster_csv
 from connect_desktop.rostering.plan import plan_rollover
 from connect_desktop.rostering.snapshot import Snapshot
 from connect_server.seed import SeedSummary, seed_district
 from connect_server.seeding.oneroster import HEADERS
-from connect_server.syncing.current import current_records
 
 AS_OF = dt.date(2026, 6, 20)
 
@@ -84,7 +84,7 @@ def test_a_sync_from_the_current_package_creates_and_changes_nothing(
     engine = create_engine(url)
     try:
         with Session(engine) as session:
-            plan = plan_rollover(current, current_records(session), today=AS_OF)
+            plan = plan_rollover(current, current_records(session.connection()), today=AS_OF)
             counts = plan.counts()
     finally:
         engine.dispose()
