@@ -10,18 +10,23 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import keyring
 import pytest
 from PySide6.QtCore import QSettings
+from pytestqt.qtbot import QtBot
 
 from connect_desktop.credentials import MemoryKeyring
 from tests.support.records import RecordBuilder
 from tests.support.server import LiveServer, add_user
+from ui.app import AppServices
+from ui.controller import AppController
 from ui.errors import ErrorReporter
+from ui.main_window import MainWindow
 from ui.messages import MessageBridge
 from ui.settings import UiSettings
+from ui.signin import SignInDialog
 from ui.tasks import TaskRunner
 
 ADMIN_EMAIL = "admin@district.test"
@@ -107,6 +112,66 @@ def district(live_server: LiveServer) -> District:
     build.student(school["id"], grade="2", status="archived")
     add_user(live_server.sessions, ADMIN_EMAIL, "district_admin", ADMIN_PASSWORD, display_name="Dana Admin")
     return District(live_server, build, old, current, students)
+
+
+def filled_sign_in(
+    qtbot: QtBot,
+    runner: TaskRunner,
+    reporter: RecordingReporter,
+    settings: UiSettings,
+    bridge: MessageBridge,
+    url: str,
+    password: str = ADMIN_PASSWORD,
+) -> tuple[AppController, SignInDialog]:
+    """A new app's sign-in dialog with the address, the admin's e-mail and `password` typed in."""
+    controller = AppController(
+        AppServices(runner, reporter, settings, bridge), as_of=AS_OF, sync_interval_ms=0
+    )
+    dialog = controller.show_sign_in()
+    qtbot.addWidget(dialog)
+    dialog.server.setText(url)
+    dialog.email.setText(ADMIN_EMAIL)
+    dialog.password.setText(password)
+    return controller, dialog
+
+
+def open_app(
+    qtbot: QtBot,
+    district: District,
+    runner: TaskRunner,
+    reporter: RecordingReporter,
+    settings: UiSettings,
+    bridge: MessageBridge,
+) -> tuple[AppController, MainWindow]:
+    """Sign in to `district` as its district admin, through the sign-in dialog; the main
+    window once its dashboard has numbers."""
+    controller, dialog = filled_sign_in(qtbot, runner, reporter, settings, bridge, district.url)
+    with qtbot.waitSignal(controller.main_shown, timeout=20_000) as shown:
+        dialog.submit.click()
+    window: MainWindow = shown.args[0]
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.summary is not None, timeout=10_000)
+    return controller, window
+
+
+class OpenedApp(NamedTuple):
+    controller: AppController
+    window: MainWindow
+
+
+@pytest.fixture
+def opened_app(
+    qtbot: QtBot,
+    district: District,
+    runner: TaskRunner,
+    reporter: RecordingReporter,
+    ui_settings: UiSettings,
+    bridge: MessageBridge,
+) -> Iterator[OpenedApp]:
+    """The app signed in to `district` (`open_app`), shut down after the test."""
+    controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    yield OpenedApp(controller, window)
+    controller.shutdown()
 
 
 OFFSCREEN_NOISE = r"This plugin does not support propagateSizeHints\(\)"

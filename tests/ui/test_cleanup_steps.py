@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from connect_desktop.rollover import StudentRule
 from connect_server.models import Classroom, Staff, Student
-from tests.ui.conftest import District, RecordingReporter
-from tests.ui.test_year_end_flow import checklist_row, confirm_send, loaded, open_app, open_review
+from tests.ui.conftest import District, OpenedApp, RecordingReporter, open_app
+from tests.ui.test_year_end_flow import checklist_row, confirm_send, loaded, open_review
 from ui.main_window import MainWindow
 from ui.messages import MessageBridge
 from ui.settings import UiSettings
@@ -108,12 +108,10 @@ def test_clean_up_send_then_restore_the_batch(
     qtbot: QtBot,
     district: District,
     people: dict[str, Any],
-    runner: TaskRunner,
     reporter: RecordingReporter,
-    ui_settings: UiSettings,
-    bridge: MessageBridge,
+    opened_app: OpenedApp,
 ) -> None:
-    controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    window = opened_app.window
     staff_ids = [s["id"] for s in people["staff"].values()]
     student_ids = [s["id"] for s in district.students + people["fifth"] + [people["withdrawn"]]]
     classroom_ids = [c["id"] for c in district.old_classrooms + district.current_classrooms]
@@ -205,7 +203,6 @@ def test_clean_up_send_then_restore_the_batch(
     review_row = checklist_row(window, "Review and send").text(2)
     assert "1 student archived" in review_row and "1 student restored" in review_row
     assert reporter.reported == []
-    controller.shutdown()
 
 
 def test_the_default_proposes_only_students_leaving_the_district_and_says_why(
@@ -245,13 +242,11 @@ def test_delete_needs_the_typed_phrase_and_files_are_checked(
     qtbot: QtBot,
     district: District,
     people: dict[str, Any],
-    runner: TaskRunner,
     reporter: RecordingReporter,
-    ui_settings: UiSettings,
-    bridge: MessageBridge,
     tmp_path: Path,
+    opened_app: OpenedApp,
 ) -> None:
-    controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    window = opened_app.window
     window.show_wizard("non_returning_students")
     page = window.wizard.page("non_returning_students")
     assert isinstance(page, NonReturningStudentsPage)
@@ -350,19 +345,15 @@ def test_delete_needs_the_typed_phrase_and_files_are_checked(
     with district.server.sessions() as session:
         assert session.get(Student, withdrawn["id"]) is None
     assert reporter.reported == []
-    controller.shutdown()
 
 
 def test_a_table_fits_its_columns_again_when_the_window_grows(
     qtbot: QtBot,
-    district: District,
-    people: dict[str, Any],
-    runner: TaskRunner,
+    people: dict[str, Any],  # the staff, there before the app signs in
     reporter: RecordingReporter,
-    ui_settings: UiSettings,
-    bridge: MessageBridge,
+    opened_app: OpenedApp,
 ) -> None:
-    controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    window = opened_app.window
     window.showNormal()
     window.resize(900, 700)
     window.show_wizard("inactive_staff")
@@ -375,4 +366,3 @@ def test_a_table_fits_its_columns_again_when_the_window_grows(
     window.resize(1800, 1000)  # maximised on a large screen: the reasons get room, not only the names
     qtbot.waitUntil(lambda: header.sectionSize(why) > narrow, timeout=WAIT)
     assert reporter.reported == []
-    controller.shutdown()

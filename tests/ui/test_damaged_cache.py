@@ -7,8 +7,7 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from connect_desktop.sync.outbox import Outbox
-from tests.ui.conftest import District, RecordingReporter
-from tests.ui.test_year_end_flow import open_app
+from tests.ui.conftest import District, RecordingReporter, open_app
 from ui.messages import MessageBridge
 from ui.settings import UiSettings
 from ui.tasks import TaskRunner

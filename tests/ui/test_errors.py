@@ -28,12 +28,9 @@ from connect_desktop.store import errors as store_errors
 from connect_desktop.store.rescue import RescueFileError
 from connect_desktop.sync.outbox import StagingError
 from tests.support.small_disk import SmallDisk, disk
-from tests.ui.conftest import District, RecordingReporter
-from tests.ui.test_year_end_flow import open_app
+from tests.ui.conftest import District, OpenedApp, RecordingReporter
 from ui.demo import DemoError
 from ui.errors import bug_report, known_problem
-from ui.messages import MessageBridge
-from ui.settings import UiSettings
 from ui.tasks import TaskRunner
 
 __all__ = ["disk"]  # the fixture, imported for the test below
@@ -165,10 +162,12 @@ def open_dialogs(earlier: frozenset[QDialog] = frozenset()) -> list[QDialog]:
 
 
 def test_a_failed_background_sync_shows_a_notice_until_a_sync_succeeds(
-    qtbot: QtBot, district: District, runner: TaskRunner, reporter: RecordingReporter,
-    ui_settings: UiSettings, bridge: MessageBridge,
-) -> None:  # fmt: skip
-    _controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    qtbot: QtBot,
+    district: District,
+    reporter: RecordingReporter,
+    opened_app: OpenedApp,
+) -> None:
+    window = opened_app.window
     notice = window.sync_notice
     earlier = frozenset(open_dialogs())
     assert notice.isHidden()

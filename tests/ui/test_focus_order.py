@@ -13,8 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from connect_desktop.rollover.students import StudentRule
 from connect_desktop.yearend.steps import spec
-from tests.ui.conftest import AS_OF, District, RecordingReporter
-from tests.ui.test_year_end_flow import open_app
+from tests.ui.conftest import AS_OF, OpenedApp
 from ui.app import AppServices
 from ui.errors import ErrorReporter
 from ui.messages import MessageBridge
@@ -104,14 +103,10 @@ def _reading_order(step: str, page: Any, window: Any) -> list[QWidget]:
 @pytest.mark.parametrize("step", ["inactive_staff", "archive_classrooms", "non_returning_students"])
 def test_a_plan_page_tabs_from_the_filters_through_the_options_to_the_table_and_its_buttons(
     qtbot: QtBot,
-    district: District,
-    runner: TaskRunner,
-    reporter: RecordingReporter,
-    ui_settings: UiSettings,
-    bridge: MessageBridge,
     step: str,
+    opened_app: OpenedApp,
 ) -> None:
-    controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    window = opened_app.window
     window.show_wizard(step)
     page = window.wizard.page(step)
     qtbot.waitUntil(lambda: page.plan is not None and page.model.total is not None, timeout=10_000)
@@ -123,4 +118,3 @@ def test_a_plan_page_tabs_from_the_filters_through_the_options_to_the_table_and_
     assert positions == sorted(positions), [spoken(w) for w in order]
     for widget in order[: positions[-1]]:
         assert spoken(widget), f"{type(widget).__name__} has no accessible name or text"
-    controller.shutdown()

@@ -15,9 +15,16 @@ from connect_desktop.rollover.duplicates import Band
 from connect_server.models import Enrollment, Student, StudentContact
 from tests.support.records import RecordBuilder
 from tests.support.server import LiveServer, add_user
-from tests.ui.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, AS_OF, District, RecordingReporter
+from tests.ui.conftest import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    AS_OF,
+    OpenedApp,
+    RecordingReporter,
+    open_app,
+)
 from tests.ui.test_focus_order import spoken, walk
-from tests.ui.test_year_end_flow import checklist_row, confirm_send, loaded, open_app, open_review
+from tests.ui.test_year_end_flow import checklist_row, confirm_send, loaded, open_review
 from ui.app import AppServices
 from ui.controller import AppController
 from ui.main_window import MainWindow
@@ -418,17 +425,13 @@ def test_keyboard_reaches_every_control_with_a_name(
 
 def test_a_district_without_duplicates_has_step_6_done_not_in_progress(
     qtbot: QtBot,
-    district: District,
-    runner: TaskRunner,
     reporter: RecordingReporter,
-    ui_settings: UiSettings,
-    bridge: MessageBridge,
+    opened_app: OpenedApp,
 ) -> None:
-    controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    window = opened_app.window
     page = open_page(qtbot, window)
     assert page.model.total == 0 and page.status.text().startswith("No duplicate students found.")
     row = checklist_row(window, "Merge duplicate students")
     assert row.text(1) == "Done"
     assert row.text(2) == f"No duplicate students found on {AS_OF:%Y-%m-%d}"
     assert reporter.reported == []
-    controller.shutdown()

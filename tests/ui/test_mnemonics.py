@@ -9,11 +9,7 @@ from PySide6.QtWidgets import QAbstractButton, QLabel, QMainWindow, QTabWidget, 
 from pytestqt.qtbot import QtBot
 
 from connect_desktop.yearend.steps import STEPS
-from tests.ui.conftest import District, RecordingReporter
-from tests.ui.test_year_end_flow import open_app
-from ui.messages import MessageBridge
-from ui.settings import UiSettings
-from ui.tasks import TaskRunner
+from tests.ui.conftest import OpenedApp
 
 _KEY = re.compile(r"&([^&\s])")
 
@@ -58,15 +54,8 @@ def clashes_on_every_tab(window: QMainWindow) -> dict[str, dict[str, list[str]]]
     return {tab: clash for tab, clash in found.items() if clash}
 
 
-def test_no_two_visible_controls_share_an_access_key(
-    qtbot: QtBot,
-    district: District,
-    runner: TaskRunner,
-    reporter: RecordingReporter,
-    ui_settings: UiSettings,
-    bridge: MessageBridge,
-) -> None:
-    _, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+def test_no_two_visible_controls_share_an_access_key(qtbot: QtBot, opened_app: OpenedApp) -> None:
+    window = opened_app.window
     window.tabs.setCurrentIndex(0)
     qtbot.waitUntil(lambda: window.dashboard.isVisible(), timeout=5_000)
     clashes = {"dashboard": _clashes(window)}

@@ -15,11 +15,7 @@ from sqlalchemy import text
 from connect_desktop.reports import Outcome
 from connect_desktop.reports import batch as batch_module
 from tests.reports.helpers import records
-from tests.ui.conftest import District, RecordingReporter
-from tests.ui.test_year_end_flow import open_app
-from ui.messages import MessageBridge
-from ui.settings import UiSettings
-from ui.tasks import TaskRunner
+from tests.ui.conftest import District, OpenedApp, RecordingReporter
 from ui.wizard.reports import ReportsPage
 
 WAIT = 30_000
@@ -37,10 +33,14 @@ def snapshot_times(path: Path) -> set[str]:
 
 
 def test_a_sync_landing_between_two_files_changes_neither(
-    qtbot: QtBot, district: District, runner: TaskRunner, reporter: RecordingReporter,
-    ui_settings: UiSettings, bridge: MessageBridge, tmp_path: Path, monkeypatch: Any,
-) -> None:  # fmt: skip
-    _controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    qtbot: QtBot,
+    district: District,
+    reporter: RecordingReporter,
+    tmp_path: Path,
+    monkeypatch: Any,
+    opened_app: OpenedApp,
+) -> None:
+    window = opened_app.window
     engine = window.service.cache.engine
 
     def cache_facts() -> tuple[str, int]:

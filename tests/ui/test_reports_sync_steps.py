@@ -23,9 +23,15 @@ from connect_server.sync_runner import run_sync
 from connect_server.syncing.config import SourceConfig, save_source
 from tests.server_sync.package import District as Package
 from tests.support.server import LiveServer, add_user
-from tests.ui.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, AS_OF, District, RecordingReporter
+from tests.ui.conftest import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    AS_OF,
+    OpenedApp,
+    RecordingReporter,
+    open_app,
+)
 from tests.ui.test_mnemonics import clashes_on_every_tab
-from tests.ui.test_year_end_flow import open_app
 from ui.date_field import OptionalDate, format_date
 from ui.main_window import MainWindow
 from ui.messages import MessageBridge
@@ -73,10 +79,13 @@ def open_synced(
 
 
 def test_reports_export_and_existing_file(
-    qtbot: QtBot, district: District, runner: TaskRunner, reporter: RecordingReporter,
-    ui_settings: UiSettings, bridge: MessageBridge, tmp_path: Path,
-) -> None:  # fmt: skip
-    _controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    qtbot: QtBot,
+    reporter: RecordingReporter,
+    ui_settings: UiSettings,
+    tmp_path: Path,
+    opened_app: OpenedApp,
+) -> None:
+    window = opened_app.window
     window.show_wizard("reports")
     page = window.wizard.page("reports")
     assert isinstance(page, ReportsPage)

@@ -7,12 +7,8 @@ from pytestqt.qtbot import QtBot
 
 from connect_desktop.credentials import TokenStore
 from connect_desktop.sync.outbox import Outbox
-from tests.ui.conftest import ADMIN_EMAIL, District, RecordingReporter
-from tests.ui.test_year_end_flow import open_app
-from ui.messages import MessageBridge
-from ui.settings import UiSettings
+from tests.ui.conftest import ADMIN_EMAIL, District, OpenedApp, RecordingReporter
 from ui.signin import SignInDialog
-from ui.tasks import TaskRunner
 
 ENDED = "The Connect server has ended your session."
 
@@ -25,12 +21,10 @@ def me_status(district: District, token: str) -> int:
 def test_sign_out_ends_the_session_and_goes_back_to_sign_in(
     qtbot: QtBot,
     district: District,
-    runner: TaskRunner,
     reporter: RecordingReporter,
-    ui_settings: UiSettings,
-    bridge: MessageBridge,
+    opened_app: OpenedApp,
 ) -> None:
-    controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    controller, window = opened_app
     token = TokenStore().load(district.url, ADMIN_EMAIL)
     assert token is not None and me_status(district, token) == 200
     menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "A&ccount")
@@ -44,18 +38,15 @@ def test_sign_out_ends_the_session_and_goes_back_to_sign_in(
     assert me_status(district, token) == 401
     assert TokenStore().load(district.url, ADMIN_EMAIL) is None
     assert reporter.reported == []
-    controller.shutdown()
 
 
 def test_removing_the_copy_asks_first_and_names_the_unsent_changes(
     qtbot: QtBot,
     district: District,
-    runner: TaskRunner,
     reporter: RecordingReporter,
-    ui_settings: UiSettings,
-    bridge: MessageBridge,
+    opened_app: OpenedApp,
 ) -> None:
-    controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    controller, window = opened_app
     Outbox(window.service.cache).stage(
         "archive_classroom", "classroom", district.old_classrooms[0]["id"], step="archive_classrooms"
     )
@@ -88,4 +79,3 @@ def test_removing_the_copy_asks_first_and_names_the_unsent_changes(
     assert not cache_path.exists()
     assert me_status(district, token) == 401
     assert reporter.reported == []
-    controller.shutdown()

@@ -6,12 +6,8 @@ from PySide6.QtCore import QSize
 from pytestqt.qtbot import QtBot
 
 from connect_desktop.yearend.steps import STEPS
-from tests.ui.conftest import District, RecordingReporter
-from tests.ui.test_year_end_flow import open_app
+from tests.ui.conftest import OpenedApp
 from ui.main_window import TITLE_BAR_ALLOWANCE
-from ui.messages import MessageBridge
-from ui.settings import UiSettings
-from ui.tasks import TaskRunner
 
 SMALL_SCREEN = QSize(1024, 768)
 ROOM = 64
@@ -20,13 +16,9 @@ ROOM = 64
 
 def test_a_screen_smaller_than_the_preferred_size_opens_the_window_maximised(
     qtbot: QtBot,
-    district: District,
-    runner: TaskRunner,
-    reporter: RecordingReporter,
-    ui_settings: UiSettings,
-    bridge: MessageBridge,
+    opened_app: OpenedApp,
 ) -> None:
-    _, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    window = opened_app.window
     area = window.screen().availableGeometry()
     assert area.height() < 1280 or area.width() < 1280  # the offscreen screen is smaller than preferred
     assert window.isMaximized()

@@ -15,7 +15,15 @@ from connect_desktop.domain.words import kind_text
 from connect_desktop.rollover.plan import Selection
 from connect_desktop.rollover.students import StudentAction, StudentRule, StudentRules, plan_students
 from connect_server.models import Classroom
-from tests.ui.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, AS_OF, District, RecordingReporter
+from tests.ui.conftest import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    AS_OF,
+    District,
+    OpenedApp,
+    RecordingReporter,
+    filled_sign_in,
+)
 from ui.app import AppServices
 from ui.controller import AppController
 from ui.main_window import MainWindow
@@ -24,30 +32,6 @@ from ui.settings import UiSettings
 from ui.tasks import TaskRunner
 from ui.wizard.classrooms import ArchiveClassroomsPage
 from ui.wizard.review import ReviewPage
-
-
-def open_app(
-    qtbot: QtBot,
-    district: District,
-    runner: TaskRunner,
-    reporter: RecordingReporter,
-    settings: UiSettings,
-    bridge: MessageBridge,
-) -> tuple[AppController, MainWindow]:
-    controller = AppController(
-        AppServices(runner, reporter, settings, bridge), as_of=AS_OF, sync_interval_ms=0
-    )
-    dialog = controller.show_sign_in()
-    qtbot.addWidget(dialog)
-    dialog.server.setText(district.url)
-    dialog.email.setText(ADMIN_EMAIL)
-    dialog.password.setText(ADMIN_PASSWORD)
-    with qtbot.waitSignal(controller.main_shown, timeout=20_000) as shown:
-        dialog.submit.click()
-    window: MainWindow = shown.args[0]
-    qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.summary is not None, timeout=10_000)
-    return controller, window
 
 
 def server_status(district: District, classroom_id: str) -> str:
@@ -117,14 +101,9 @@ def test_bad_password_shows_a_plain_message(
     ui_settings: UiSettings,
     bridge: MessageBridge,
 ) -> None:
-    controller = AppController(
-        AppServices(runner, reporter, ui_settings, bridge), as_of=AS_OF, sync_interval_ms=0
+    _controller, dialog = filled_sign_in(
+        qtbot, runner, reporter, ui_settings, bridge, district.url, password="not the password"
     )
-    dialog = controller.show_sign_in()
-    qtbot.addWidget(dialog)
-    dialog.server.setText(district.url)
-    dialog.email.setText(ADMIN_EMAIL)
-    dialog.password.setText("not the password")
     dialog.submit.click()
     qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=10_000)
     assert "password is not correct" in dialog.error.text()
@@ -143,14 +122,7 @@ def test_unreachable_server_is_explained(
 ) -> None:
     url = district.url
     district.server.stop()
-    controller = AppController(
-        AppServices(runner, reporter, ui_settings, bridge), as_of=AS_OF, sync_interval_ms=0
-    )
-    dialog = controller.show_sign_in()
-    qtbot.addWidget(dialog)
-    dialog.server.setText(url)
-    dialog.email.setText(ADMIN_EMAIL)
-    dialog.password.setText(ADMIN_PASSWORD)
+    _controller, dialog = filled_sign_in(qtbot, runner, reporter, ui_settings, bridge, url)
     dialog.submit.click()
     qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=30_000)
     assert "cannot be reached" in dialog.error.text()
@@ -159,12 +131,10 @@ def test_unreachable_server_is_explained(
 def test_stage_review_uncheck_send(
     qtbot: QtBot,
     district: District,
-    runner: TaskRunner,
     reporter: RecordingReporter,
-    ui_settings: UiSettings,
-    bridge: MessageBridge,
+    opened_app: OpenedApp,
 ) -> None:
-    controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    controller, window = opened_app
     assert window.dashboard.count_labels["classroom"].text() == "7"
     stage_all_old_classrooms(qtbot, window)
     assert window.dashboard.waiting.text() == "5"
@@ -205,18 +175,15 @@ def test_stage_review_uncheck_send(
     qtbot.waitUntil(lambda: loaded(review.model), timeout=10_000)
     assert review.model.total == 1 and review.model.key(0) == left_out
     assert reporter.reported == []
-    controller.shutdown()
 
 
 def test_an_unchecked_change_stays_unchecked_until_the_user_checks_it_again(
     qtbot: QtBot,
     district: District,
-    runner: TaskRunner,
     reporter: RecordingReporter,
-    ui_settings: UiSettings,
-    bridge: MessageBridge,
+    opened_app: OpenedApp,
 ) -> None:
-    controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    controller, window = opened_app
     stage_all_old_classrooms(qtbot, window)
     review = open_review(qtbot, window)
     later = review.model.key(1)
@@ -254,18 +221,10 @@ def test_an_unchecked_change_stays_unchecked_until_the_user_checks_it_again(
     qtbot.waitUntil(lambda: review.showing_results and loaded(review.model), timeout=10_000)
     assert server_status(district, later_target) == "archived"
     assert reporter.reported == []
-    controller.shutdown()
 
 
-def test_conflict_refresh_and_retry(
-    qtbot: QtBot,
-    district: District,
-    runner: TaskRunner,
-    reporter: RecordingReporter,
-    ui_settings: UiSettings,
-    bridge: MessageBridge,
-) -> None:
-    controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+def test_conflict_refresh_and_retry(qtbot: QtBot, district: District, opened_app: OpenedApp) -> None:
+    window = opened_app.window
     stage_all_old_classrooms(qtbot, window)
     changed = district.old_classrooms[0]
     token = requests.post(
@@ -306,18 +265,15 @@ def test_conflict_refresh_and_retry(
     qtbot.waitUntil(lambda: review.showing_results and loaded(review.model), timeout=10_000)
     assert review.model.row(0)[3] == "applied"
     assert server_status(district, changed["id"]) == "archived"
-    controller.shutdown()
 
 
 def test_review_sets_permanent_deletions_apart_first_and_names_them(
     qtbot: QtBot,
     district: District,
-    runner: TaskRunner,
     reporter: RecordingReporter,
-    ui_settings: UiSettings,
-    bridge: MessageBridge,
+    opened_app: OpenedApp,
 ) -> None:
-    controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    controller, window = opened_app
     stage_all_old_classrooms(qtbot, window)  # staged first: oldest would come first
     service = controller.service
     assert service is not None
@@ -345,18 +301,13 @@ def test_review_sets_permanent_deletions_apart_first_and_names_them(
     assert leaver["last_name"] in first[2]
     assert {review.model.row(r)[1] for r in range(1, 6)} == {kind_text("archive_classroom")}
     assert reporter.reported == []
-    controller.shutdown()
 
 
 def test_enter_presses_the_focused_button_and_opens_a_checklist_row(
     qtbot: QtBot,
-    district: District,
-    runner: TaskRunner,
-    reporter: RecordingReporter,
-    ui_settings: UiSettings,
-    bridge: MessageBridge,
+    opened_app: OpenedApp,
 ) -> None:
-    controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    window = opened_app.window
     window.tabs.setCurrentWidget(window.dashboard)
     window.activateWindow()
     button = window.dashboard.review_button
@@ -379,18 +330,13 @@ def test_enter_presses_the_focused_button_and_opens_a_checklist_row(
     qtbot.waitUntil(window.wizard.next.hasFocus, timeout=5_000)
     qtbot.keyClick(window.wizard.next, Qt.Key.Key_Enter)
     assert window.wizard.current_step == "reports"
-    controller.shutdown()
 
 
 def test_closing_with_unsent_changes_asks_first_and_says_what_becomes_of_them(
     qtbot: QtBot,
-    district: District,
-    runner: TaskRunner,
-    reporter: RecordingReporter,
-    ui_settings: UiSettings,
-    bridge: MessageBridge,
+    opened_app: OpenedApp,
 ) -> None:
-    controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    controller, window = opened_app
     stage_all_old_classrooms(qtbot, window)
     closed: list[bool] = []
     window.closed.connect(lambda: closed.append(True))
@@ -415,18 +361,17 @@ def test_closing_with_unsent_changes_asks_first_and_says_what_becomes_of_them(
     qtbot.waitUntil(lambda: bool(closed), timeout=5_000)
     assert not window.isVisible()
     assert [row.state for row in controller.service.pending()] == ["pending"] * 5  # kept, never sent
-    controller.shutdown()
 
 
 def test_wizard_resumes_where_the_user_was(
     qtbot: QtBot,
-    district: District,
     runner: TaskRunner,
     reporter: RecordingReporter,
     ui_settings: UiSettings,
     bridge: MessageBridge,
+    opened_app: OpenedApp,
 ) -> None:
-    controller, window = open_app(qtbot, district, runner, reporter, ui_settings, bridge)
+    controller, window = opened_app
     assert window.wizard.current_step == "welcome"
     window.show_wizard()
     listed = window.wizard.page("welcome").steps.text()
