@@ -1,7 +1,8 @@
 """Pull: page through the server's changes feed into the cache.
 
 Each page and the cursor after it are written in one transaction (a transaction may
-hold a few consecutive pages, committed every 50,000 records or half a second), so a
+hold a few consecutive pages, committed every 50,000 records or half a second, also
+while the next page is late), so a
 crash loses nothing committed and the next pull resumes after the last committed page;
 a cancel commits what was written, then stops. The next page is fetched on a helper
 thread while the current one is written.
@@ -88,6 +89,12 @@ class _Batch:
             self.connection.commit()
             self.open = False
 
+    def due_in(self) -> float | None:
+        """Seconds until the open transaction is due to be committed (None: none is open)."""
+        if not self.open:
+            return None
+        return max(0.0, COMMIT_EVERY_S - (time.perf_counter() - self.since))
+
     def rollback(self) -> None:
         if self.open:
             self.connection.rollback()
@@ -120,8 +127,12 @@ class _Fetcher(threading.Thread):
                 return
             since, scope = item.next_since, item.scope
 
-    def next_page(self) -> FeedPage:
-        item = self.pages.get()
+    def next_page(self, timeout: float | None = None) -> FeedPage | None:
+        """The next page, waiting at most `timeout` seconds for it (None: it did not come)."""
+        try:
+            item = self.pages.get(timeout=timeout)
+        except queue.Empty:
+            return None
         if isinstance(item, BaseException):
             raise item
         return item
@@ -161,7 +172,11 @@ def pull(
                     cancelled = True
                     break
                 waited = time.perf_counter()
-                page = fetcher.next_page()
+                page = fetcher.next_page(batch.due_in())
+                if page is None:  # the network is slower than the half second: commit what came
+                    batch.commit()
+                    page = fetcher.next_page()
+                assert page is not None  # waited without a timeout
                 waiting += time.perf_counter() - waited
                 batch.write(page)
                 cursor = page.next_since

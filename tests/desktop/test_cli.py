@@ -9,8 +9,10 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -19,7 +21,7 @@ from connect_desktop import cli
 from connect_desktop.domain import words
 from connect_desktop.settings import load_account
 from connect_desktop.store.db import open_cache
-from connect_desktop.store.paths import cache_files
+from connect_server import feed
 from tests.desktop.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, District
 from tests.desktop.serverdata import add_students, cache_snapshot, server_snapshot
 from tests.support.server import LiveServer
@@ -148,40 +150,59 @@ def _cursor(path: Path) -> int:
     return int(row[0]) if row else 0
 
 
-def _killed_mid_pull(cache: Path, end: int, attempts: int = 5) -> int:
-    """Start `sync --pull-only` in a process and SIGKILL it once the cursor moved; its cursor then
-    (`end` when no attempt was killed before the pull finished).
+class _FeedGate:
+    """Holds the server's changes feed from the `held_from`-th page on, until released: a
+    pull is then stopped mid-way for certain, however loaded the machine is."""
 
-    On a loaded machine this process may not run again before the pull has finished: then
-    the kill came too late, and the pull starts over on an empty cache (never more than
-    `attempts` times).
-    """
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, held_from: int = 3) -> None:
+        self.reached = threading.Event()
+        self.released = threading.Event()
+        self._pages = 0
+        self._held_from = held_from
+        read_page = feed.read_page
+
+        def gated(*args: Any, **kwargs: Any) -> Any:
+            self._pages += 1
+            if self._pages >= self._held_from:
+                self.reached.set()
+                self.released.wait(timeout=GATE_TIMEOUT_S)
+            return read_page(*args, **kwargs)
+
+        monkeypatch.setattr(feed, "read_page", gated)
+
+
+GATE_TIMEOUT_S = 60
+
+
+def _killed_mid_pull(cache: Path, gate: _FeedGate) -> int:
+    """Run `sync --pull-only` in a process, SIGKILL it while the server holds its third page
+    and once its cursor moved; its cursor then."""
     env = {**os.environ, "CONNECT_DESKTOP_PAGE_SIZE": "10"}
-    for _ in range(attempts):
-        for leftover in cache_files(cache):
-            leftover.unlink()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "connect_desktop.cli", "sync", "--pull-only"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while _cursor(cache) == 0 and time.monotonic() < deadline and process.poll() is None:
-                time.sleep(0.01)
-            if process.poll() is None:
-                os.kill(process.pid, signal.SIGKILL)
-        finally:
-            process.wait()
-        reached = _cursor(cache)
-        if process.returncode == -signal.SIGKILL and reached < end:  # killed, and mid-way
-            return reached
-    return end  # never killed mid-way: the caller's check says so
+    process = subprocess.Popen(
+        [sys.executable, "-m", "connect_desktop.cli", "sync", "--pull-only"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert gate.reached.wait(timeout=GATE_TIMEOUT_S), "the pull never asked for its third page"
+        deadline = time.monotonic() + GATE_TIMEOUT_S
+        while _cursor(cache) == 0 and time.monotonic() < deadline:  # the first pages being written
+            time.sleep(0.01)
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        process.wait()
+        gate.released.set()
+    assert process.returncode == -signal.SIGKILL
+    return _cursor(cache)
 
 
 def test_a_pull_killed_mid_way_resumes_to_an_identical_cache(
-    capsys: pytest.CaptureFixture[str], live_server: LiveServer, district: District, home: Path
+    capsys: pytest.CaptureFixture[str],
+    live_server: LiveServer,
+    district: District,
+    home: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     add_students(live_server.sessions, district.schools[0]["id"], 1500)
     with live_server.sessions() as session:
@@ -189,7 +210,8 @@ def test_a_pull_killed_mid_way_resumes_to_an_identical_cache(
     assert login(capsys, live_server) == cli.OK
     account = load_account()
     assert account is not None
-    reached = _killed_mid_pull(account.cache_path, end)
+    gate = _FeedGate(monkeypatch)
+    reached = _killed_mid_pull(account.cache_path, gate)
     assert 0 < reached < end
     assert run(capsys, "sync", "--pull-only")[0] == cli.OK
     with open_cache(account.cache_path) as cache:
